@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { findPostgresBin } from './db/src/testing/postgres';
+import { findPostgresBin } from './db/src/testing/postgres.ts';
 
 // One test command for the monorepo: every workspace is a Vitest project with its own config
 // (setup files, timeouts) where it needs one. The `postgres` project runs the database-backed

@@ -1,0 +1,53 @@
+import { betterAuth } from 'better-auth';
+import { drizzleAdapter } from 'better-auth/adapters/drizzle';
+import { admin } from 'better-auth/plugins';
+import type { Db } from '@musar/db';
+import * as schema from '@musar/db/schema';
+import { ac, roles } from './permissions';
+
+export type CreateAuthOptions = {
+  db: Db;
+  /** At least 32 characters; see resolveSecret. */
+  secret: string;
+  /** Public URL of the dashboard, e.g. http://localhost:3000. */
+  baseURL: string;
+  /** Extra origins allowed to post to the auth routes (the baseURL's origin always is). */
+  trustedOrigins?: string[];
+  /** Session lifetime in seconds (default 7 days). */
+  sessionExpiresIn?: number;
+};
+
+export const MIN_PASSWORD_LENGTH = 12;
+
+export function createAuth(options: CreateAuthOptions) {
+  return betterAuth({
+    appName: 'MUSAR Review',
+    secret: options.secret,
+    baseURL: options.baseURL,
+    trustedOrigins: options.trustedOrigins ?? [],
+    database: drizzleAdapter(options.db, {
+      provider: 'pg',
+      schema: {
+        user: schema.user,
+        session: schema.session,
+        account: schema.account,
+        verification: schema.verification,
+      },
+    }),
+    // Accounts are created by an admin (or the first-start bootstrap), never by self sign-up.
+    emailAndPassword: {
+      enabled: true,
+      disableSignUp: true,
+      minPasswordLength: MIN_PASSWORD_LENGTH,
+    },
+    session: {
+      expiresIn: options.sessionExpiresIn ?? 60 * 60 * 24 * 7,
+      updateAge: 60 * 60 * 24,
+    },
+    plugins: [admin({ ac, roles, defaultRole: 'reviewer', adminRoles: ['admin'] })],
+    telemetry: { enabled: false },
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;
+export type AuthSession = NonNullable<Awaited<ReturnType<Auth['api']['getSession']>>>;

@@ -1,0 +1,5 @@
+export * from './auth';
+export * from './permissions';
+export * from './areas';
+export * from './bootstrap';
+export * from './users';
