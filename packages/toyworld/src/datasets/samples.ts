@@ -1,0 +1,126 @@
+import { drawBackground } from '../background';
+import { blit, createImage, type RgbImage } from '../image';
+import { drawTrainingSubject } from '../heldout';
+import { BACKGROUND_PHRASES, buildPrompt } from '../prompt';
+import { renderReference, type TView } from '../render';
+import { makeRng, type Rng } from '../rng';
+import { layoutViews, relationBetween, renderScene, type TScene } from '../scene';
+import { conditionText, type TSubjectSpec } from '../subject';
+
+export const DATASET_KINDS = ['base', 'pair', 'diptych', 'oracle'] as const;
+export type TDatasetKind = (typeof DATASET_KINDS)[number];
+
+/**
+ * One training sample. `ownerMap` (H*W) gives, per target pixel, the subject index it belongs to
+ * (-1 = background): subject pixels for base/pair/oracle, whole halves for diptychs.
+ */
+export type TSample = {
+  kind: TDatasetKind;
+  index: number;
+  prompt: string;
+  target: RgbImage;
+  subjects: TSubjectSpec[];
+  /** one reference photo per subject (empty for base scenes: generic objects have none) */
+  references: RgbImage[];
+  /** conditionText per subject ("a star toy") */
+  conditions: string[];
+  ownerMap: Int8Array;
+  scene?: TScene;
+};
+
+export type TSampleOptions = { size: number; refSize: number };
+
+const TRAIN_LAYOUT = { jitter: 0.04, scaleJitter: 0.12, maxRotation: 0.3, spacing: 1 };
+
+/** A varied reference photo of a subject (position, scale, rotation jittered around the canonical view). */
+function referenceView(rng: Rng): TView {
+  return { x: rng.range(0.42, 0.58), y: rng.range(0.42, 0.58), scale: rng.range(0.7, 0.85), rotation: rng.range(-0.15, 0.15) };
+}
+
+function sceneOf(rng: Rng, subjects: TSubjectSpec[], spacing = 1): TScene {
+  const { views, relations } = layoutViews(rng, subjects.length, { ...TRAIN_LAYOUT, spacing });
+  return {
+    background: drawBackground(rng),
+    placements: subjects.map((subject, i) => ({ subject, view: views[i]! })),
+    relations,
+  };
+}
+
+export function baseSample(rng: Rng, index: number, o: TSampleOptions): TSample {
+  const k = 1 + rng.int(3);
+  const subjects = Array.from({ length: k }, () => drawTrainingSubject(rng));
+  const scene = sceneOf(rng, subjects, rng.chance(0.3) ? 0.8 : 1);
+  const { image, ownerMap } = renderScene(scene, o.size);
+  const prompt = buildPrompt(scene, { colors: rng.chance(0.5) });
+  return { kind: 'base', index, prompt, target: image, subjects, references: [], conditions: subjects.map(conditionText), ownerMap, scene };
+}
+
+export function pairSample(rng: Rng, index: number, o: TSampleOptions, subject = drawTrainingSubject(rng)): TSample {
+  const scene = sceneOf(rng, [subject]);
+  const { image, ownerMap } = renderScene(scene, o.size);
+  const reference = renderReference(subject, o.refSize, referenceView(rng));
+  return {
+    kind: 'pair',
+    index,
+    prompt: buildPrompt(scene),
+    target: image,
+    subjects: [subject],
+    references: [reference],
+    conditions: [conditionText(subject)],
+    ownerMap,
+    scene,
+  };
+}
+
+/** Two single-subject pairs; target halves (W/2 × H each) side by side; the prompt names both. */
+export function diptychSample(rng: Rng, index: number, o: TSampleOptions): TSample {
+  const half = Math.floor(o.size / 2);
+  const left = sceneOf(rng, [drawTrainingSubject(rng)]);
+  const right = sceneOf(rng, [drawTrainingSubject(rng)]);
+  if (rng.chance(0.5)) right.background = left.background;
+  for (const s of [left, right]) s.placements[0]!.view.scale = Math.min(0.85, s.placements[0]!.view.scale * 1.1);
+  const target = createImage(o.size, o.size);
+  blit(target, renderScene(left, half, o.size).image, 0, 0);
+  blit(target, renderScene(right, o.size - half, o.size).image, half, 0);
+  const ownerMap = new Int8Array(o.size * o.size);
+  for (let i = 0; i < ownerMap.length; i++) ownerMap[i] = i % o.size < half ? 0 : 1;
+  const subjects = [left.placements[0]!.subject, right.placements[0]!.subject];
+  const rel = relationBetween({ x: 0.25, y: 0.5, scale: 1, rotation: 0 }, { x: 0.75, y: 0.5, scale: 1, rotation: 0 }, rng);
+  const bg = left.background === right.background ? ` ${BACKGROUND_PHRASES[left.background.kind]}` : '';
+  return {
+    kind: 'diptych',
+    index,
+    prompt: `${conditionText(subjects[0]!)} ${rel} ${conditionText(subjects[1]!)}${bg}`,
+    target,
+    subjects,
+    references: subjects.map((s) => renderReference(s, o.refSize, referenceView(rng))),
+    conditions: subjects.map(conditionText),
+    ownerMap,
+  };
+}
+
+/** A rendered multi-subject scene of training subjects with their references (the oracle's data). */
+export function oracleSample(rng: Rng, index: number, o: TSampleOptions): TSample {
+  const k = 2 + rng.int(3);
+  const subjects = Array.from({ length: k }, () => drawTrainingSubject(rng));
+  const scene = sceneOf(rng, subjects, rng.chance(0.3) ? 0.85 : 1);
+  const { image, ownerMap } = renderScene(scene, o.size);
+  return {
+    kind: 'oracle',
+    index,
+    prompt: buildPrompt(scene),
+    target: image,
+    subjects,
+    references: subjects.map((s) => renderReference(s, o.refSize, referenceView(rng))),
+    conditions: subjects.map(conditionText),
+    ownerMap,
+    scene,
+  };
+}
+
+const MAKERS = { base: baseSample, pair: pairSample, diptych: diptychSample, oracle: oracleSample } as const;
+
+/** Random access: sample `index` of dataset (kind, seed) is always the same. */
+export function sampleAt(kind: TDatasetKind, seed: number, index: number, o: TSampleOptions): TSample {
+  return MAKERS[kind](makeRng(0xda7a, DATASET_KINDS.indexOf(kind), seed, index), index, o);
+}

@@ -1,0 +1,16 @@
+export * from './image';
+export * from './palette';
+export * from './subject';
+export * from './shapes';
+export * from './render';
+export * from './background';
+export * from './scene';
+export * from './prompt';
+export * from './heldout';
+export * from './regions';
+export * from './suites';
+export * from './datasets/samples';
+export * from './datasets/stream';
+export * from './scorer/score';
+export type { TSubjectScore } from './scorer/subject-score';
+export { makeRng, hashInts, type Rng } from './rng';
