@@ -1,0 +1,15 @@
+import { auditRouter } from './routers/audit';
+import { health } from './routers/health';
+import { me } from './routers/me';
+import { usersRouter } from './routers/users';
+import { createCallerFactory, createTRPCRouter } from './trpc';
+
+export const appRouter = createTRPCRouter({
+  health,
+  me,
+  users: usersRouter,
+  audit: auditRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,36 @@
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { listAudit } from '../services/audit';
+import { permissionProcedure } from '../trpc';
+
+const ZAuditEntry = z.object({
+  id: z.number().int(),
+  actorId: z.string().nullable(),
+  actorLabel: z.string(),
+  action: z.string(),
+  targetType: z.string(),
+  targetId: z.string().nullable(),
+  before: z.unknown(),
+  after: z.unknown(),
+  at: z.string(),
+});
+
+const filterText = z.string().trim().min(1).max(200).optional();
+
+export const auditRouter = {
+  list: permissionProcedure({ audit: ['read'] })
+    .input(
+      z
+        .object({
+          action: filterText,
+          targetType: filterText,
+          targetId: filterText,
+          actorId: filterText,
+          cursor: z.number().int().positive().optional(),
+          limit: z.number().int().min(1).max(200).default(50),
+        })
+        .default({ limit: 50 }),
+    )
+    .output(z.object({ items: z.array(ZAuditEntry), nextCursor: z.number().int().nullable() }))
+    .query(({ ctx, input }) => listAudit(ctx.db, input)),
+} satisfies TRPCRouterRecord;
