@@ -5,6 +5,7 @@ export * from './subjects';
 export * from './consents';
 export * from './generation';
 export * from './reviews';
+export * from './review-queue';
 export * from './models';
 export * from './audit';
 export { bytea } from './types';

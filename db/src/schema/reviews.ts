@@ -1,4 +1,4 @@
-import { index, jsonb, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { index, jsonb, pgEnum, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { sql } from 'drizzle-orm';
 import { user } from './auth';
 import { outputs } from './generation';
@@ -30,5 +30,12 @@ export const reviews = pgTable(
     /** Set when the reviewer undid the decision; the row stays. */
     undoneAt: tstz('undone_at'),
   },
-  (t) => [index().on(t.outputId), index().on(t.reviewerId)],
+  (t) => [
+    index().on(t.outputId),
+    index().on(t.reviewerId),
+    // one live decision per reviewer and item: nobody decides the same item twice
+    uniqueIndex('reviews_one_live_per_reviewer')
+      .on(t.outputId, t.reviewerId)
+      .where(sql`${t.undoneAt} is null`),
+  ],
 );
