@@ -19,6 +19,18 @@ const EXPECTED: Record<string, Access> = {
   'users.ban': ['admin'],
   'users.unban': ['admin'],
   'audit.list': ['admin'],
+  'review.config': ['reviewer'],
+  'review.next': ['reviewer'],
+  'review.item': ['reviewer'],
+  'review.decide': ['reviewer'],
+  'review.undo': ['reviewer'],
+  'review.skip': ['reviewer'],
+  'review.insights.history': ['reviewer', 'operator'],
+  'review.insights.myStats': ['reviewer'],
+  'review.insights.agreement': ['reviewer', 'operator'],
+  'review.insights.adjudications': ['reviewer'],
+  'review.insights.adjudicate': ['reviewer'],
+  'review.insights.strengthSuggestions': ['operator'],
 };
 
 type Who = Role | 'signed-out';

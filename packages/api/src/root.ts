@@ -1,6 +1,7 @@
 import { auditRouter } from './routers/audit';
 import { health } from './routers/health';
 import { me } from './routers/me';
+import { reviewRouter } from './routers/review';
 import { usersRouter } from './routers/users';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
@@ -9,6 +10,7 @@ export const appRouter = createTRPCRouter({
   me,
   users: usersRouter,
   audit: auditRouter,
+  review: reviewRouter,
 });
 
 export type AppRouter = typeof appRouter;
