@@ -1,0 +1,44 @@
+// What the revocation cascade asks of the job system. packages/api does not depend on apps/worker
+// (apps wire packages, not the reverse), so the worker's queue module registers these at start-up
+// (`registerConsentJobHooks` in the process that runs revocations: web and worker). Both run
+// INSIDE the cascade's transaction, so a queued job is cancelled / a retrain enqueued only if the
+// revocation commits (pg-boss can enqueue through a drizzle transaction: see the worker's
+// drizzleExecutor).
+//
+// Without hooks the cascade still holds: generation requests are set `cancelled` in the same
+// transaction and the worker re-checks request state and consent before running and before
+// storing outputs; the retrain request is written to the audit log (`model.retrain_requested`,
+// after.scheduled = false) so an operator sees it and can start it.
+import type { Tx } from '@musar/db';
+
+export type TRetrainRequest = {
+  /** The adapter to continue from: the newest untainted one (null: the worker's default). */
+  parentVersionId: string | null;
+  /** e.g. `consent-revoked:<subjectId>` */
+  reason: string;
+  /** Subjects whose images and outputs must not be trained on. */
+  excludeSubjectIds: string[];
+  requestedBy: string | null;
+};
+
+export type TConsentJobHooks = {
+  /** Cancels the queued/active jobs of these generation requests. */
+  cancelGenerationJobs?: (tx: Tx, requestIds: string[]) => Promise<void>;
+  /** Enqueues a retrain; returns its job id. */
+  scheduleRetrain?: (tx: Tx, request: TRetrainRequest) => Promise<string | null>;
+};
+
+let registered: TConsentJobHooks = {};
+
+export function registerConsentJobHooks(hooks: TConsentJobHooks): void {
+  registered = { ...registered, ...hooks };
+}
+
+export function consentJobHooks(): TConsentJobHooks {
+  return registered;
+}
+
+/** For tests. */
+export function resetConsentJobHooks(): void {
+  registered = {};
+}
