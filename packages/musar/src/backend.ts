@@ -1,0 +1,108 @@
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendUnavailableError } from './errors';
+import { registerFastMatMulGradient } from './model/matmul-grad';
+
+// ---------------------------------------------------------------------------------------------
+// Backend selection: MUSAR_BACKEND=auto|wasm|cpu|webgpu|tensorflow (default auto).
+// auto → tfjs-node-gpu when installed, else webgpu when a GPU adapter exists, else wasm.
+// ---------------------------------------------------------------------------------------------
+
+export type TBackendName = 'auto' | 'wasm' | 'cpu' | 'webgpu' | 'tensorflow';
+export type TBackendInfo = { name: Exclude<TBackendName, 'auto'>; note: string };
+
+const require = createRequire(import.meta.url);
+// Gradients are not in tfjs-core's CommonJS main; see scripts/vendor-gradients.mjs for why this file.
+require('./vendor/register-gradients.cjs');
+let current: TBackendInfo | null = null;
+
+function parseName(value: string | undefined): TBackendName {
+  const v = (value ?? 'auto').trim().toLowerCase() || 'auto';
+  if (['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'].includes(v)) return v as TBackendName;
+  throw new BackendUnavailableError(`MUSAR_BACKEND="${value}" is not one of auto|wasm|cpu|webgpu|tensorflow`);
+}
+
+async function useWasm(): Promise<boolean> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  // Bundles (esbuild, the device pack) lose the package folder: WASM_DIR points at the binaries.
+  const dir = process.env.WASM_DIR ?? path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  wasm.setWasmPaths(dir.endsWith('/') ? dir : `${dir}/`);
+  return tf.setBackend('wasm');
+}
+
+async function useCpu(): Promise<boolean> {
+  await import('@tensorflow/tfjs-backend-cpu');
+  return tf.setBackend('cpu');
+}
+
+/** Creates navigator.gpu from Dawn (npm `webgpu`) before the webgpu backend module is evaluated. */
+async function useWebgpu(): Promise<string | null> {
+  try {
+    const g = globalThis as unknown as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } };
+    if (!g.navigator?.gpu) {
+      const dawnPath = process.env.DAWN_NODE ?? require.resolve('webgpu').replace(/index\.js$/, 'dist/linux-x64/dawn.node');
+      const { create, globals } = require(dawnPath) as { create(o: string[]): unknown; globals: object };
+      Object.assign(globalThis, globals);
+      Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true, writable: true });
+    }
+    const adapter = await g.navigator!.gpu!.requestAdapter();
+    if (!adapter) return 'no WebGPU adapter (requestAdapter() returned null)';
+    await import('@tensorflow/tfjs-backend-webgpu');
+    return (await tf.setBackend('webgpu')) ? null : 'tf.setBackend("webgpu") failed';
+  } catch (err) {
+    return `webgpu unavailable: ${(err as Error).message}`;
+  }
+}
+
+/** tfjs-node-gpu is an optional peer dependency; import it only if it is installed. */
+async function useTensorflow(): Promise<string | null> {
+  try {
+    const mod = '@tensorflow/tfjs-node-gpu';
+    await import(/* @vite-ignore */ mod);
+    return (await tf.setBackend('tensorflow')) ? null : 'tf.setBackend("tensorflow") failed';
+  } catch (err) {
+    return `@tensorflow/tfjs-node-gpu not installed (${(err as Error).message.split('\n')[0]})`;
+  }
+}
+
+/**
+ * Selects and initialises the backend (idempotent per process / worker thread). An explicit
+ * name that cannot run throws BackendUnavailableError; `auto` falls back and says why in `note`.
+ */
+export async function initBackend(requested: string | undefined = process.env.MUSAR_BACKEND): Promise<TBackendInfo> {
+  const name = parseName(requested);
+  if (current && (name === 'auto' || name === current.name)) return current;
+  let info: TBackendInfo;
+  if (name === 'wasm' || name === 'cpu') {
+    const ok = name === 'wasm' ? await useWasm() : await useCpu();
+    if (!ok) throw new BackendUnavailableError(`backend ${name} failed to initialise`);
+    info = { name, note: `${name} requested` };
+  } else if (name === 'webgpu' || name === 'tensorflow') {
+    const why = name === 'webgpu' ? await useWebgpu() : await useTensorflow();
+    if (why) throw new BackendUnavailableError(why);
+    info = { name, note: `${name} requested` };
+  } else {
+    const notes: string[] = [];
+    const tfWhy = await useTensorflow();
+    if (!tfWhy) info = { name: 'tensorflow', note: 'auto: tfjs-node-gpu installed' };
+    else {
+      notes.push(tfWhy);
+      const gpuWhy = await useWebgpu();
+      if (!gpuWhy) info = { name: 'webgpu', note: 'auto: WebGPU adapter found' };
+      else {
+        notes.push(gpuWhy);
+        if (!(await useWasm())) throw new BackendUnavailableError('wasm backend failed to initialise');
+        info = { name: 'wasm', note: `auto: fell back to wasm (${notes.join('; ')})` };
+      }
+    }
+  }
+  await tf.ready();
+  registerFastMatMulGradient();
+  current = info;
+  return info;
+}
+
+export function currentBackend(): TBackendInfo | null {
+  return current;
+}

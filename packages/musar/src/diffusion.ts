@@ -1,0 +1,60 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { tokensPerImage } from './config';
+import { validateInputs, validateRegion, type TModelInputs } from './model/inputs';
+import type { MusarModel } from './model/dit';
+import { deriveSeed } from './random';
+import { fullAttentionPlan, staticRoutingPlan, type TRoutingPlan } from './routing/plan';
+
+// ---------------------------------------------------------------------------------------------
+// Rectified flow: x_t = (1 − t)·x0 + t·ε, the model predicts v = ε − x0, t ~ logit-normal.
+// Sampling integrates dx/dt = v from t = 1 (noise) to t = 0 (image): see sampler.ts.
+// ---------------------------------------------------------------------------------------------
+
+/** A training batch. Images and references in [-1, 1]; ids int32; regions on the patch grid. */
+export type TTrainBatch = TModelInputs & {
+  /** float32 [B, H, W, 3] target images x0. */
+  images: tf.Tensor4D;
+  /** Optional X → Ci region maps ([B][g·g] or flat), -1 = background (diptych halves, routing maps). */
+  regions?: Int32Array | number[][] | null;
+  /** Optional [B][k] condition dropout: false hides subject i from sample b. */
+  keepSubject?: boolean[][] | null;
+};
+
+/** Attention layout used while training: MUSAR's static routing, or full attention (ablation). */
+export type TAttentionMode = 'static' | 'full';
+
+/** t = sigmoid(n), n ~ N(0, 1): more weight on the middle of the path (SD3's logit-normal). */
+export function logitNormalTimesteps(batch: number, seed: number): tf.Tensor1D {
+  return tf.tidy(() => tf.sigmoid(tf.randomNormal([batch], 0, 1, 'float32', seed)));
+}
+
+/** The routing plan of a training batch. */
+export function trainingPlan(model: MusarModel, batch: TTrainBatch, mode: TAttentionMode = 'static'): TRoutingPlan {
+  const { batch: B, subjects: k } = validateInputs(model.cfg, batch, batch.images);
+  if (mode === 'full') return fullAttentionPlan(k, B);
+  const region = validateRegion(model.cfg, batch.regions, B, k);
+  return staticRoutingPlan({ subjects: k, batch: B, region, keepSubject: batch.keepSubject ?? null, targetLength: tokensPerImage(model.cfg) });
+}
+
+/**
+ * Mean squared error between predicted and true velocity. `t` and `noise` may be fixed by the
+ * caller (tests, overfit checks); otherwise they are drawn from `seed`.
+ */
+export function rectifiedFlowLoss(
+  model: MusarModel,
+  batch: TTrainBatch,
+  opts: { seed?: number; t?: tf.Tensor1D; noise?: tf.Tensor4D; attention?: TAttentionMode } = {},
+): tf.Scalar {
+  const plan = trainingPlan(model, batch, opts.attention);
+  return tf.tidy(() => {
+    const x0 = batch.images;
+    const B = x0.shape[0];
+    const seed = opts.seed ?? 0;
+    const t = opts.t ?? logitNormalTimesteps(B, deriveSeed(seed, 1));
+    const eps = opts.noise ?? (tf.randomNormal(x0.shape, 0, 1, 'float32', deriveSeed(seed, 2)) as tf.Tensor4D);
+    const tb = tf.reshape(t, [B, 1, 1, 1]);
+    const xt = tf.add(tf.mul(tf.sub(1, tb), x0), tf.mul(tb, eps)) as tf.Tensor4D;
+    const v = model.forward(batch, xt, t, plan);
+    return tf.mean(tf.square(tf.sub(v, tf.sub(eps, x0)))) as tf.Scalar;
+  });
+}

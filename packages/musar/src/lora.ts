@@ -1,0 +1,139 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { TLoraConfig } from './config';
+
+// ---------------------------------------------------------------------------------------------
+// Dual-branch LoRA. Every linear layer of the DiT blocks carries two adapters: a low-rank
+// *noise* branch used for target tokens X and a high-rank *subject* branch used for condition
+// tokens (Ti, Ri). Prompt tokens use the frozen base only. B starts at zero, scaling = α / r.
+// ---------------------------------------------------------------------------------------------
+
+/** Which weights a token group uses: base only (prompt), noise branch (X), subject branch (C). */
+export type TBranch = 'base' | 'noise' | 'subject';
+export type TAdapterBranch = Exclude<TBranch, 'base'>;
+export type TLoraLayerSpec = { name: string; inDim: number; outDim: number };
+type TAdapter = { A: tf.Variable; B: tf.Variable; scaling: number; rank: number };
+
+/**
+ * `shared: true` builds the ablations' single LoRA: one adapter (subject rank) used by both X and
+ * condition tokens, so the noise and subject branches are the same weights. MUSAR uses two.
+ */
+export type TLoraOptions = { shared?: boolean };
+
+export class DualBranchLora {
+  readonly adapters = new Map<string, Record<TAdapterBranch, TAdapter>>();
+  readonly shared: boolean;
+  /** Per-branch merged weights W + ΔW (set by merge); the base W itself is never modified. */
+  private merged: Map<string, Record<TAdapterBranch, tf.Tensor2D>> | null = null;
+
+  constructor(
+    readonly config: TLoraConfig,
+    layers: TLoraLayerSpec[],
+    seed = 0,
+    options: TLoraOptions = {},
+  ) {
+    this.shared = options.shared ?? false;
+    let s = seed * 7919 + 17;
+    const make = (l: TLoraLayerSpec, rank: number, alpha: number): TAdapter => {
+      // Kaiming-uniform-like A (as peft), zero B so the adapter starts as the identity change.
+      const bound = 1 / Math.sqrt(l.inDim);
+      return {
+        A: tf.variable(tf.randomUniform([l.inDim, rank], -bound, bound, 'float32', s++)),
+        B: tf.variable(tf.zeros([rank, l.outDim])),
+        scaling: alpha / rank,
+        rank,
+      };
+    };
+    for (const l of layers) {
+      if (this.shared) {
+        const one = make(l, config.subjectRank, config.subjectAlpha);
+        this.adapters.set(l.name, { noise: one, subject: one });
+        continue;
+      }
+      this.adapters.set(l.name, {
+        noise: make(l, config.noiseRank, config.noiseAlpha),
+        subject: make(l, config.subjectRank, config.subjectAlpha),
+      });
+    }
+  }
+
+  /** ΔW = A·B·(α/r) of one branch of one layer: [in, out]. */
+  deltaWeight(layer: string, branch: TAdapterBranch): tf.Tensor2D {
+    const a = this.get(layer)[branch];
+    return tf.tidy(() => tf.mul(tf.matMul(a.A, a.B), a.scaling) as tf.Tensor2D);
+  }
+
+  /** y = x·W + b with the branch's adapter: merged weight if merged, else x·W + (x·A)·B·s. */
+  apply(layer: string, branch: TBranch, x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+    if (branch === 'base') return tf.add(tf.matMul(x, w), b);
+    const m = this.merged?.get(layer);
+    if (m) return tf.add(tf.matMul(x, m[branch]), b);
+    const a = this.get(layer)[branch];
+    const delta = tf.mul(tf.matMul(tf.matMul(x, a.A), a.B), a.scaling);
+    return tf.add(tf.add(tf.matMul(x, w), b), delta);
+  }
+
+  /**
+   * Folds each branch into its own copy of the base weight (W + ΔW_noise, W + ΔW_subject) for
+   * fast inference. The shared base W stays untouched, so prompt tokens keep using it.
+   */
+  merge(baseWeights: Map<string, tf.Tensor2D>): void {
+    this.unmerge();
+    const merged = new Map<string, Record<TAdapterBranch, tf.Tensor2D>>();
+    for (const name of this.adapters.keys()) {
+      const w = baseWeights.get(name);
+      if (!w) throw new Error(`merge: no base weight for layer ${name}`);
+      const noise = tf.keep(tf.tidy(() => tf.add(w, this.deltaWeight(name, 'noise')) as tf.Tensor2D));
+      const subject = this.shared ? noise : tf.keep(tf.tidy(() => tf.add(w, this.deltaWeight(name, 'subject')) as tf.Tensor2D));
+      merged.set(name, { noise, subject });
+    }
+    this.merged = merged;
+  }
+
+  unmerge(): void {
+    for (const m of this.merged?.values() ?? []) {
+      m.noise.dispose();
+      if (m.subject !== m.noise) m.subject.dispose();
+    }
+    this.merged = null;
+  }
+
+  get isMerged(): boolean {
+    return this.merged !== null;
+  }
+
+  /** Trainable variables, optionally of one branch only. */
+  variables(branch?: TAdapterBranch): tf.Variable[] {
+    const out: tf.Variable[] = [];
+    for (const a of this.adapters.values())
+      for (const br of this.branchNames()) if (!branch || br === branch || this.shared) out.push(a[br].A, a[br].B);
+    return out;
+  }
+
+  /** Named tensors for a checkpoint: `<layer>.lora_noise.A`, `<layer>.lora_subject.B`, … */
+  namedVariables(): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
+    for (const [name, a] of this.adapters)
+      for (const br of this.branchNames()) {
+        const label = this.shared ? 'shared' : br;
+        out.set(`${name}.lora_${label}.A`, a[br].A);
+        out.set(`${name}.lora_${label}.B`, a[br].B);
+      }
+    return out;
+  }
+
+  /** The distinct branches (a shared adapter is stored once). */
+  private branchNames(): TAdapterBranch[] {
+    return this.shared ? ['noise'] : ['noise', 'subject'];
+  }
+
+  dispose(): void {
+    this.unmerge();
+    for (const v of this.variables()) v.dispose();
+  }
+
+  private get(layer: string): Record<TAdapterBranch, TAdapter> {
+    const a = this.adapters.get(layer);
+    if (!a) throw new Error(`no LoRA adapter for layer ${layer}`);
+    return a;
+  }
+}

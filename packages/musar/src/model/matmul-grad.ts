@@ -1,0 +1,32 @@
+import * as tf from '@tensorflow/tfjs-core';
+
+// wasm runs only untransposed matmuls fast; the stock BatchMatMul gradient uses transpose flags
+// (dy·Bᵀ, Aᵀ·dy). This gradient transposes explicitly so every matmul is the fast kind.
+let registered = false;
+
+function swapLast(t: tf.Tensor): tf.Tensor {
+  const perm = t.shape.map((_, i) => i);
+  const r = perm.length;
+  [perm[r - 2], perm[r - 1]] = [perm[r - 1]!, perm[r - 2]!];
+  return tf.transpose(t, perm);
+}
+
+export function registerFastMatMulGradient(): void {
+  if (registered) return;
+  registered = true;
+  const T = swapLast;
+  tf.registerGradient({
+    kernelName: tf.BatchMatMul,
+    inputsToSave: ['a', 'b'],
+    gradFunc: (dy, saved, attrs) => {
+      const [a, b] = saved as [tf.Tensor, tf.Tensor];
+      const { transposeA, transposeB } = attrs as unknown as { transposeA: boolean; transposeB: boolean };
+      const d = dy as tf.Tensor;
+      const mm = (x: tf.Tensor, y: tf.Tensor) => tf.matMul(x, y);
+      if (!transposeA && !transposeB) return { a: () => mm(d, T(b)), b: () => mm(T(a), d) };
+      if (!transposeA && transposeB) return { a: () => mm(d, b), b: () => mm(T(d), a) };
+      if (transposeA && !transposeB) return { a: () => mm(b, T(d)), b: () => mm(a, d) };
+      return { a: () => mm(T(b), T(d)), b: () => mm(T(d), T(a)) };
+    },
+  });
+}

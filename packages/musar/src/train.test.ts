@@ -1,0 +1,100 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { microConfig as cfg, randomBatch } from '../test/fixtures';
+import { rectifiedFlowLoss } from './diffusion';
+import { MusarModel } from './model/dit';
+import { Trainer } from './train';
+
+describe('gradients', () => {
+  it('match central finite differences on a micro config', () => {
+    const model = new MusarModel({ ...cfg, depth: 1 }, { seed: 7, adaLNZero: false });
+    model.attachLora(2);
+    for (const v of model.lora!.variables()) v.assign(tf.randomNormal(v.shape, 0, 0.2, 'float32', 9));
+    const batch = randomBatch(cfg, 2, 1, 3);
+    const t = tf.tensor1d([0.3, 0.7]);
+    const noise = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+    const loss = () => rectifiedFlowLoss(model, batch, { t, noise });
+    const named = model.namedParams();
+    const checks: [string, tf.Variable][] = [
+      ['blocks.0.attn.qkv.weight', named.get('blocks.0.attn.qkv.weight')!],
+      ['blocks.0.mlp.fc2.weight', named.get('blocks.0.mlp.fc2.weight')!],
+      ['blocks.0.adaLN.weight', named.get('blocks.0.adaLN.weight')!],
+      ['token_embed', named.get('token_embed')!],
+      ['patch_embed.weight', named.get('patch_embed.weight')!],
+      ['lora subject B', model.lora!.adapters.get('blocks.0.attn.qkv')!.subject.B],
+      ['lora noise A', model.lora!.adapters.get('blocks.0.mlp.fc1')!.noise.A],
+    ];
+    const grads = tf.variableGrads(loss, checks.map(([, v]) => v)).grads;
+    for (const [label, v] of checks) {
+      const g = grads[v.name]!.dataSync();
+      const vals = v.dataSync().slice();
+      // the 3 entries with the largest analytic gradient (well above float32 noise)
+      const idx = [...g.keys()].sort((a, b) => Math.abs(g[b]!) - Math.abs(g[a]!)).slice(0, 3);
+      for (const i of idx) {
+        const eps = 1e-2;
+        const at = (delta: number) => {
+          const copy = vals.slice();
+          copy[i]! += delta;
+          v.assign(tf.tensor(copy, v.shape));
+          return tf.tidy(() => loss().dataSync()[0]!);
+        };
+        const fd = (at(eps) - at(-eps)) / (2 * eps);
+        v.assign(tf.tensor(vals, v.shape));
+        expect(Math.abs(fd - g[i]!), `${label}[${i}] fd=${fd} analytic=${g[i]}`).toBeLessThan(0.05 * Math.abs(g[i]!) + 2e-4);
+      }
+    }
+  });
+});
+
+describe('Trainer', () => {
+  it('does not grow tf.memory().numTensors over 20 steps (full and adapter)', () => {
+    for (const mode of ['full', 'adapter'] as const) {
+      const model = new MusarModel(cfg, { seed: 1 });
+      const trainer = new Trainer(model, { mode, emaDecay: 0.9 });
+      const batch = randomBatch(cfg, 2, 2, 5);
+      trainer.trainStep(batch);
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 20; i++) trainer.trainStep(batch);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(trainer.step).toBe(21);
+    }
+  });
+
+  it('adapter mode leaves the base frozen and full mode moves it', () => {
+    const model = new MusarModel(cfg, { seed: 1, adaLNZero: false });
+    const w = model.namedParams().get('blocks.0.attn.qkv.weight')!;
+    const before = w.dataSync().slice();
+    const batch = randomBatch(cfg, 2, 1, 5);
+    new Trainer(model, { mode: 'adapter', learningRate: 1e-2 }).trainStep(batch);
+    expect(w.dataSync()).toEqual(before);
+    expect(Math.max(...model.lora!.variables().map((v) => tf.max(tf.abs(v)).dataSync()[0]!))).toBeGreaterThan(0);
+    new Trainer(model, { mode: 'full', learningRate: 1e-2 }).trainStep(batch);
+    expect(w.dataSync()).not.toEqual(before);
+  });
+
+  it('clips the global gradient norm', () => {
+    const model = new MusarModel(cfg, { seed: 1, adaLNZero: false });
+    const trainer = new Trainer(model, { mode: 'full', clipNorm: 1e-3, learningRate: 1e-3 });
+    const r = trainer.trainStep(randomBatch(cfg, 2, 1, 5));
+    expect(r.gradNorm).toBeGreaterThan(1e-3); // reported norm is pre-clip
+  });
+
+  it.todo('overfits 8 fixed samples adapter-only: loss falls by at least 10×');
+
+  it('saves and restores optimizer + EMA state for resume', async () => {
+    const batch = randomBatch(cfg, 2, 1, 5);
+    const make = () => new Trainer(new MusarModel(cfg, { seed: 3 }), { mode: 'full', emaDecay: 0.5 });
+    const a = make();
+    for (let i = 0; i < 3; i++) a.trainStep(batch);
+    const state = await a.saveState();
+    const b = make();
+    b.variables.forEach((v, i) => v.assign(a.variables[i]!));
+    await b.loadState(state);
+    expect(b.step).toBe(3);
+    const ra = a.trainStep(batch);
+    const rb = b.trainStep(batch);
+    expect(rb.loss).toBeCloseTo(ra.loss, 5);
+    const w = (t: Trainer) => t.variables[5]!.dataSync();
+    expect(Math.max(...w(a).map((x, i) => Math.abs(x - w(b)[i]!)))).toBeLessThan(1e-6);
+  });
+});

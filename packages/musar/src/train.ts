@@ -1,0 +1,156 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { z } from 'zod';
+import { decodeSafetensors, encodeSafetensors, type TNamedArray } from './checkpoint';
+import { CheckpointError, parseOrThrow } from './errors';
+import { rectifiedFlowLoss, type TTrainBatch } from './diffusion';
+import type { MusarModel } from './model/dit';
+import { deriveSeed, mulberry32 } from './random';
+
+// ---------------------------------------------------------------------------------------------
+// Trainer core: one optimisation step (full parameters or adapters only), global-norm gradient
+// clipping, EMA of the trained weights, and optimizer state for resume. The loop, the data and
+// the schedule live with the caller (apps/worker, scripts).
+// ---------------------------------------------------------------------------------------------
+
+export const ZTrainerOptions = z.object({
+  /** full: every base parameter (stage 1); adapter: dual-branch LoRA only, base frozen (stages 2–3). */
+  mode: z.enum(['full', 'adapter']).default('full'),
+  learningRate: z.number().positive().max(1).default(3e-4),
+  /** Clip the global gradient norm to this value. */
+  clipNorm: z.number().positive().default(1),
+  /** EMA decay of the trained weights; 0 disables EMA. */
+  emaDecay: z.number().min(0).max(1).default(0.999),
+  /** Probability of replacing a sample's prompt with the null prompt (guidance training). */
+  promptDropout: z.number().min(0).max(1).default(0.1),
+  /** Probability of hiding all of a sample's references (guidance training). */
+  referenceDropout: z.number().min(0).max(1).default(0.1),
+  /** Attention layout: MUSAR's static routing, or full attention (naive-diptych ablation). */
+  attention: z.enum(['static', 'full']).default('static'),
+  seed: z.number().int().min(0).default(0),
+});
+export type TTrainerOptions = z.input<typeof ZTrainerOptions>;
+export type TStepResult = { loss: number; gradNorm: number; step: number };
+
+export class Trainer {
+  readonly options: z.output<typeof ZTrainerOptions>;
+  /** Trained variables and their checkpoint names, in a fixed order (gradient exchange relies on it). */
+  readonly names: string[];
+  readonly variables: tf.Variable[];
+  readonly optimizer: tf.AdamOptimizer;
+  private ema: tf.Variable[] | null;
+  step = 0;
+
+  constructor(
+    readonly model: MusarModel,
+    options: TTrainerOptions = {},
+  ) {
+    this.options = parseOrThrow(ZTrainerOptions, options, 'invalid trainer options');
+    let named: Map<string, tf.Variable>;
+    if (this.options.mode === 'adapter') {
+      if (!model.lora) model.attachLora(this.options.seed);
+      named = model.lora!.namedVariables();
+    } else named = model.namedParams();
+    this.names = [...named.keys()];
+    this.variables = [...named.values()];
+    this.optimizer = tf.train.adam(this.options.learningRate);
+    this.ema = this.options.emaDecay > 0 ? this.variables.map((v) => tf.variable(tf.clone(v), false)) : null;
+  }
+
+  /** Prompt / reference dropout for classifier-free guidance, seeded per step. */
+  private withDropout(batch: TTrainBatch, seed: number): TTrainBatch {
+    const { promptDropout, referenceDropout } = this.options;
+    const B = batch.images.shape[0];
+    const k = batch.references?.shape[1] ?? 0;
+    const rnd = mulberry32(seed);
+    const keepPrompt = Array.from({ length: B }, () => rnd() >= promptDropout);
+    const dropRefs = Array.from({ length: B }, () => rnd() < referenceDropout);
+    const out: TTrainBatch = { ...batch };
+    if (keepPrompt.some((x) => !x)) out.prompt = tf.mul(batch.prompt, tf.tensor2d(keepPrompt.map(Number), [B, 1], 'int32'));
+    if (k > 0 && dropRefs.some((x) => x))
+      out.keepSubject = Array.from({ length: B }, (_, b) => Array.from({ length: k }, (_, i) => !dropRefs[b] && (batch.keepSubject?.[b]?.[i] ?? true)));
+    return out;
+  }
+
+  /**
+   * Loss and gradients of one (shard of a) batch, without applying them. `t` / `noise` fix the
+   * timesteps and noise (tests, overfit checks); `dropout: false` disables guidance dropout.
+   */
+  computeGradients(batch: TTrainBatch, opts: { t?: tf.Tensor1D; noise?: tf.Tensor4D; dropout?: boolean; seed?: number } = {}) {
+    const seed = opts.seed ?? deriveSeed(this.options.seed, this.step);
+    return tf.tidy(() => {
+      const b = opts.dropout === false ? batch : this.withDropout(batch, deriveSeed(seed, 7));
+      const { value, grads } = this.optimizer.computeGradients(
+        () => rectifiedFlowLoss(this.model, b, { seed, t: opts.t, noise: opts.noise, attention: this.options.attention }),
+        this.variables,
+      );
+      // Variables outside the graph (e.g. the last block's subject-branch MLP: contexts' last
+      // outputs feed nothing) get no gradient; they count as zero.
+      return { loss: value, grads: this.variables.map((v) => grads[v.name] ?? tf.zerosLike(v)) };
+    });
+  }
+
+  /** Clips by global norm, applies, updates the EMA; returns the pre-clip norm. Disposes `grads`. */
+  applyGradients(grads: tf.Tensor[]): number {
+    const norm = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+    const scale = Math.min(1, this.options.clipNorm / (norm + 1e-6));
+    tf.tidy(() => {
+      // An array keeps the order fixed: Adam aligns its moments with variables by position.
+      this.optimizer.applyGradients(this.variables.map((v, i) => ({ name: v.name, tensor: scale < 1 ? tf.mul(grads[i]!, scale) : grads[i]! })));
+    });
+    tf.dispose(grads);
+    if (this.ema) {
+      const d = this.options.emaDecay;
+      tf.tidy(() => this.ema!.forEach((e, i) => e.assign(tf.add(tf.mul(e, d), tf.mul(this.variables[i]!, 1 - d)))));
+    }
+    this.step++;
+    return norm;
+  }
+
+  /** One full training step on a batch. */
+  trainStep(batch: TTrainBatch, opts: { t?: tf.Tensor1D; noise?: tf.Tensor4D; dropout?: boolean } = {}): TStepResult {
+    const { loss, grads } = this.computeGradients(batch, opts);
+    const value = loss.dataSync()[0]!;
+    loss.dispose();
+    const gradNorm = this.applyGradients(grads);
+    return { loss: value, gradNorm, step: this.step };
+  }
+
+  /** Swaps live weights and EMA weights (call again to swap back): evaluate or save with EMA. */
+  swapEma(): void {
+    if (!this.ema) return;
+    tf.tidy(() =>
+      this.ema!.forEach((e, i) => {
+        const live = tf.clone(this.variables[i]!);
+        this.variables[i]!.assign(e);
+        e.assign(live);
+      }),
+    );
+  }
+
+  /** Optimizer moments, EMA and step as safetensors bytes (resume). */
+  async saveState(): Promise<Uint8Array> {
+    const weights = await this.optimizer.getWeights();
+    const arrays: TNamedArray[] = weights.map((w, i) => ({ name: `optimizer.${String(i).padStart(4, '0')}`, shape: w.tensor.shape, data: w.tensor.dataSync() as Float32Array }));
+    this.ema?.forEach((e, i) => arrays.push({ name: `ema.${this.names[i]}`, shape: e.shape, data: e.dataSync() as Float32Array }));
+    return encodeSafetensors(arrays, { step: String(this.step), mode: this.options.mode, names: JSON.stringify(this.names) });
+  }
+
+  async loadState(bytes: Uint8Array): Promise<void> {
+    const { tensors, metadata } = decodeSafetensors(bytes);
+    if (metadata.mode !== this.options.mode || metadata.names !== JSON.stringify(this.names))
+      throw new CheckpointError(`trainer state is for mode "${metadata.mode}" with other variables; cannot resume`);
+    const opt = [...tensors.entries()].filter(([n]) => n.startsWith('optimizer.')).sort(([a], [b]) => a.localeCompare(b));
+    if (opt.length > 0) await this.optimizer.setWeights(opt.map(([name, t]) => ({ name, tensor: tf.tensor(t.data, t.shape) })));
+    this.ema?.forEach((e, i) => {
+      const t = tensors.get(`ema.${this.names[i]}`);
+      if (!t) throw new CheckpointError(`trainer state lacks ema.${this.names[i]}`);
+      e.assign(tf.tensor(t.data, t.shape));
+    });
+    this.step = Number(metadata.step ?? 0);
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    tf.dispose(this.ema ?? []);
+  }
+}
