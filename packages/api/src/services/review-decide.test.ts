@@ -1,0 +1,144 @@
+// Decisions, undo and bad input: every refusal says why and leaves the database as it was.
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { executeRows, type DbHandle } from '@musar/db';
+import { createTestDb } from '@musar/db/testing';
+import { callerFor, insertTestUser, type Caller } from '../testing';
+import { seedReviewItems } from './review-fixtures';
+
+let handle: DbHandle;
+let asAlice: Caller;
+let seed: Awaited<ReturnType<typeof seedReviewItems>>;
+
+beforeAll(async () => {
+  handle = await createTestDb();
+  asAlice = callerFor(handle.db, await insertTestUser(handle.db, 'reviewer', 'Alice'));
+  seed = await seedReviewItems(handle.db, { count: 12, subjects: 2 });
+});
+afterAll(() => handle.close());
+
+const current = async () => (await asAlice.review.next())['items'][0]!.outputId;
+const snapshot = async (id: string) =>
+  (
+    await executeRows<{ state: string; reviews: number; audits: number; leased: boolean }>(
+      handle.db,
+      sql`select state, (select count(*)::int from reviews where output_id = ${id}) as reviews,
+            (select count(*)::int from audit_log where target_id = ${id} and action <> 'review.claim') as audits,
+            leased_by is not null as leased from outputs where id = ${id}`,
+    )
+  )[0]!;
+
+describe('decisions', () => {
+  beforeEach(async () => {
+    // a clean slate for undo: no live decision is within the window unless the test makes one
+    await handle.db.execute(sql`update reviews set created_at = created_at - interval '1 hour'`);
+  });
+
+  it('approve and reject with two reasons settle the item, with an audit entry each', async () => {
+    const a = await current();
+    const approved = await asAlice.review.decide({ outputId: a, decision: 'approve', comment: 'clean' });
+    expect(approved).toMatchObject({ state: 'approved', decisions: 1, needed: 1, inAdjudication: false });
+    const b = await current();
+    expect(b).not.toBe(a);
+    await asAlice.review.decide({ outputId: b, decision: 'reject', reasons: ['identity_wrong', 'attribute_leakage'] });
+    expect(await snapshot(a)).toEqual({ state: 'approved', reviews: 1, audits: 1, leased: false });
+    expect(await snapshot(b)).toEqual({ state: 'rejected', reviews: 1, audits: 1, leased: false });
+    const [row] = await executeRows<{ reasons: string[] }>(handle.db, sql`select reasons from reviews where output_id = ${b}`);
+    expect(row!.reasons).toEqual(['identity_wrong', 'attribute_leakage']);
+    await expect(asAlice.review.decide({ outputId: a, decision: 'reject', reasons: ['low_quality'] })).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
+  it('stores a repaint in the original layout and per-subject strength feedback', async () => {
+    const id = await current();
+    const cells = seed.map.map((c, i) => (i < 8 ? 1 : c)); // paint the top row as subject 1
+    const strength = { [seed.subjectIds[0]!]: 'too_weak', [seed.subjectIds[1]!]: 'right' } as const;
+    await asAlice.review.decide({ outputId: id, decision: 'approve', repaint: { rows: 8, cols: 8, cells }, strength });
+    const [row] = await executeRows<{ routing_correction: unknown; strength_feedback: unknown }>(
+      handle.db,
+      sql`select routing_correction, strength_feedback from reviews where output_id = ${id}`,
+    );
+    expect(row!.routing_correction).toEqual(cells); // outputs store a flat array, so does the correction
+    expect(row!.strength_feedback).toEqual(strength);
+  });
+
+  it('undo within the window reopens the item for me; outside it, or twice, is refused', async () => {
+    const id = await current();
+    const decided = await asAlice.review.decide({ outputId: id, decision: 'reject', reasons: ['wrong_layout'] });
+    const undone = await asAlice.review.undo({ reviewId: decided.reviewId });
+    expect(undone).toMatchObject({ outputId: id, state: 'pending_review', heldAgain: true });
+    expect(await snapshot(id)).toMatchObject({ state: 'pending_review', reviews: 1, leased: true });
+    expect((await asAlice.review.next()).items[0]!.outputId).toBe(id);
+    await expect(asAlice.review.undo({ reviewId: decided.reviewId })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    // decide again, then let the window pass
+    const again = await asAlice.review.decide({ outputId: id, decision: 'approve' });
+    await handle.db.execute(sql`update reviews set created_at = now() - interval '10 minutes' where id = ${again.reviewId}`);
+    await expect(asAlice.review.undo()).rejects.toMatchObject({ code: 'PRECONDITION_FAILED', message: expect.stringMatching(/undo window/) });
+    expect(await snapshot(id)).toMatchObject({ state: 'approved' });
+  });
+});
+
+describe('bad input is refused and nothing changes', () => {
+  it('wrong-size repaint, unknown subject, bad reasons, unknown strength subject', async () => {
+    const id = await current();
+    const before = await snapshot(id);
+    const cases: [string, Parameters<Caller['review']['decide']>[0], string, RegExp][] = [
+      ['wrong size', { outputId: id, decision: 'approve', repaint: { rows: 4, cols: 4, cells: Array(16).fill(0) } }, 'BAD_REQUEST', /4×4.*8×8/],
+      ['unknown subject', { outputId: id, decision: 'approve', repaint: { rows: 8, cols: 8, cells: Array(64).fill(2) } }, 'BAD_REQUEST', /unknown subject 2/],
+      ['cells ≠ rows×cols', { outputId: id, decision: 'approve', repaint: { rows: 8, cols: 8, cells: [0] } }, 'BAD_REQUEST', /rows × cols/],
+      ['reject without reason', { outputId: id, decision: 'reject' }, 'BAD_REQUEST', /at least one reason/],
+      ['approve with reason', { outputId: id, decision: 'approve', reasons: ['low_quality'] }, 'BAD_REQUEST', /no rejection reasons/],
+      ['other without comment', { outputId: id, decision: 'reject', reasons: ['other'] }, 'BAD_REQUEST', /needs a comment/],
+      ['reason outside taxonomy', { outputId: id, decision: 'reject', reasons: ['ugly' as never] }, 'BAD_REQUEST', /reasons/],
+      ['repeated reason', { outputId: id, decision: 'reject', reasons: ['low_quality', 'low_quality'] }, 'BAD_REQUEST', /repeat/],
+      ['strength for a stranger', { outputId: id, decision: 'approve', strength: { '00000000-0000-4000-8000-000000000000': 'right' } }, 'BAD_REQUEST', /not in this output/],
+      ['strength value', { outputId: id, decision: 'approve', strength: { [seed.subjectIds[0]!]: 'meh' as never } }, 'BAD_REQUEST', /strength/],
+      ['not a uuid', { outputId: 'nope', decision: 'approve' }, 'BAD_REQUEST', /UUID/],
+      ['unknown item', { outputId: '00000000-0000-4000-8000-000000000000', decision: 'approve' }, 'NOT_FOUND', /not found/],
+    ];
+    for (const [name, input, code, message] of cases) {
+      const error = await asAlice.review.decide(input).catch((e: unknown) => e);
+      expect(error, name).toMatchObject({ code });
+      expect((error as Error).message, name).toMatch(message);
+    }
+    expect(await snapshot(id)).toEqual(before);
+  });
+
+  it('a decision on a withdrawn item (consent revoked) is refused with the reason', async () => {
+    const id = await current();
+    await handle.db.execute(
+      sql`update outputs set state = 'withdrawn', withdrawn_reason = 'consent revoked: subject asked', leased_by = null, lease_expires_at = null where id = ${id}`,
+    );
+    const before = await snapshot(id);
+    await expect(asAlice.review.decide({ outputId: id, decision: 'approve' })).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: expect.stringMatching(/withdrawn from review \(consent revoked: subject asked\); nothing was saved/),
+    });
+    expect(await snapshot(id)).toEqual(before);
+    const view = await asAlice.review.item({ outputId: id });
+    expect(view).toMatchObject({ state: 'withdrawn', image: null });
+    expect(view.subjects.every((s) => s.references.length === 0)).toBe(true);
+  });
+
+  it('a withdrawal between decision and undo keeps the item withdrawn', async () => {
+    const id = await current();
+    await asAlice.review.decide({ outputId: id, decision: 'approve' });
+    await handle.db.execute(sql`update outputs set state = 'withdrawn', withdrawn_reason = 'consent revoked' where id = ${id}`);
+    await expect(asAlice.review.undo()).rejects.toMatchObject({ code: 'PRECONDITION_FAILED', message: expect.stringMatching(/withdrawn/) });
+  });
+});
+
+describe('item view', () => {
+  it('shows references of every subject, the routing map, prompt, params, model version and scores', async () => {
+    const id = await current();
+    const view = await asAlice.review.item({ outputId: id });
+    expect(view.heldByMe).toBe(true);
+    expect(view.image).toMatch(/^data:image\/png;base64,/);
+    expect(view.subjects.map((s) => s.id)).toEqual(seed.subjectIds);
+    expect(view.subjects.every((s) => s.references.length === 1)).toBe(true);
+    expect(view.routingMap).toEqual({ rows: 8, cols: 8, cells: seed.map });
+    expect(view.routingParams).toMatchObject({ beta: 8 });
+    expect(view.modelVersion?.name).toMatch(/^musar-/);
+    expect(view.scores).toMatchObject({ fidelity: 0.8 });
+    expect(view.consensus).toEqual({ needed: 1, decisions: 0, inAdjudication: false });
+  });
+});
