@@ -107,15 +107,24 @@ export function sdShape(shape: TShape, x: number, y: number): number {
   }
 }
 
-/** Area of each shape in unit² (numerical, computed once): the scorer's size estimate. */
-export const SHAPE_AREA: Record<TShape, number> = (() => {
+/** Area (unit²) and centroid of each shape, computed once numerically: the scorer's initial pose. */
+export const SHAPE_MOMENTS: Record<TShape, { area: number; cx: number; cy: number }> = (() => {
   const n = 200;
-  const out = {} as Record<TShape, number>;
+  const out = {} as Record<TShape, { area: number; cx: number; cy: number }>;
   for (const shape of ['circle', 'square', 'triangle', 'diamond', 'hexagon', 'star', 'cross', 'heart'] as TShape[]) {
     let inside = 0;
+    let sx = 0;
+    let sy = 0;
     for (let i = 0; i < n; i++)
-      for (let j = 0; j < n; j++) if (sdShape(shape, -1 + (2 * (i + 0.5)) / n, -1 + (2 * (j + 0.5)) / n) < 0) inside++;
-    out[shape] = (4 * inside) / (n * n);
+      for (let j = 0; j < n; j++) {
+        const x = -1 + (2 * (i + 0.5)) / n;
+        const y = -1 + (2 * (j + 0.5)) / n;
+        if (sdShape(shape, x, y) >= 0) continue;
+        inside++;
+        sx += x;
+        sy += y;
+      }
+    out[shape] = { area: (4 * inside) / (n * n), cx: sx / inside, cy: sy / inside };
   }
   return out;
 })();

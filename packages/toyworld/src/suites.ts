@@ -5,7 +5,7 @@ import { buildPrompt } from './prompt';
 import { makeRng } from './rng';
 import { layoutViews, ZScene, type TScene } from './scene';
 import { SUBJECT_COLORS, type TColorName } from './palette';
-import { ZSubjectSpec, type TSubjectSpec } from './subject';
+import { blendStaysSaturated, ZSubjectSpec, type TSubjectSpec } from './subject';
 
 export const SUITE_NAMES = ['two-subject', 'three-subject', 'four-subject'] as const;
 export type TSuiteName = (typeof SUITE_NAMES)[number];
@@ -33,7 +33,7 @@ function distToBlend(c: TColorName, a: TColorName, b: TColorName): number {
 /**
  * Within a scene every subject differs in shape and pattern; no body colour appears on another
  * subject (as body or accent) or near another subject's body/accent blend — so a leaked colour is
- * always measurable. Accents may repeat (4 subjects × 2 colours would not fit 9 colours otherwise).
+ * always measurable, also after two subjects trade body colours. Accents may repeat (4 subjects × 2 colours would not fit 9 colours otherwise).
  */
 function fitsScene(others: TSubjectSpec[]) {
   return (s: TSubjectSpec) =>
@@ -44,7 +44,10 @@ function fitsScene(others: TSubjectSpec[]) {
         ![o.body, o.accent].includes(s.body) &&
         o.body !== s.accent &&
         distToBlend(o.body, s.body, s.accent) > 0.2 &&
-        distToBlend(s.body, o.body, o.accent) > 0.2,
+        distToBlend(s.body, o.body, o.accent) > 0.2 &&
+        // swap-safe: a generated image that trades bodies still has saturated pattern edges
+        blendStaysSaturated(o.body, s.accent) &&
+        blendStaysSaturated(s.body, o.accent),
     );
 }
 

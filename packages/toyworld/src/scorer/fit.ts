@@ -4,7 +4,7 @@ import { SUBJECT_COLORS } from '../palette';
 import { GLYPH_HALF, sdAccent } from '../pattern';
 import type { TPose } from '../render';
 import { dcos, dsin } from '../rng';
-import { SHAPE_AREA, sdShape } from '../shapes';
+import { SHAPE_MOMENTS, sdShape } from '../shapes';
 import { GLYPHS, PATTERNS, SHAPES, type TPattern, type TShape, type TSubjectSpec } from '../subject';
 import type { TPixels, TRegion } from './pixels';
 
@@ -106,18 +106,20 @@ function observedAccent(ctx: TFitContext, g: Grid, spec: TSubjectSpec): Float64A
   return out;
 }
 
-export type TFit = { pose: TPose; iou: number; grid: Grid; obs: Float64Array };
+export type TFit = { pose: TPose; iou: number; grid: Grid; obs: Float64Array; accentErr: number };
 
 /** Coordinate search over rotation, radius and centre; the objective is silhouette IoU plus accent agreement. */
 export function fitSubject(ctx: TFitContext, spec: TSubjectSpec, useAccent = true, rounds = 2): TFit {
   const { W, H } = ctx.px;
-  let pose: TPose = { cx: ctx.region.cx, cy: ctx.region.cy, r: Math.sqrt(ctx.region.area / SHAPE_AREA[spec.shape]), rotation: 0 };
+  const m = SHAPE_MOMENTS[spec.shape];
+  const r0 = Math.sqrt(ctx.region.area / m.area);
+  let pose: TPose = { cx: ctx.region.cx - m.cx * r0, cy: ctx.region.cy - m.cy * r0, r: r0, rotation: 0 };
   const evaluate = (p: TPose) => {
     const g = sampleGrid(spec.shape, p, W, H);
     const iou = silhouetteIoU(ctx, g, p.r);
     const obs = useAccent ? observedAccent(ctx, g, spec) : new Float64Array(0);
-    const acc = useAccent ? 1 - accentError(ctx, g, p.r, spec, obs).err : 0;
-    return { pose: p, iou, grid: g, obs, objective: iou + 0.3 * acc };
+    const accentErr = useAccent ? accentError(ctx, g, p.r, spec, obs).err : 1;
+    return { pose: p, iou, grid: g, obs, accentErr, objective: iou + 0.3 * (1 - accentErr) };
   };
   let best = evaluate(pose);
   const tryPose = (p: TPose) => {
@@ -132,7 +134,7 @@ export function fitSubject(ctx: TFitContext, spec: TSubjectSpec, useAccent = tru
     for (const f of [0.88, 0.92, 0.96, 1.04, 1.08, 1.12]) tryPose({ ...pose, r: pose.r * (1 + (f - 1) / (round + 1)) });
     for (const axis of ['cx', 'cy'] as const) {
       pose = best.pose;
-      for (const d of [-0.5, -0.25, 0.25, 0.5]) tryPose({ ...pose, [axis]: pose[axis] + d / (round + 1) });
+      for (const d of [-1, -0.5, -0.25, 0.25, 0.5, 1]) tryPose({ ...pose, [axis]: pose[axis] + d / (round + 1) });
     }
   }
   return best;

@@ -41,6 +41,7 @@ export function analysePixels(image: RgbImage): TPixels {
     }
     label[p] = best;
   }
+  bridgeBlends(W, H, data, fg);
   const stable = new Uint8Array(n);
   for (let y = 0; y < H; y++) {
     for (let x = 0; x < W; x++) {
@@ -56,6 +57,45 @@ export function analysePixels(image: RgbImage): TPixels {
     }
   }
   return { W, H, data, fg, label, stable };
+}
+
+function distToSegment(data: Float32Array, p: number, a: number, b: number): number {
+  let num = 0;
+  let den = 0;
+  for (let c = 0; c < 3; c++) {
+    const d = data[b * 3 + c]! - data[a * 3 + c]!;
+    num += (data[p * 3 + c]! - data[a * 3 + c]!) * d;
+    den += d * d;
+  }
+  const t = den ? Math.min(1, Math.max(0, num / den)) : 0;
+  let r = 0;
+  for (let c = 0; c < 3; c++) r += (data[p * 3 + c]! - data[a * 3 + c]! - t * (data[b * 3 + c]! - data[a * 3 + c]!)) ** 2;
+  return Math.sqrt(r);
+}
+
+/**
+ * Two saturated colours can blend to grey on an anti-aliased edge (yellow next to blue). Pixels in
+ * a 1–2 px gap between foreground pixels whose colour lies on the blend of the two are foreground.
+ */
+function bridgeBlends(W: number, H: number, data: Float32Array, fg: Uint8Array): void {
+  const add: number[] = [];
+  const at = (x: number, y: number) => (x >= 0 && y >= 0 && x < W && y < H && fg[y * W + x] ? y * W + x : -1);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const p = y * W + x;
+      if (fg[p]) continue;
+      let bridged = false;
+      for (const [dx, dy] of [[1, 0], [0, 1], [1, 1], [1, -1]] as const) {
+        for (const [s, t] of [[1, 1], [1, 2], [2, 1]] as const) {
+          const a = at(x - s * dx, y - s * dy);
+          const b = at(x + t * dx, y + t * dy);
+          if (a >= 0 && b >= 0 && distToSegment(data, p, a, b) < 0.12) bridged = true;
+        }
+        if (bridged) break;
+      }
+      if (bridged) add.push(p);
+    }
+  for (const p of add) fg[p] = 1;
 }
 
 export type TRegion = { id: number; pixels: number[]; area: number; cx: number; cy: number };

@@ -105,10 +105,12 @@ export function scoreImage(image: RgbImage, subjects: TSubjectSpec[], prompt: st
   const assigned = assign(quick, 0.6);
   const reasons: string[] = [];
 
+  const patternFits: ({ pattern: string; err: number }[] | undefined)[] = [];
   const perSubject = specs.map((spec, i) => {
     const r = assigned[i];
     if (r === undefined) return missingSubject(spec);
-    const { fit: _f, patternFit: _p, ...score } = scoreSubject(contexts[r]!, spec);
+    const { fit: _f, patternFit, ...score } = scoreSubject(contexts[r]!, spec);
+    patternFits[i] = patternFit;
     return score;
   });
   const fidelity = perSubject.reduce((s, x) => s + x.combined, 0) / k;
@@ -120,6 +122,17 @@ export function scoreImage(image: RgbImage, subjects: TSubjectSpec[], prompt: st
     const { leak, reason } = leakageOf(px, regions[r]!, i, specs);
     if (reason) reasons.push(reason);
     leakage = Math.max(leakage, leak);
+    // pattern leakage: the subject's accent layout fits another subject's pattern clearly better
+    const fits = patternFits[i]!;
+    const own = fits.find((f) => f.pattern === specs[i]!.pattern)!.err;
+    specs.forEach((o, j) => {
+      if (j === i || o.pattern === specs[i]!.pattern) return;
+      const theirs = fits.find((f) => f.pattern === o.pattern)!.err;
+      const pl = clamp01((own - theirs - 0.05) / 0.1);
+      if (pl <= 0) return;
+      leakage = Math.max(leakage, pl);
+      reasons.push(`leakage: subject ${i} shows subject ${j}'s pattern ${o.pattern} (error ${theirs.toFixed(2)} vs ${own.toFixed(2)} for its own ${specs[i]!.pattern})`);
+    });
   });
 
   const largest = regions[0]?.area ?? 0;

@@ -30,11 +30,17 @@ export function missingSubject(spec: TSubjectSpec): TSubjectScore {
   };
 }
 
-/** Cheap match quality used to assign subjects to regions: colours and silhouette only. */
+/**
+ * Match quality used to assign subjects to regions: silhouette, colours, and the accent layout
+ * (pattern + glyph). The silhouette counts most: the prompt binds a
+ * subject by its class word (its shape), so a star-shaped region wearing the heart's colours is the
+ * star with leaked colours, not the heart with a wrong shape.
+ */
 export function quickMatch(ctx: TFitContext, spec: TSubjectSpec): { fit: TFit; score: number } {
   const fit = fitSubject(ctx, spec, true, 1);
   const c = colourScores(fit, spec);
-  const score = colourScore(c.body) + colourScore(c.accent) + fit.iou;
+  const layout = clamp01(1 - (fit.accentErr - 0.1) / 0.25); // pattern + glyph where they should be
+  const score = colourScore(c.body) + colourScore(c.accent) + 4 * clamp01((fit.iou - 0.7) / 0.25) + 2 * layout;
   return { fit, score };
 }
 

@@ -1,0 +1,47 @@
+// Planted failures: the defects the scorer must catch, made from a suite item's true scene.
+import { BACKGROUND_KINDS, drawBackground } from '../background';
+import { blit, createImage, type RgbImage } from '../image';
+import { makeRng } from '../rng';
+import { renderScene, type TScene } from '../scene';
+import { GLYPHS } from '../subject';
+
+const clone = (s: TScene): TScene => structuredClone(s);
+
+/** Subjects 0 and 1 trade body colours. */
+export function swapBodies(scene: TScene, size: number): RgbImage {
+  const s = clone(scene);
+  const [a, b] = [s.placements[0]!.subject, s.placements[1]!.subject];
+  [a.body, b.body] = [b.body, a.body];
+  return renderScene(s, size).image;
+}
+
+/** Left half on the scene's background, right half on a different kind: a diptych seam. */
+export function splitBackground(scene: TScene, size: number, seed: number): RgbImage {
+  const other = clone(scene);
+  const kinds = BACKGROUND_KINDS.filter((k) => k !== scene.background.kind);
+  other.background = drawBackground(makeRng(0x5ea, seed), kinds[seed % kinds.length]);
+  const left = renderScene(scene, size).image;
+  const right = renderScene(other, size).image;
+  const half = createImage(size - size / 2, size);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < half.width; x++)
+      for (let c = 0; c < 3; c++) half.data[(y * half.width + x) * 3 + c] = right.data[(y * size + x + size / 2) * 3 + c]!;
+  blit(left, half, size / 2, 0);
+  return left;
+}
+
+/** The last subject is left out of the render. */
+export function dropSubject(scene: TScene, size: number): RgbImage {
+  const s = clone(scene);
+  s.placements.pop();
+  return renderScene(s, size).image;
+}
+
+/** Subject 0 wears a glyph at least `minFlips` cells away from its own. */
+export function wrongGlyph(scene: TScene, size: number, seed: number, minFlips = 2): RgbImage {
+  const s = clone(scene);
+  const subject = s.placements[0]!.subject;
+  const candidates = GLYPHS.filter((g) => g.filter((b, i) => b !== subject.glyph[i]).length >= minFlips);
+  subject.glyph = [...candidates[seed % candidates.length]!];
+  return renderScene(s, size).image;
+}

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { renderScene } from '../scene';
+import { buildSuite, SUITE_NAMES, suiteItem } from '../suites';
+import { dropSubject, splitBackground, swapBodies, wrongGlyph } from './planted';
+import { scoreImage } from './score';
+
+const SEEDS = 50;
+
+describe('scorer on ground-truth renders', () => {
+  for (const name of SUITE_NAMES) {
+    it(`${name}: every item ≥ 0.95 fidelity, 0 leakage, 0 seam at 32²`, () => {
+      for (const item of buildSuite(name)) {
+        const s = scoreImage(renderScene(item.scene, 32).image, item.subjects, item.prompt);
+        expect(s.fidelity, item.id).toBeGreaterThanOrEqual(0.95);
+        expect(s.leakage, item.id).toBe(0);
+        expect(s.seam, item.id).toBe(0);
+        expect(s.count, item.id).toBe(1);
+        expect(s.relation, item.id).toBe(1);
+        expect(s.background, item.id).toBe(1);
+      }
+    });
+  }
+  it('also at 64² (first 25 items of each suite)', () => {
+    for (const name of SUITE_NAMES)
+      for (const item of buildSuite(name, 25)) {
+        const s = scoreImage(renderScene(item.scene, 64).image, item.subjects, item.prompt);
+        expect(s.fidelity, item.id).toBeGreaterThanOrEqual(0.95);
+        expect(s.leakage + s.seam, item.id).toBe(0);
+      }
+  });
+});
+
+describe(`planted failures are caught on ${SEEDS} seeds`, () => {
+  const items = Array.from({ length: SEEDS }, (_, i) => suiteItem(SUITE_NAMES[i % 3]!, 100 + i));
+
+  it('swapped body colours between two subjects → leakage ≥ 0.5 and fidelity < 0.9', () => {
+    for (const item of items) {
+      const s = scoreImage(swapBodies(item.scene, 32), item.subjects, item.prompt);
+      expect(s.leakage, item.id).toBeGreaterThanOrEqual(0.5);
+      expect(s.fidelity, item.id).toBeLessThan(0.9);
+    }
+  });
+
+  it('split image with two backgrounds → seam ≥ 0.5', () => {
+    items.forEach((item, i) => {
+      const s = scoreImage(splitBackground(item.scene, 32, i), item.subjects, item.prompt);
+      expect(s.seam, item.id).toBeGreaterThanOrEqual(0.5);
+    });
+  });
+
+  it('missing subject → count ≤ 1 − 1/k and fidelity ≤ (k−1)/k + 0.02', () => {
+    for (const item of items) {
+      const k = item.subjects.length;
+      const s = scoreImage(dropSubject(item.scene, 32), item.subjects, item.prompt);
+      expect(s.count, item.id).toBeLessThanOrEqual(1 - 1 / k + 1e-9);
+      expect(s.fidelity, item.id).toBeLessThanOrEqual((k - 1) / k + 0.02);
+      expect(s.perSubject[k - 1]!.found, item.id).toBe(false);
+    }
+  });
+
+  it('wrong glyph (≥ 2 of 4 cells flipped) → glyph score drops by ≥ 0.5 (2-subject scenes, 32²)', () => {
+    for (let i = 0; i < SEEDS; i++) {
+      const item = suiteItem('two-subject', 200 + i);
+      const truth = scoreImage(renderScene(item.scene, 32).image, item.subjects, item.prompt);
+      const s = scoreImage(wrongGlyph(item.scene, 32, i), item.subjects, item.prompt);
+      expect(truth.perSubject[0]!.glyph - s.perSubject[0]!.glyph, item.id).toBeGreaterThanOrEqual(0.5);
+    }
+  });
+});
