@@ -1,0 +1,126 @@
+// The `generate` consumer: validate → begin (consent re-check) → compute in a thread, with
+// progress and cancellation → complete (outputs + job completion in one transaction).
+import { eq, sql } from 'drizzle-orm';
+import { writeAudit, type Db } from '@musar/db';
+import { generationRequests } from '@musar/db/schema';
+import type { TComputePool } from '../pool';
+import type { TLogger } from '../log';
+import type { TMetrics } from '../metrics';
+import { jobState, type TJobAttempt } from '../queue/job-sql';
+import { describeZodError, ZGeneratePayload } from '../queue/payloads';
+import type { TProgress } from '../thread/types';
+import { resolveModel } from './model-source';
+import { beginGeneration, completeGeneration, failGeneration, loadSubjects, PermanentError } from './store';
+
+export type THandlerDeps = { db: Db; pool: TComputePool; log: TLogger; metrics: TMetrics; watchMs?: number };
+export type TJob = TJobAttempt & { data: unknown; retryLimit: number };
+export type TOutcome = 'completed' | 'failed' | 'cancelled' | 'skipped' | 'stale' | 'retry';
+
+const requestIdOf = (data: unknown): string | null => {
+  const id = (data as { requestId?: unknown } | null)?.requestId;
+  return typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) ? id : null;
+};
+
+export async function handleGenerate(deps: THandlerDeps, job: TJob, signal?: AbortSignal): Promise<TOutcome> {
+  const { db, log: parent } = deps;
+  const log = parent.child({ jobId: job.id, queue: job.name, attempt: job.retryCount });
+  const parsed = ZGeneratePayload.safeParse(job.data);
+  if (!parsed.success) {
+    const reason = `invalid payload: ${describeZodError(parsed.error)}`;
+    log.warn({ reason }, 'job failed validation');
+    await failGeneration(db, job, requestIdOf(job.data), reason);
+    return 'failed';
+  }
+  const p = parsed.data;
+  const begin = await beginGeneration(db, job, p);
+  if (begin.kind !== 'run') {
+    log.info({ requestId: p.requestId, reason: begin.reason }, begin.kind === 'skip' ? 'job skipped' : 'job failed');
+    return begin.kind === 'skip' ? 'skipped' : 'failed';
+  }
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort(signal?.reason);
+  signal?.addEventListener('abort', onOuterAbort);
+  let last: TProgress = { step: 0, total: p.count * p.steps };
+  let cancelled = false;
+  // Cancellation is a state change in the database; watch it while the thread computes.
+  const watch = setInterval(async () => {
+    try {
+      const [row] = await db.select({ state: generationRequests.state }).from(generationRequests).where(eq(generationRequests.id, p.requestId));
+      const js = await jobState(db, job.name, job.id);
+      if (row?.state === 'cancelled' || js?.state === 'cancelled') {
+        cancelled = true;
+        abort.abort(new Error('cancelled'));
+      }
+    } catch (error) {
+      log.warn({ err: error }, 'cancellation watch failed');
+    }
+  }, deps.watchMs ?? 100);
+  let lastWrite = 0;
+  const onProgress = (progress: TProgress) => {
+    last = progress;
+    const now = Date.now();
+    if (now - lastWrite < 250 && progress.step < progress.total) return;
+    lastWrite = now;
+    db.update(generationRequests)
+      .set({ progress: progress.step / progress.total })
+      .where(sql`${generationRequests.id} = ${p.requestId} AND ${generationRequests.state} = 'running'`)
+      .catch((error: unknown) => log.warn({ err: error }, 'progress write failed'));
+  };
+  try {
+    const model = await resolveModel(db, p.modelVersionId);
+    if (model.fresh) log.warn({ requestId: p.requestId }, 'no trained checkpoint stored: generating with a freshly initialised tiny model');
+    const subjects = await loadSubjects(db, p.subjectIds);
+    const started = performance.now();
+    const result = await deps.pool.generate(
+      { model: model.source, prompt: p.prompt, subjects, count: p.count, seed: p.seed, steps: p.steps, routing: p.routing },
+      { signal: abort.signal, onProgress },
+    );
+    for (const img of result.images) deps.metrics.perImage.observe({ backend: result.backend }, img.seconds);
+    const done = await completeGeneration(db, job, p, result, model.modelVersionId);
+    log.info({ requestId: p.requestId, ...done, backend: result.backend, seconds: (performance.now() - started) / 1000 }, 'generation finished');
+    return done.kind;
+  } catch (error) {
+    if (cancelled) {
+      await recordStopped(db, p.requestId, job, last);
+      log.info({ requestId: p.requestId, step: last.step, total: last.total }, 'generation cancelled: thread stopped');
+      return 'cancelled';
+    }
+    if (error instanceof PermanentError) {
+      await failGeneration(db, job, p.requestId, error.message);
+      log.warn({ requestId: p.requestId, reason: error.message }, 'job failed');
+      return 'failed';
+    }
+    await recordAttemptFailure(db, job, p.requestId, error);
+    throw error;
+  } finally {
+    clearInterval(watch);
+    signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+async function recordStopped(db: Db, requestId: string, job: TJobAttempt, at: TProgress): Promise<void> {
+  await db.transaction(async (tx) => {
+    await writeAudit(tx, {
+      actor: 'system',
+      action: 'generation.stopped',
+      targetType: 'generation_request',
+      targetId: requestId,
+      before: { state: 'running' },
+      after: { state: 'cancelled', jobId: job.id, step: at.step, total: at.total, outputs: 0 },
+    });
+  });
+}
+
+/** A failed attempt: back to `queued` while retries remain (pg-boss retries), else `failed`. */
+async function recordAttemptFailure(db: Db, job: TJob, requestId: string, error: unknown): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error);
+  const final = job.retryCount >= job.retryLimit;
+  await db
+    .update(generationRequests)
+    .set(
+      final
+        ? { state: 'failed', error: `failed after ${job.retryCount + 1} attempts: ${message}`, finishedAt: new Date() }
+        : { state: 'queued', error: `attempt ${job.retryCount + 1} failed (${message}); retrying` },
+    )
+    .where(sql`${generationRequests.id} = ${requestId} AND ${generationRequests.state} = 'running' AND ${generationRequests.jobId} = ${job.id}`);
+}

@@ -1,0 +1,56 @@
+// The worker process: `DATABASE_URL=postgres://… npm start -w @musar/worker`. Consumes the job
+// queues with a pool of compute threads, serves /metrics, and on SIGTERM stops fetching, lets the
+// running jobs finish (or releases them after the grace period) and exits.
+import { createDb } from '@musar/db';
+import { parseWorkerEnv } from './config';
+import { serveMetrics } from './http';
+import { createLogger } from './log';
+import { createMetrics } from './metrics';
+import { createComputePool } from './pool';
+import { startBoss } from './queue/boss';
+import { startRunner } from './runner';
+
+const log = createLogger('musar-worker');
+
+async function main() {
+  const env = parseWorkerEnv();
+  if (!env.DATABASE_URL) throw new Error('the worker process needs DATABASE_URL (embedded mode runs the runner inside the web server)');
+  const handle = await createDb({ url: env.DATABASE_URL, maxConnections: 4 });
+  const boss = await startBoss(handle, {
+    url: env.DATABASE_URL,
+    maintenanceIntervalSeconds: env.MUSAR_MAINTENANCE_SECONDS,
+    policy: {
+      generate: {
+        ...(env.MUSAR_GENERATE_EXPIRE_SECONDS ? { expireInSeconds: env.MUSAR_GENERATE_EXPIRE_SECONDS } : {}),
+        ...(env.MUSAR_GENERATE_RETRY_DELAY !== undefined ? { retryDelay: env.MUSAR_GENERATE_RETRY_DELAY } : {}),
+      },
+    },
+  });
+  boss.on('error', (err) => log.error({ err }, 'pg-boss error'));
+  const metrics = createMetrics({ db: handle.db, role: 'worker' });
+  const pool = createComputePool(env.MUSAR_THREADS);
+  const runner = await startRunner({ handle, boss, pool, log, metrics, concurrency: env.MUSAR_CONCURRENCY, pollingIntervalSeconds: env.MUSAR_POLL_SECONDS });
+  let stopping = false;
+  const server = env.METRICS_PORT ? await serveMetrics(metrics, env.METRICS_PORT, () => !stopping) : null;
+  if (server) log.info({ port: env.METRICS_PORT }, 'metrics on /metrics');
+  console.log(JSON.stringify({ ready: true, pid: process.pid }));
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal, active: runner.active() }, 'shutting down');
+    await runner.stop(env.MUSAR_SHUTDOWN_GRACE_SECONDS * 1000);
+    await boss.stop({ graceful: true, wait: true, timeout: 5000 });
+    await pool.close();
+    server?.close();
+    await handle.close();
+    log.info('bye');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  log.fatal({ err: error }, 'worker failed to start');
+  process.exit(1);
+});

@@ -1,0 +1,90 @@
+// The job runner: pg-boss consumers over a pool of compute threads. Used by the worker process
+// (src/main.ts) and, in embedded mode, inside the web server (src/embedded.ts).
+import type PgBoss from 'pg-boss';
+import { writeAudit, type DbHandle } from '@musar/db';
+import { handleGenerate, type TJob, type TOutcome } from './generation/handler';
+import { failGeneration } from './generation/store';
+import type { TLogger } from './log';
+import type { TMetrics } from './metrics';
+import type { TComputePool } from './pool';
+import { deadLetterOf, QUEUES } from './queue/names';
+
+export type TRunnerOptions = {
+  handle: DbHandle;
+  boss: PgBoss;
+  pool: TComputePool;
+  log: TLogger;
+  metrics: TMetrics;
+  /** Concurrent generate jobs in this process (default: one per compute thread). */
+  concurrency?: number;
+  pollingIntervalSeconds?: number;
+  /** How often a running job re-reads its cancellation state. */
+  watchMs?: number;
+};
+
+export type TRunner = {
+  /** Stops fetching, lets running jobs finish for up to graceMs, then aborts and releases them. */
+  stop(graceMs?: number): Promise<void>;
+  active(): number;
+};
+
+export async function startRunner(o: TRunnerOptions): Promise<TRunner> {
+  const { boss, log, metrics } = o;
+  const db = o.handle.db;
+  const running = new Map<string, { abort: AbortController; done: Promise<unknown>; job: TJob }>();
+  const backends = await o.pool.probe();
+  for (const b of backends) {
+    metrics.backend.set({ backend: b.backend, thread: String(b.threadId) }, 1);
+    log.info({ backend: b.backend, note: b.note, thread: b.threadId }, 'compute thread ready');
+  }
+  const deps = { db, pool: o.pool, log, metrics, watchMs: o.watchMs };
+  const runOne = async (raw: PgBoss.JobWithMetadata<unknown>) => {
+    const job: TJob = { id: raw.id, name: raw.name, retryCount: raw.retryCount, retryLimit: raw.retryLimit, data: raw.data };
+    const abort = new AbortController();
+    const started = performance.now();
+    let outcome: TOutcome | 'error' = 'error';
+    const done = handleGenerate(deps, job, abort.signal).then((r) => (outcome = r));
+    running.set(job.id, { abort, done: done.catch(() => {}), job });
+    try {
+      await done;
+    } finally {
+      running.delete(job.id);
+      const seconds = (performance.now() - started) / 1000;
+      metrics.jobDuration.observe({ queue: job.name, outcome }, seconds);
+      metrics.jobs.inc({ queue: job.name, outcome });
+    }
+  };
+  const workOptions = { includeMetadata: true as const, batchSize: 1, pollingIntervalSeconds: o.pollingIntervalSeconds ?? 0.5 };
+  const concurrency = o.concurrency ?? o.pool.threads;
+  for (let i = 0; i < concurrency; i++)
+    await boss.work(QUEUES.generate, workOptions, async (jobs) => {
+      for (const job of jobs) await runOne(job);
+    });
+  // Dead letters: a job that exhausted its retries. Its request is failed (if still open) and audited.
+  await boss.work(deadLetterOf(QUEUES.generate), { ...workOptions, pollingIntervalSeconds: 2 }, async (jobs) => {
+    for (const dead of jobs) {
+      const requestId = (dead.data as { requestId?: string } | null)?.requestId ?? null;
+      metrics.deadLettered.inc({ queue: QUEUES.generate });
+      log.error({ jobId: dead.id, requestId }, 'generate job dead-lettered after its last retry');
+      const attempt = { id: dead.id, name: dead.name, retryCount: dead.retryCount };
+      await failGeneration(db, attempt, requestId, 'gave up after the last retry (dead-lettered)');
+      await writeAudit(db, { actor: 'system', action: 'job.dead_letter', targetType: 'job', targetId: dead.id, after: { queue: QUEUES.generate, requestId } });
+    }
+  });
+  log.info({ concurrency, threads: o.pool.threads, driver: o.handle.driver }, 'runner started');
+  return {
+    active: () => running.size,
+    async stop(graceMs = 30_000) {
+      await boss.offWork(QUEUES.generate).catch(() => {});
+      await boss.offWork(deadLetterOf(QUEUES.generate)).catch(() => {});
+      const all = Promise.all([...running.values()].map((r) => r.done));
+      const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
+      if (timedOut && running.size) {
+        log.warn({ jobs: [...running.keys()] }, 'grace period over: releasing running jobs');
+        for (const r of running.values()) r.abort.abort(new Error('worker shutting down'));
+        await all;
+      }
+      log.info('runner stopped');
+    },
+  };
+}
