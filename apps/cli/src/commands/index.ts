@@ -1,0 +1,10 @@
+import type { TCommandGroup } from '../command';
+import { world } from './world';
+
+/**
+ * The command registry: `musar <group> <command> [--options]`. Add a group here — e.g.
+ * `generate`, `train`, `eval`, `bench` — as a TCommandGroup in its own file under commands/.
+ */
+export const registry: Record<string, TCommandGroup> = {
+  world,
+};

@@ -1,0 +1,72 @@
+import type { TItemResult, TSuiteManifest } from '../io';
+
+export const METRICS = ['fidelity', 'leakage', 'seam', 'count', 'relation', 'background'] as const;
+export type TSummary = {
+  suite: string;
+  items: number;
+  scored: number;
+  missing: string[];
+  errors: { id: string; error: string }[];
+  /** means over scored items */
+  mean: Record<(typeof METRICS)[number], number>;
+  /** share of scored items with leakage > 0 / seam > 0 */
+  leakageRate: number;
+  seamRate: number;
+};
+
+export function summarise(suite: TSuiteManifest, items: TItemResult[]): TSummary {
+  const scored = items.filter((i) => i.score);
+  const mean = Object.fromEntries(
+    METRICS.map((m) => [m, scored.length ? scored.reduce((s, i) => s + i.score![m], 0) / scored.length : 0]),
+  ) as TSummary['mean'];
+  return {
+    suite: suite.name,
+    items: items.length,
+    scored: scored.length,
+    missing: items.filter((i) => i.status === 'missing').map((i) => i.id),
+    errors: items.filter((i) => i.status === 'error').map((i) => ({ id: i.id, error: i.error! })),
+    mean,
+    leakageRate: scored.length ? scored.filter((i) => i.score!.leakage > 0).length / scored.length : 0,
+    seamRate: scored.length ? scored.filter((i) => i.score!.seam > 0).length / scored.length : 0,
+  };
+}
+
+const f = (x: number) => x.toFixed(3);
+
+/** The weakest point of an item, in one line, for the table's "why" column. */
+function why(item: TItemResult): string {
+  const s = item.score;
+  if (!s) return item.error ?? item.status;
+  const worst = [...s.perSubject].sort((a, b) => a.combined - b.combined)[0];
+  const leak = s.reasons.find((r) => r.startsWith('leakage'));
+  if (leak) return leak;
+  if (worst && worst.combined < 0.95) return worst.reasons[0] ?? '';
+  if (s.count < 1) return s.reasons.find((r) => r.startsWith('count')) ?? 'count';
+  if (s.relation < 1) return s.reasons.find((r) => r.includes('does not hold') || r.includes('cannot be checked')) ?? 'relation';
+  if (s.background < 1) return s.reasons.find((r) => r.startsWith('background')) ?? 'background';
+  if (s.seam > 0) return s.reasons.filter((r) => r.startsWith('seam')).join('; ');
+  return 'ok';
+}
+
+export function toMarkdown(summary: TSummary, items: TItemResult[]): string {
+  const lines = [
+    `# Toy-world evaluation — ${summary.suite}`,
+    '',
+    `${summary.scored} of ${summary.items} items scored; ${summary.missing.length} missing; ${summary.errors.length} errors.`,
+    '',
+    '| metric | mean |',
+    '|---|---|',
+    ...METRICS.map((m) => `| ${m} | ${f(summary.mean[m])} |`),
+    `| items with leakage | ${(summary.leakageRate * 100).toFixed(1)}% |`,
+    `| items with a seam | ${(summary.seamRate * 100).toFixed(1)}% |`,
+    '',
+    '| item | fidelity | leakage | seam | count | relation | background | why |',
+    '|---|---|---|---|---|---|---|---|',
+    ...items.map((i) =>
+      i.score
+        ? `| ${i.id} | ${METRICS.map((m) => f(i.score![m])).join(' | ')} | ${why(i).replace(/\|/g, '/')} |`
+        : `| ${i.id} | — | — | — | — | — | — | ${i.status}: ${(i.error ?? '').replace(/\|/g, '/')} |`,
+    ),
+  ];
+  return lines.join('\n') + '\n';
+}
