@@ -27,7 +27,9 @@ beforeAll(async () => {
 afterAll(() => handle.close());
 
 const stateOf = async (id: string) =>
-  (await executeRows<{ state: string }>(handle.db, sql`select state from outputs where id = ${id}`))[0]!.state;
+  (
+    await executeRows<{ state: string }>(handle.db, sql`select state from outputs where id = ${id}`)
+  )[0]!.state;
 
 describe('k-of-n consensus', () => {
   const [x, y] = [0, 1];
@@ -37,7 +39,13 @@ describe('k-of-n consensus', () => {
     // A decides both (one by one), repainting x
     const painted = seed.map.map((c) => (c === 1 ? 0 : c)); // A: subject 0 everywhere subject 1 was
     expect((await as[0]!.review.next({ hold: 1 })).items[0]!.outputId).toBe(ox);
-    expect(await as[0]!.review.decide({ outputId: ox, decision: 'approve', repaint: { rows: 8, cols: 8, cells: painted } })).toMatchObject({ state: 'pending_review', decisions: 1, needed: 2 });
+    expect(
+      await as[0]!.review.decide({
+        outputId: ox,
+        decision: 'approve',
+        repaint: { rows: 8, cols: 8, cells: painted },
+      }),
+    ).toMatchObject({ state: 'pending_review', decisions: 1, needed: 2 });
     expect((await as[0]!.review.next({ hold: 1 })).items[0]!.outputId).toBe(oy);
     await as[0]!.review.decide({ outputId: oy, decision: 'approve' });
     // A has nothing left: never the same item twice
@@ -45,8 +53,20 @@ describe('k-of-n consensus', () => {
     // B agrees on x (with the original map as repaint), disagrees on y
     const b = await as[1]!.review.next();
     expect(b.items.map((i) => i.outputId)).toEqual([ox, oy]);
-    expect(await as[1]!.review.decide({ outputId: ox, decision: 'approve', repaint: { rows: 8, cols: 8, cells: seed.map } })).toMatchObject({ state: 'approved' });
-    expect(await as[1]!.review.decide({ outputId: oy, decision: 'reject', reasons: ['missing_subject'] })).toMatchObject({ state: 'pending_review', inAdjudication: true });
+    expect(
+      await as[1]!.review.decide({
+        outputId: ox,
+        decision: 'approve',
+        repaint: { rows: 8, cols: 8, cells: seed.map },
+      }),
+    ).toMatchObject({ state: 'approved' });
+    expect(
+      await as[1]!.review.decide({
+        outputId: oy,
+        decision: 'reject',
+        reasons: ['missing_subject'],
+      }),
+    ).toMatchObject({ state: 'pending_review', inAdjudication: true });
     expect(await stateOf(oy)).toBe('pending_review');
     // in adjudication, no longer in anyone's queue
     expect((await as[2]!.review.next()).items).toEqual([]);
@@ -54,12 +74,25 @@ describe('k-of-n consensus', () => {
     expect(queue.map((q) => q.outputId)).toEqual([oy]);
     expect(queue[0]!.votes).toHaveLength(2);
     // A took part: may not adjudicate; C does
-    await expect(as[0]!.review.insights.adjudicate({ outputId: oy, decision: 'approve' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    expect(await as[2]!.review.insights.adjudicate({ outputId: oy, decision: 'reject', reasons: ['missing_subject'] })).toEqual({ outputId: oy, state: 'rejected' });
-    await expect(as[2]!.review.insights.adjudicate({ outputId: oy, decision: 'approve' })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(
+      as[0]!.review.insights.adjudicate({ outputId: oy, decision: 'approve' }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect(
+      await as[2]!.review.insights.adjudicate({
+        outputId: oy,
+        decision: 'reject',
+        reasons: ['missing_subject'],
+      }),
+    ).toEqual({ outputId: oy, state: 'rejected' });
+    await expect(
+      as[2]!.review.insights.adjudicate({ outputId: oy, decision: 'approve' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(await as[2]!.review.insights.adjudications()).toEqual([]);
     // B's decision on y stands after adjudication: undo is refused
-    await expect(as[1]!.review.undo()).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/adjudicated/) });
+    await expect(as[1]!.review.undo()).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringMatching(/adjudicated/),
+    });
   });
 
   it('agreement: per reviewer against the final decision, per subject as repaint IoU', async () => {
@@ -88,12 +121,17 @@ describe('k-of-n consensus', () => {
     expect(new Set([...all.items, ...rest.items].map((i) => i.reviewId)).size).toBe(4);
     const rejects = await operator.review.insights.history({ reason: 'missing_subject' });
     expect(rejects.items.map((i) => i.reviewerId)).toEqual([users[1]!.id]);
-    const mine = await as[0]!.review.insights.history({ reviewerId: users[0]!.id, decision: 'approve' });
+    const mine = await as[0]!.review.insights.history({
+      reviewerId: users[0]!.id,
+      decision: 'approve',
+    });
     expect(mine.items).toHaveLength(2);
     const stats = await as[1]!.review.insights.myStats();
     expect(stats.throughput).toMatchObject({ decisions: 2, approved: 1, rejected: 1, undone: 0 });
     expect(stats.agreement).toMatchObject({ decided: 2, agreed: 2 });
-    await expect(operator.review.insights.history({ cursor: 'x' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(operator.review.insights.history({ cursor: 'x' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
   });
 });
 
@@ -102,22 +140,47 @@ describe('routing-weight feedback', () => {
     const fresh = await createTestDb();
     try {
       const s = await seedReviewItems(fresh.db, { count: 4, subjects: 2 });
-      await fresh.db.execute(sql`update generation_requests set routing_params = routing_params || '{"subjectStrength":[1.2,1]}'::jsonb where id = ${s.requestId}`);
+      await fresh.db.execute(
+        sql`update generation_requests set routing_params = routing_params || '{"subjectStrength":[1.2,1]}'::jsonb where id = ${s.requestId}`,
+      );
       const r = callerFor(fresh.db, await insertTestUser(fresh.db, 'reviewer'));
       const votes: ['too_weak' | 'right' | 'too_strong', 'too_weak' | 'right' | 'too_strong'][] = [
-        ['too_weak', 'too_strong'], ['too_weak', 'right'], ['right', 'too_strong'], ['too_weak', 'too_strong'],
+        ['too_weak', 'too_strong'],
+        ['too_weak', 'right'],
+        ['right', 'too_strong'],
+        ['too_weak', 'too_strong'],
       ];
       for (const [v0, v1] of votes) {
         const id = (await r.review.next({ hold: 1 })).items[0]!.outputId;
-        await r.review.decide({ outputId: id, decision: 'approve', strength: { [s.subjectIds[0]!]: v0, [s.subjectIds[1]!]: v1 } });
+        await r.review.decide({
+          outputId: id,
+          decision: 'approve',
+          strength: { [s.subjectIds[0]!]: v0, [s.subjectIds[1]!]: v1 },
+        });
       }
       const op = callerFor(fresh.db, await insertTestUser(fresh.db, 'operator'));
-      const [cfg] = await op.review.insights.strengthSuggestions({ routingConfigId: s.routingConfigId });
+      const [cfg] = await op.review.insights.strengthSuggestions({
+        routingConfigId: s.routingConfigId,
+      });
       const bySubject = Object.fromEntries(cfg!.subjects.map((x) => [x.subjectId, x]));
-      expect(bySubject[s.subjectIds[0]!]).toMatchObject({ votes: 4, tooWeak: 3, right: 1, tooStrong: 0, currentStrength: 1.2 });
-      expect(bySubject[s.subjectIds[0]!]!.suggestedStrength).toBeCloseTo(1.2 * (1 + STRENGTH_STEP * 0.75), 9);
-      expect(bySubject[s.subjectIds[1]!]!.suggestedStrength).toBeCloseTo(1 * (1 - STRENGTH_STEP * 0.75), 9);
-      await expect(r.review.insights.strengthSuggestions()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(bySubject[s.subjectIds[0]!]).toMatchObject({
+        votes: 4,
+        tooWeak: 3,
+        right: 1,
+        tooStrong: 0,
+        currentStrength: 1.2,
+      });
+      expect(bySubject[s.subjectIds[0]!]!.suggestedStrength).toBeCloseTo(
+        1.2 * (1 + STRENGTH_STEP * 0.75),
+        9,
+      );
+      expect(bySubject[s.subjectIds[1]!]!.suggestedStrength).toBeCloseTo(
+        1 * (1 - STRENGTH_STEP * 0.75),
+        9,
+      );
+      await expect(r.review.insights.strengthSuggestions()).rejects.toMatchObject({
+        code: 'FORBIDDEN',
+      });
     } finally {
       await fresh.close();
     }

@@ -7,7 +7,13 @@ import type { SessionUser } from '../context';
 import { ServiceError } from '../errors';
 import { assertNotWithdrawn, lockOutput, lockOutputForReviewer } from './review-lock';
 import { readRoutingMap, validateRepaint, writeRoutingMap, type TGrid } from './review-routing-map';
-import { LEASE_SECONDS, UNDO_WINDOW_SECONDS, type TDecision, type TRejectReason, type TStrengthFeedback } from './review-rules';
+import {
+  LEASE_SECONDS,
+  UNDO_WINDOW_SECONDS,
+  type TDecision,
+  type TRejectReason,
+  type TStrengthFeedback,
+} from './review-rules';
 import { settleOutput } from './review-settle';
 
 export type TDecideInput = {
@@ -25,24 +31,19 @@ const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
 /** Checks a decision's own rules (reasons ↔ decision, "other" needs a comment). */
 export function assertDecisionShape(input: Pick<TDecideInput, 'decision' | 'reasons' | 'comment'>) {
   const reasons = input.reasons ?? [];
-  if (input.decision === 'reject' && reasons.length === 0) throw new ServiceError('BAD_REQUEST', 'A rejection needs at least one reason');
-  if (input.decision === 'approve' && reasons.length > 0) throw new ServiceError('BAD_REQUEST', 'An approval takes no rejection reasons');
-  if (reasons.includes('other') && !input.comment?.trim()) throw new ServiceError('BAD_REQUEST', 'Reason "other" needs a comment saying what is wrong');
-}
-
-export async function requestSubjectIds(db: Db | Parameters<Parameters<Db['transaction']>[0]>[0], requestId: string) {
-  const rows = await executeRows<{ subject_id: string }>(
-    db,
-    sql`select subject_id from generation_request_subjects where request_id = ${requestId} order by position`,
-  );
-  return rows.map((r) => r.subject_id);
+  if (input.decision === 'reject' && reasons.length === 0)
+    throw new ServiceError('BAD_REQUEST', 'A rejection needs at least one reason');
+  if (input.decision === 'approve' && reasons.length > 0)
+    throw new ServiceError('BAD_REQUEST', 'An approval takes no rejection reasons');
+  if (reasons.includes('other') && !input.comment?.trim())
+    throw new ServiceError('BAD_REQUEST', 'Reason "other" needs a comment saying what is wrong');
 }
 
 export async function decide(db: Db, reviewer: SessionUser, input: TDecideInput) {
   assertDecisionShape(input);
   return db.transaction(async (tx) => {
     const o = await lockOutputForReviewer(tx, reviewer, input.outputId);
-    const subjectIds = await requestSubjectIds(tx, o.request_id);
+    const subjectIds = o.subject_ids;
     let correction: unknown = null;
     if (input.repaint) {
       const original = readRoutingMap(o.routing_map);
@@ -50,7 +51,11 @@ export async function decide(db: Db, reviewer: SessionUser, input: TDecideInput)
       correction = writeRoutingMap(input.repaint, original!.layout);
     }
     const unknown = Object.keys(input.strength ?? {}).filter((id) => !subjectIds.includes(id));
-    if (unknown.length > 0) throw new ServiceError('BAD_REQUEST', `Strength feedback names subjects not in this output: ${unknown.join(', ')}`);
+    if (unknown.length > 0)
+      throw new ServiceError(
+        'BAD_REQUEST',
+        `Strength feedback names subjects not in this output: ${unknown.join(', ')}`,
+      );
     const [review] = await tx
       .insert(reviews)
       .values({
@@ -60,7 +65,8 @@ export async function decide(db: Db, reviewer: SessionUser, input: TDecideInput)
         reasons: input.reasons ?? [],
         comment: input.comment?.trim() || null,
         routingCorrection: correction,
-        strengthFeedback: input.strength && Object.keys(input.strength).length > 0 ? input.strength : null,
+        strengthFeedback:
+          input.strength && Object.keys(input.strength).length > 0 ? input.strength : null,
       })
       .returning({ id: reviews.id, createdAt: reviews.createdAt });
     const settled = await settleOutput(tx, o.id, o.consensus_k, reviewer.id);
@@ -70,9 +76,18 @@ export async function decide(db: Db, reviewer: SessionUser, input: TDecideInput)
       targetType: 'output',
       targetId: o.id,
       before: { state: o.state },
-      after: { reviewId: review!.id, decision: input.decision, reasons: input.reasons ?? [], repainted: correction !== null, strength: input.strength ?? null, ...settled },
+      after: {
+        reviewId: review!.id,
+        decision: input.decision,
+        reasons: input.reasons ?? [],
+        repainted: correction !== null,
+        strength: input.strength ?? null,
+        ...settled,
+      },
     });
-    const undoUntil = new Date(review!.createdAt.getTime() + UNDO_WINDOW_SECONDS * 1000).toISOString();
+    const undoUntil = new Date(
+      review!.createdAt.getTime() + UNDO_WINDOW_SECONDS * 1000,
+    ).toISOString();
     return { reviewId: review!.id, outputId: o.id, ...settled, undoUntil };
   });
 }
@@ -86,12 +101,21 @@ export async function undoLast(db: Db, reviewer: SessionUser, input: { reviewId?
           from reviews where reviewer_id = ${reviewer.id} and undone_at is null order by created_at desc, id desc limit 1`,
     );
     if (!last) throw new ServiceError('PRECONDITION_FAILED', 'You have no decision to undo');
-    if (input.reviewId && input.reviewId !== last.id) throw new ServiceError('PRECONDITION_FAILED', 'Only your last decision can be undone');
-    if (!last.in_window) throw new ServiceError('PRECONDITION_FAILED', `The undo window (${UNDO_WINDOW_SECONDS} s) has passed`);
+    if (input.reviewId && input.reviewId !== last.id)
+      throw new ServiceError('PRECONDITION_FAILED', 'Only your last decision can be undone');
+    if (!last.in_window)
+      throw new ServiceError(
+        'PRECONDITION_FAILED',
+        `The undo window (${UNDO_WINDOW_SECONDS} s) has passed`,
+      );
     const o = await lockOutput(tx, last.output_id);
     assertNotWithdrawn(o);
-    const [adj] = await executeRows<{ resolved: boolean }>(tx, sql`select resolved_at is not null as resolved from review_adjudications where output_id = ${o.id}`);
-    if (adj?.resolved) throw new ServiceError('CONFLICT', 'This item was adjudicated already; the decision stands');
+    const [adj] = await executeRows<{ resolved: boolean }>(
+      tx,
+      sql`select resolved_at is not null as resolved from review_adjudications where output_id = ${o.id}`,
+    );
+    if (adj?.resolved)
+      throw new ServiceError('CONFLICT', 'This item was adjudicated already; the decision stands');
     const done = await executeRows<{ id: string }>(
       tx,
       sql`update reviews set undone_at = now() where id = ${last.id} and undone_at is null returning id`,

@@ -16,6 +16,8 @@ export type TLockedOutput = {
   lease_live: boolean;
   withdrawn_reason: string | null;
   in_adjudication: boolean;
+  /** the request's subjects in prompt order (index = routing-map value) */
+  subject_ids: string[];
 };
 
 export async function lockOutput(tx: Tx, outputId: string): Promise<TLockedOutput> {
@@ -23,7 +25,8 @@ export async function lockOutput(tx: Tx, outputId: string): Promise<TLockedOutpu
     tx,
     sql`select o.id, o.state, o.routing_map, o.request_id, r.consensus_k, o.leased_by, o.lease_expires_at,
                coalesce(o.lease_expires_at > now(), false) as lease_live, o.withdrawn_reason,
-               exists (select 1 from review_adjudications a where a.output_id = o.id and a.resolved_at is null) as in_adjudication
+               exists (select 1 from review_adjudications a where a.output_id = o.id and a.resolved_at is null) as in_adjudication,
+               array(select g.subject_id::text from generation_request_subjects g where g.request_id = o.request_id order by g.position) as subject_ids
         from outputs o join generation_requests r on r.id = o.request_id
         where o.id = ${outputId} for update of o`,
   );
@@ -48,14 +51,22 @@ export async function lockOutputForReviewer(
 ): Promise<TLockedOutput> {
   const o = await lockOutput(tx, outputId);
   assertNotWithdrawn(o);
-  if (o.state !== 'pending_review') throw new ServiceError('CONFLICT', `This item is already ${o.state}; nothing was saved`);
-  if (o.in_adjudication) throw new ServiceError('CONFLICT', 'This item is waiting for adjudication; nothing was saved');
+  if (o.state !== 'pending_review')
+    throw new ServiceError('CONFLICT', `This item is already ${o.state}; nothing was saved`);
+  if (o.in_adjudication)
+    throw new ServiceError('CONFLICT', 'This item is waiting for adjudication; nothing was saved');
   if (o.leased_by !== reviewer.id) {
-    throw new ServiceError('PRECONDITION_FAILED', 'You do not hold this item (claim it from the queue first); nothing was saved');
+    throw new ServiceError(
+      'PRECONDITION_FAILED',
+      'You do not hold this item (claim it from the queue first); nothing was saved',
+    );
   }
   if (!o.lease_live && !opts.allowExpired) {
     const at = o.lease_expires_at ? new Date(o.lease_expires_at).toISOString() : 'unknown';
-    throw new ServiceError('PRECONDITION_FAILED', `Your lease on this item expired at ${at}; nothing was saved. Claim the next item to go on`);
+    throw new ServiceError(
+      'PRECONDITION_FAILED',
+      `Your lease on this item expired at ${at}; nothing was saved. Claim the next item to go on`,
+    );
   }
   return o;
 }
