@@ -24,7 +24,12 @@ export type TCascadeResult = {
   retrainScheduled: boolean;
 };
 
-type TCascadeInput = { subjectId: string; lostScopes: TConsentScope[]; actor: TActor; reason: string };
+type TCascadeInput = {
+  subjectId: string;
+  lostScopes: TConsentScope[];
+  actor: TActor;
+  reason: string;
+};
 
 export async function runRevocationCascade(tx: Tx, input: TCascadeInput): Promise<TCascadeResult> {
   const result: TCascadeResult = {

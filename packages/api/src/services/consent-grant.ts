@@ -17,7 +17,8 @@ export function consentStatus(
   row: Pick<ConsentRow, 'revokedAt' | 'revokedBy' | 'revokedReason' | 'validFrom' | 'expiresAt'>,
   now = new Date(),
 ): TConsentStatus {
-  if (row.revokedAt) return row.revokedReason === EXPIRED_REASON && !row.revokedBy ? 'expired' : 'revoked';
+  if (row.revokedAt)
+    return row.revokedReason === EXPIRED_REASON && !row.revokedBy ? 'expired' : 'revoked';
   if (row.expiresAt && row.expiresAt <= now) return 'expired';
   if (row.validFrom > now) return 'pending';
   return 'active';
@@ -34,7 +35,12 @@ export function toConsent(row: ConsentRow, now = new Date()) {
     recordedBy: row.recordedBy,
     evidence: row.evidence,
     evidenceFile: row.evidenceFile
-      ? { name: row.evidenceFileName ?? 'evidence', mimeType: row.evidenceMimeType ?? 'application/octet-stream', bytes: row.evidenceFile.length, sha256: sha256(row.evidenceFile) }
+      ? {
+          name: row.evidenceFileName ?? 'evidence',
+          mimeType: row.evidenceMimeType ?? 'application/octet-stream',
+          bytes: row.evidenceFile.length,
+          sha256: sha256(row.evidenceFile),
+        }
       : null,
     validFrom: row.validFrom.toISOString(),
     expiresAt: iso(row.expiresAt),
@@ -71,20 +77,38 @@ export type TGrantInput = {
 
 export async function grantConsent(db: Db, actor: TActor, input: TGrantInput) {
   const validFrom = input.validFrom ?? new Date();
-  if (input.expiresAt && input.expiresAt <= validFrom) throw new ServiceError('BAD_REQUEST', 'expiresAt must be after validFrom');
-  if (input.expiresAt && input.expiresAt <= new Date()) throw new ServiceError('BAD_REQUEST', 'expiresAt is in the past');
+  if (input.expiresAt && input.expiresAt <= validFrom)
+    throw new ServiceError('BAD_REQUEST', 'expiresAt must be after validFrom');
+  if (input.expiresAt && input.expiresAt <= new Date())
+    throw new ServiceError('BAD_REQUEST', 'expiresAt is in the past');
   let mimeType: string | null = null;
   if (input.evidenceFile) {
     const { bytes } = input.evidenceFile;
     if (bytes.length === 0) throw new ServiceError('BAD_REQUEST', 'evidence file is empty');
-    if (bytes.length > MAX_EVIDENCE_BYTES) throw new ServiceError('BAD_REQUEST', `evidence file too large (limit ${MAX_EVIDENCE_BYTES} bytes)`);
+    if (bytes.length > MAX_EVIDENCE_BYTES)
+      throw new ServiceError(
+        'BAD_REQUEST',
+        `evidence file too large (limit ${MAX_EVIDENCE_BYTES} bytes)`,
+      );
     mimeType = sniffEvidence(bytes);
-    if (!mimeType) throw new ServiceError('BAD_REQUEST', 'evidence file must be a PDF, PNG, JPEG or plain-text file');
+    if (!mimeType)
+      throw new ServiceError(
+        'BAD_REQUEST',
+        'evidence file must be a PDF, PNG, JPEG or plain-text file',
+      );
   }
   return db.transaction(async (tx) => {
-    const [subject] = await tx.select().from(subjects).where(eq(subjects.id, input.subjectId)).for('share');
+    const [subject] = await tx
+      .select()
+      .from(subjects)
+      .where(eq(subjects.id, input.subjectId))
+      .for('share');
     if (!subject) throw notFound('Subject');
-    if (subject.erasedAt) throw new ServiceError('CONFLICT', 'The subject was erased; it cannot be given consent again');
+    if (subject.erasedAt)
+      throw new ServiceError(
+        'CONFLICT',
+        'The subject was erased; it cannot be given consent again',
+      );
     const [row] = await tx
       .insert(consents)
       .values({
@@ -101,14 +125,27 @@ export async function grantConsent(db: Db, actor: TActor, input: TGrantInput) {
       })
       .returning();
     const consent = toConsent(row!);
-    await writeAudit(tx, { actor: auditActor(actor), action: 'consent.grant', targetType: 'consent', targetId: consent.id, after: consent });
+    await writeAudit(tx, {
+      actor: auditActor(actor),
+      action: 'consent.grant',
+      targetType: 'consent',
+      targetId: consent.id,
+      after: consent,
+    });
     return consent;
   });
 }
 
 export async function listConsents(db: Db, input: { subjectIds: string[]; scope?: TConsentScope }) {
-  const where = and(inArray(consents.subjectId, input.subjectIds), input.scope ? eq(consents.scope, input.scope) : undefined);
-  const rows = await db.select().from(consents).where(where).orderBy(desc(consents.createdAt), consents.id);
+  const where = and(
+    inArray(consents.subjectId, input.subjectIds),
+    input.scope ? eq(consents.scope, input.scope) : undefined,
+  );
+  const rows = await db
+    .select()
+    .from(consents)
+    .where(where)
+    .orderBy(desc(consents.createdAt), consents.id);
   const now = new Date();
   return rows.map((r) => toConsent(r, now));
 }
@@ -118,5 +155,9 @@ export async function getEvidenceFile(db: Db, consentId: string) {
   const [row] = await db.select().from(consents).where(eq(consents.id, consentId));
   if (!row) throw notFound('Consent');
   if (!row.evidenceFile) throw notFound('Evidence file');
-  return { name: row.evidenceFileName ?? 'evidence', mimeType: row.evidenceMimeType ?? 'application/octet-stream', bytes: row.evidenceFile };
+  return {
+    name: row.evidenceFileName ?? 'evidence',
+    mimeType: row.evidenceMimeType ?? 'application/octet-stream',
+    bytes: row.evidenceFile,
+  };
 }

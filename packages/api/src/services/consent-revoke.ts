@@ -4,13 +4,24 @@ import { and, eq, inArray, isNull, lte } from 'drizzle-orm';
 import { writeAudit, type Db, type Tx } from '@musar/db';
 import { consents, subjects } from '@musar/db/schema';
 import { notFound } from '../errors';
-import { auditActor, actorId, scopesWithoutConsent, CONSENT_SCOPES, EXPIRED_REASON, type TActor, type TConsentScope } from './consent';
+import {
+  auditActor,
+  actorId,
+  scopesWithoutConsent,
+  CONSENT_SCOPES,
+  EXPIRED_REASON,
+  type TActor,
+  type TConsentScope,
+} from './consent';
 import { runRevocationCascade, type TCascadeResult } from './consent-cascade';
 import { toConsent, type TConsent } from './consent-grant';
 
-
 type ConsentRow = typeof consents.$inferSelect;
-export type TRevokeResult = { consents: TConsent[]; alreadyRevoked: boolean; cascade: TCascadeResult | null };
+export type TRevokeResult = {
+  consents: TConsent[];
+  alreadyRevoked: boolean;
+  cascade: TCascadeResult | null;
+};
 
 /** Revokes locked, unrevoked rows of ONE subject, then cascades for the scopes left without consent. */
 export async function revokeRows(
@@ -33,7 +44,11 @@ export async function revokeRows(
   for (const row of rows) {
     const [updated] = await tx
       .update(consents)
-      .set({ revokedAt: opts.endedAt?.(row) ?? new Date(), revokedBy: actorId(opts.actor), revokedReason: opts.reason })
+      .set({
+        revokedAt: opts.endedAt?.(row) ?? new Date(),
+        revokedBy: actorId(opts.actor),
+        revokedReason: opts.reason,
+      })
       .where(eq(consents.id, row.id))
       .returning();
     const after = toConsent(updated!);
@@ -48,15 +63,31 @@ export async function revokeRows(
     });
   }
   const scopes = [...new Set([...rows.map((r) => r.scope), ...(opts.forceScopes ?? [])])];
-  const lost = opts.forceScopes ?? (await scopesWithoutConsent(tx, opts.subjectId, scopes, opts.now));
+  const lost =
+    opts.forceScopes ?? (await scopesWithoutConsent(tx, opts.subjectId, scopes, opts.now));
   const cascade =
-    lost.length > 0 ? await runRevocationCascade(tx, { subjectId: opts.subjectId, lostScopes: lost, actor: opts.actor, reason: opts.reason }) : null;
+    lost.length > 0
+      ? await runRevocationCascade(tx, {
+          subjectId: opts.subjectId,
+          lostScopes: lost,
+          actor: opts.actor,
+          reason: opts.reason,
+        })
+      : null;
   return { consents: revoked, alreadyRevoked: rows.length === 0, cascade };
 }
 
-export async function revokeConsent(db: Db, actor: TActor, input: { consentId: string; reason: string }): Promise<TRevokeResult> {
+export async function revokeConsent(
+  db: Db,
+  actor: TActor,
+  input: { consentId: string; reason: string },
+): Promise<TRevokeResult> {
   return db.transaction(async (tx) => {
-    const [row] = await tx.select().from(consents).where(eq(consents.id, input.consentId)).for('update');
+    const [row] = await tx
+      .select()
+      .from(consents)
+      .where(eq(consents.id, input.consentId))
+      .for('update');
     if (!row) throw notFound('Consent');
     if (row.revokedAt) return { consents: [toConsent(row)], alreadyRevoked: true, cascade: null };
     return revokeRows(tx, [row], { actor, reason: input.reason, subjectId: row.subjectId });
@@ -70,12 +101,21 @@ export async function revokeSubjectConsents(
   input: { subjectId: string; reason: string; scopes?: TConsentScope[] },
 ): Promise<TRevokeResult> {
   return db.transaction(async (tx) => {
-    const [subject] = await tx.select({ id: subjects.id }).from(subjects).where(eq(subjects.id, input.subjectId));
+    const [subject] = await tx
+      .select({ id: subjects.id })
+      .from(subjects)
+      .where(eq(subjects.id, input.subjectId));
     if (!subject) throw notFound('Subject');
     const rows = await tx
       .select()
       .from(consents)
-      .where(and(eq(consents.subjectId, input.subjectId), isNull(consents.revokedAt), inArray(consents.scope, input.scopes ?? [...CONSENT_SCOPES])))
+      .where(
+        and(
+          eq(consents.subjectId, input.subjectId),
+          isNull(consents.revokedAt),
+          inArray(consents.scope, input.scopes ?? [...CONSENT_SCOPES]),
+        ),
+      )
       .orderBy(consents.id)
       .for('update');
     return revokeRows(tx, rows, { actor, reason: input.reason, subjectId: input.subjectId });
@@ -100,7 +140,14 @@ export async function expireConsents(db: Db, now: Date = new Date()) {
       const { cascade } = await revokeRows(
         tx,
         due.filter((r) => r.subjectId === subjectId),
-        { actor: 'system', reason: EXPIRED_REASON, subjectId, endedAt: (row) => row.expiresAt!, now, action: 'consent.expire' },
+        {
+          actor: 'system',
+          reason: EXPIRED_REASON,
+          subjectId,
+          endedAt: (row) => row.expiresAt!,
+          now,
+          action: 'consent.expire',
+        },
       );
       if (cascade) cascades.push(cascade);
     }

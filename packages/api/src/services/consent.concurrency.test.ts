@@ -31,14 +31,25 @@ const gate = () => {
   return { open, opened };
 };
 const settled = async (p: Promise<unknown>, ms: number) =>
-  Promise.race([p.then(() => true, () => true), new Promise((r) => setTimeout(() => r(false), ms))]);
+  Promise.race([
+    p.then(
+      () => true,
+      () => true,
+    ),
+    new Promise((r) => setTimeout(() => r(false), ms)),
+  ]);
 
 /** What the generation service does: check consent and enqueue, in one transaction. */
 async function generate(db: Db, subjectIds: string[], beforeCommit?: Promise<void>) {
   return db.transaction(async (tx) => {
     await assertConsent(tx, subjectIds, 'generate');
-    const [r] = await tx.insert(generationRequests).values({ prompt: 'p', routingParams: {}, count: 1 }).returning({ id: generationRequests.id });
-    await tx.insert(generationRequestSubjects).values(subjectIds.map((subjectId, position) => ({ requestId: r!.id, subjectId, position })));
+    const [r] = await tx
+      .insert(generationRequests)
+      .values({ prompt: 'p', routingParams: {}, count: 1 })
+      .returning({ id: generationRequests.id });
+    await tx
+      .insert(generationRequestSubjects)
+      .values(subjectIds.map((subjectId, position) => ({ requestId: r!.id, subjectId, position })));
     await beforeCommit;
     return r!.id;
   });
@@ -48,11 +59,22 @@ async function queuedWith(subjectId: string) {
   return handle.db
     .select({ id: generationRequests.id })
     .from(generationRequests)
-    .innerJoin(generationRequestSubjects, eq(generationRequestSubjects.requestId, generationRequests.id))
+    .innerJoin(
+      generationRequestSubjects,
+      eq(generationRequestSubjects.requestId, generationRequests.id),
+    )
     .where(eq(generationRequestSubjects.subjectId, subjectId))
     .then(async (rows) => {
       if (!rows.length) return [];
-      return handle.db.select().from(generationRequests).where(inArray(generationRequests.id, rows.map((r) => r.id)));
+      return handle.db
+        .select()
+        .from(generationRequests)
+        .where(
+          inArray(
+            generationRequests.id,
+            rows.map((r) => r.id),
+          ),
+        );
     });
 }
 
@@ -69,7 +91,10 @@ describe.runIf(onPostgres)('revoke vs generate (PostgreSQL)', () => {
     const requestId = await gen;
     const res = await revoke;
     expect(res.cascade?.cancelledRequestIds).toEqual([requestId]);
-    const [row] = await handle.db.select().from(generationRequests).where(eq(generationRequests.id, requestId));
+    const [row] = await handle.db
+      .select()
+      .from(generationRequests)
+      .where(eq(generationRequests.id, requestId));
     expect(row?.state).toBe('cancelled');
   });
 
@@ -99,7 +124,10 @@ describe.runIf(onPostgres)('revoke vs generate (PostgreSQL)', () => {
         await jitter();
         return generate(handle.db, [a.id], jitter());
       });
-      const revoke = (async () => (await jitter(), revokeSubjectConsents(handle.db, admin, { subjectId: a.id, reason: `round ${round}` })))();
+      const revoke = (async () => (
+        await jitter(),
+        revokeSubjectConsents(handle.db, admin, { subjectId: a.id, reason: `round ${round}` })
+      ))();
       const results = await Promise.allSettled([...attempts, revoke]);
       for (const r of results.slice(0, 3)) {
         if (r.status === 'rejected') {
@@ -115,6 +143,8 @@ describe.runIf(onPostgres)('revoke vs generate (PostgreSQL)', () => {
       await expect(generate(handle.db, [a.id])).rejects.toBeInstanceOf(ConsentError);
     }
     expect(refused + cancelled).toBe(36);
-    console.log(`[concurrency] 36 racing generations: ${cancelled} committed first and were cancelled, ${refused} refused`);
+    console.log(
+      `[concurrency] 36 racing generations: ${cancelled} committed first and were cancelled, ${refused} refused`,
+    );
   });
 });

@@ -2,7 +2,13 @@
 // model versions with lineage. Rows are inserted directly so tests exercise only the rule under test.
 import { sql } from 'drizzle-orm';
 import { executeRows, type Db, type DbOrTx } from '@musar/db';
-import { generationRequestSubjects, generationRequests, lineage, modelVersions, outputs } from '@musar/db/schema';
+import {
+  generationRequestSubjects,
+  generationRequests,
+  lineage,
+  modelVersions,
+  outputs,
+} from '@musar/db/schema';
 import { encodeRgbPng, generateSubject, renderReference } from '@musar/toyworld';
 import type { TActor, TConsentScope } from './consent';
 import { grantConsent } from './consent-grant';
@@ -11,12 +17,24 @@ import { createToySubject } from './subjects';
 let seedCounter = 1000;
 
 /** A toy subject with active consents for the given scopes. */
-export async function seedSubject(db: Db, actor: TActor, scopes: TConsentScope[] = ['generate', 'train'], views = 2) {
+export async function seedSubject(
+  db: Db,
+  actor: TActor,
+  scopes: TConsentScope[] = ['generate', 'train'],
+  views = 2,
+) {
   const seed = seedCounter++;
   const { id } = await createToySubject(db, actor, { seed, views });
   const consentIds: Record<string, string> = {};
   for (const scope of scopes) {
-    consentIds[scope] = (await grantConsent(db, actor, { subjectId: id, scope, grantedBy: `Owner of ${seed}`, evidence: `form ${seed}-${scope}` })).id;
+    consentIds[scope] = (
+      await grantConsent(db, actor, {
+        subjectId: id,
+        scope,
+        grantedBy: `Owner of ${seed}`,
+        evidence: `form ${seed}-${scope}`,
+      })
+    ).id;
   }
   return { id, seed, consentIds };
 }
@@ -28,18 +46,40 @@ export const outputPng = (seed: number) => encodeRgbPng(renderReference(generate
 export async function seedGeneration(
   db: DbOrTx,
   subjectIds: string[],
-  opts: { state?: 'queued' | 'running' | 'succeeded'; outputs?: ('pending_review' | 'approved' | 'rejected')[]; modelVersionId?: string } = {},
+  opts: {
+    state?: 'queued' | 'running' | 'succeeded';
+    outputs?: ('pending_review' | 'approved' | 'rejected')[];
+    modelVersionId?: string;
+  } = {},
 ) {
   const [request] = await db
     .insert(generationRequests)
-    .values({ prompt: 'two toys side by side', routingParams: {}, count: opts.outputs?.length || 1, state: opts.state ?? 'succeeded' })
+    .values({
+      prompt: 'two toys side by side',
+      routingParams: {},
+      count: opts.outputs?.length || 1,
+      state: opts.state ?? 'succeeded',
+    })
     .returning({ id: generationRequests.id });
-  await db.insert(generationRequestSubjects).values(subjectIds.map((subjectId, position) => ({ requestId: request!.id, subjectId, position })));
+  await db
+    .insert(generationRequestSubjects)
+    .values(
+      subjectIds.map((subjectId, position) => ({ requestId: request!.id, subjectId, position })),
+    );
   const outputIds: string[] = [];
   for (const [index, state] of (opts.outputs ?? []).entries()) {
     const [o] = await db
       .insert(outputs)
-      .values({ requestId: request!.id, index, image: outputPng(seedCounter++), width: 32, height: 32, state, routingMap: [[0, 1]], modelVersionId: opts.modelVersionId ?? null })
+      .values({
+        requestId: request!.id,
+        index,
+        image: outputPng(seedCounter++),
+        width: 32,
+        height: 32,
+        state,
+        routingMap: [[0, 1]],
+        modelVersionId: opts.modelVersionId ?? null,
+      })
       .returning({ id: outputs.id });
     outputIds.push(o!.id);
   }
@@ -48,12 +88,28 @@ export async function seedGeneration(
 
 export async function seedModel(
   db: DbOrTx,
-  opts: { name: string; state: 'candidate' | 'serving' | 'retired'; parentId?: string; promotedMinutesAgo?: number; subjectIds?: string[]; outputIds?: string[] },
+  opts: {
+    name: string;
+    state: 'candidate' | 'serving' | 'retired';
+    parentId?: string;
+    promotedMinutesAgo?: number;
+    subjectIds?: string[];
+    outputIds?: string[];
+  },
 ) {
-  const promotedAt = opts.promotedMinutesAgo === undefined ? null : new Date(Date.now() - opts.promotedMinutesAgo * 60_000);
+  const promotedAt =
+    opts.promotedMinutesAgo === undefined
+      ? null
+      : new Date(Date.now() - opts.promotedMinutesAgo * 60_000);
   const [m] = await db
     .insert(modelVersions)
-    .values({ kind: 'adapter', name: opts.name, state: opts.state, parentId: opts.parentId ?? null, promotedAt })
+    .values({
+      kind: 'adapter',
+      name: opts.name,
+      state: opts.state,
+      parentId: opts.parentId ?? null,
+      promotedAt,
+    })
     .returning({ id: modelVersions.id });
   const rows = [
     ...(opts.subjectIds ?? []).map((subjectId) => ({ modelVersionId: m!.id, subjectId })),
@@ -72,6 +128,9 @@ export async function auditActions(db: DbOrTx, since = 0) {
 }
 
 export async function lastAuditId(db: DbOrTx): Promise<number> {
-  const [row] = await executeRows<{ id: number }>(db, sql`select coalesce(max(id), 0)::int as id from audit_log`);
+  const [row] = await executeRows<{ id: number }>(
+    db,
+    sql`select coalesce(max(id), 0)::int as id from audit_log`,
+  );
   return Number(row?.id ?? 0);
 }

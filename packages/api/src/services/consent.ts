@@ -58,15 +58,29 @@ export async function assertConsent(
     .select({ id: consents.id, subjectId: consents.subjectId })
     .from(consents)
     .innerJoin(subjects, eq(subjects.id, consents.subjectId))
-    .where(and(inArray(consents.subjectId, ids), eq(consents.scope, scope), consentActive(now), isNull(subjects.erasedAt)))
+    .where(
+      and(
+        inArray(consents.subjectId, ids),
+        eq(consents.scope, scope),
+        consentActive(now),
+        isNull(subjects.erasedAt),
+      ),
+    )
     .orderBy(consents.id) // one lock order for every caller
     .for('share', { of: consents });
   for (const r of rows) held.set(r.subjectId, [...(held.get(r.subjectId) ?? []), r.id]);
   const missing = ids.filter((id) => !held.has(id));
   if (missing.length > 0) {
-    const named = await tx.select({ id: subjects.id, name: subjects.name }).from(subjects).where(inArray(subjects.id, missing));
+    const named = await tx
+      .select({ id: subjects.id, name: subjects.name })
+      .from(subjects)
+      .where(inArray(subjects.id, missing));
     const nameOf = new Map(named.map((s) => [s.id, s.name]));
-    throw new ConsentError(scope, missing, missing.map((id) => nameOf.get(id) ?? `unknown subject ${id}`));
+    throw new ConsentError(
+      scope,
+      missing,
+      missing.map((id) => nameOf.get(id) ?? `unknown subject ${id}`),
+    );
   }
   return held;
 }

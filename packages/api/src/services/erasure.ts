@@ -9,13 +9,30 @@ import { notFound, ServiceError } from '../errors';
 import { auditActor, CONSENT_SCOPES, type TActor } from './consent';
 import { revokeRows } from './consent-revoke';
 
-export async function eraseSubject(db: Db, actor: TActor, input: { subjectId: string; confirmName: string; reason: string }) {
+export async function eraseSubject(
+  db: Db,
+  actor: TActor,
+  input: { subjectId: string; confirmName: string; reason: string },
+) {
   return db.transaction(async (tx) => {
-    const [subject] = await tx.select().from(subjects).where(eq(subjects.id, input.subjectId)).for('update');
+    const [subject] = await tx
+      .select()
+      .from(subjects)
+      .where(eq(subjects.id, input.subjectId))
+      .for('update');
     if (!subject) throw notFound('Subject');
-    if (subject.erasedAt) return { alreadyErased: true, erasedImages: 0, erasedOutputIds: [] as string[], cascade: null };
+    if (subject.erasedAt)
+      return {
+        alreadyErased: true,
+        erasedImages: 0,
+        erasedOutputIds: [] as string[],
+        cascade: null,
+      };
     if (input.confirmName.trim() !== subject.name) {
-      throw new ServiceError('BAD_REQUEST', `To erase, type the subject's name exactly ("${subject.name}")`);
+      throw new ServiceError(
+        'BAD_REQUEST',
+        `To erase, type the subject's name exactly ("${subject.name}")`,
+      );
     }
     const open = await tx
       .select()
@@ -24,7 +41,12 @@ export async function eraseSubject(db: Db, actor: TActor, input: { subjectId: st
       .orderBy(consents.id)
       .for('update');
     const reason = `erasure: ${input.reason}`;
-    const { cascade } = await revokeRows(tx, open, { actor, reason, subjectId: subject.id, forceScopes: [...CONSENT_SCOPES] });
+    const { cascade } = await revokeRows(tx, open, {
+      actor,
+      reason,
+      subjectId: subject.id,
+      forceScopes: [...CONSENT_SCOPES],
+    });
     const outputs = await executeRows<{ id: string }>(
       tx,
       sql`update outputs set image = null, state = 'withdrawn', withdrawn_reason = ${reason},
@@ -42,13 +64,19 @@ export async function eraseSubject(db: Db, actor: TActor, input: { subjectId: st
       .delete(subjectImages)
       .where(eq(subjectImages.subjectId, subject.id))
       .returning({ id: subjectImages.id, contentHash: subjectImages.contentHash });
-    await tx.update(subjects).set({ erasedAt: new Date(), updatedAt: new Date() }).where(eq(subjects.id, subject.id));
+    await tx
+      .update(subjects)
+      .set({ erasedAt: new Date(), updatedAt: new Date() })
+      .where(eq(subjects.id, subject.id));
     await writeAudit(tx, {
       actor: auditActor(actor),
       action: 'subject.erase',
       targetType: 'subject',
       targetId: subject.id,
-      before: { name: subject.name, images: images.map((i) => ({ id: i.id, contentHash: i.contentHash })) },
+      before: {
+        name: subject.name,
+        images: images.map((i) => ({ id: i.id, contentHash: i.contentHash })),
+      },
       after: {
         erasedImages: images.length,
         erasedOutputImageIds: outputs.map((o) => o.id),
@@ -56,6 +84,11 @@ export async function eraseSubject(db: Db, actor: TActor, input: { subjectId: st
         reason: input.reason,
       },
     });
-    return { alreadyErased: false, erasedImages: images.length, erasedOutputIds: outputs.map((o) => o.id), cascade };
+    return {
+      alreadyErased: false,
+      erasedImages: images.length,
+      erasedOutputIds: outputs.map((o) => o.id),
+      cascade,
+    };
   });
 }

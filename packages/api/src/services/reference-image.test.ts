@@ -52,13 +52,16 @@ describe('normaliseReferenceImage', () => {
   });
 
   it('decodes a JPEG, letterboxing non-square photos on the reference grey', async () => {
-    const jpeg = await sharp({ create: { width: 300, height: 100, channels: 3, background: '#ff0000' } })
+    const jpeg = await sharp({
+      create: { width: 300, height: 100, channels: 3, background: '#ff0000' },
+    })
       .jpeg()
       .toBuffer();
     const out = await normaliseReferenceImage(jpeg);
     expect(out.source).toMatchObject({ format: 'jpeg', width: 300, height: 100 });
     const px = decode(out.png).data;
-    const at = (x: number, y: number) => Array.from(px.slice((y * 32 + x) * 3, (y * 32 + x) * 3 + 3));
+    const at = (x: number, y: number) =>
+      Array.from(px.slice((y * 32 + x) * 3, (y * 32 + x) * 3 + 3));
     expect(at(16, 16)[0]).toBeGreaterThan(240); // red centre
     expect(at(16, 16)[1]).toBeLessThan(20);
     expect(at(16, 0)).toEqual([194, 194, 194]); // letterbox band
@@ -66,7 +69,11 @@ describe('normaliseReferenceImage', () => {
 
   it.each([
     ['empty', new Uint8Array(0), /empty file/],
-    ['not an image', new TextEncoder().encode('%PDF-1.4 hello, not an image at all'), /not a PNG or JPEG/],
+    [
+      'not an image',
+      new TextEncoder().encode('%PDF-1.4 hello, not an image at all'),
+      /not a PNG or JPEG/,
+    ],
     ['too large', new Uint8Array(MAX_UPLOAD_BYTES + 1), /too large/],
   ])('refuses %s', async (_name, bytes, message) => {
     await expect(normaliseReferenceImage(bytes as Uint8Array)).rejects.toMatchObject({
@@ -88,18 +95,32 @@ describe('normaliseReferenceImage', () => {
 
   it('refuses truncated PNG and JPEG files', async () => {
     const png = Buffer.from(toyPng(3));
-    await expect(normaliseReferenceImage(png.subarray(0, Math.floor(png.length * 0.6)))).rejects.toMatchObject({
+    await expect(
+      normaliseReferenceImage(png.subarray(0, Math.floor(png.length * 0.6))),
+    ).rejects.toMatchObject({
       code: 'BAD_REQUEST',
       message: expect.stringMatching(/corrupt|truncated|unreadable/i),
     });
-    const jpeg = await sharp({ create: { width: 256, height: 256, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } })
+    const jpeg = await sharp({
+      create: {
+        width: 256,
+        height: 256,
+        channels: 3,
+        background: '#808080',
+        noise: { type: 'gaussian', mean: 128, sigma: 40 },
+      },
+    })
       .jpeg()
       .toBuffer();
-    await expect(normaliseReferenceImage(jpeg.subarray(0, Math.floor(jpeg.length / 2)))).rejects.toMatchObject({
+    await expect(
+      normaliseReferenceImage(jpeg.subarray(0, Math.floor(jpeg.length / 2))),
+    ).rejects.toMatchObject({
       code: 'BAD_REQUEST',
       message: expect.stringMatching(/corrupt|truncated|unreadable/i),
     });
     // a header that lies about its IDAT length is refused too
-    await expect(normaliseReferenceImage(pngClaiming(64, 64, 10))).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(normaliseReferenceImage(pngClaiming(64, 64, 10))).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
   });
 });

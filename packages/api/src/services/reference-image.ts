@@ -24,17 +24,22 @@ export type TReferenceImage = {
   source: { format: 'png' | 'jpeg'; width: number; height: number; bytes: number };
 };
 
-const bad = (what: string, why: string) => new ServiceError('BAD_REQUEST', `${what}: ${why}; nothing was stored`);
+const bad = (what: string, why: string) =>
+  new ServiceError('BAD_REQUEST', `${what}: ${why}; nothing was stored`);
 
 function sniff(bytes: Uint8Array): 'png' | 'jpeg' | null {
   const png = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
   if (bytes.length >= 8 && png.every((b, i) => bytes[i] === b)) return 'png';
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff)
+    return 'jpeg';
   return null;
 }
 
 /** Validates, decodes and normalises one upload. Throws BAD_REQUEST with the reason. */
-export async function normaliseReferenceImage(bytes: Uint8Array, what = 'image'): Promise<TReferenceImage> {
+export async function normaliseReferenceImage(
+  bytes: Uint8Array,
+  what = 'image',
+): Promise<TReferenceImage> {
   if (bytes.length === 0) throw bad(what, 'empty file');
   if (bytes.length > MAX_UPLOAD_BYTES) {
     throw bad(what, `too large (${bytes.length} bytes; the limit is ${MAX_UPLOAD_BYTES})`);
@@ -51,9 +56,13 @@ export async function normaliseReferenceImage(bytes: Uint8Array, what = 'image')
     throw bad(what, `unreadable ${format.toUpperCase()} header (${(error as Error).message})`);
   }
   const { width, height } = meta;
-  if (meta.format !== format || !width || !height) throw bad(what, `not a valid ${format.toUpperCase()} image`);
+  if (meta.format !== format || !width || !height)
+    throw bad(what, `not a valid ${format.toUpperCase()} image`);
   if (width > MAX_INPUT_SIDE || height > MAX_INPUT_SIDE || width * height > MAX_INPUT_PIXELS) {
-    throw bad(what, `${width}×${height} pixels exceeds the limit (${MAX_INPUT_PIXELS} pixels, ${MAX_INPUT_SIDE} per side)`);
+    throw bad(
+      what,
+      `${width}×${height} pixels exceeds the limit (${MAX_INPUT_PIXELS} pixels, ${MAX_INPUT_SIDE} per side)`,
+    );
   }
   const [r, g, b] = REFERENCE_BACKGROUND.map((v) => Math.round(v * 255));
   let raw: Buffer;
@@ -61,15 +70,25 @@ export async function normaliseReferenceImage(bytes: Uint8Array, what = 'image')
     raw = await open()
       .rotate() // honour EXIF orientation
       .flatten({ background: { r: r!, g: g!, b: b! } })
-      .resize(REFERENCE_SIZE, REFERENCE_SIZE, { fit: 'contain', background: { r: r!, g: g!, b: b! } })
+      .resize(REFERENCE_SIZE, REFERENCE_SIZE, {
+        fit: 'contain',
+        background: { r: r!, g: g!, b: b! },
+      })
       .removeAlpha()
       .raw()
       .toBuffer();
   } catch (error) {
     throw bad(what, `corrupt or truncated ${format.toUpperCase()} (${(error as Error).message})`);
   }
-  if (raw.length !== REFERENCE_SIZE * REFERENCE_SIZE * 3) throw bad(what, 'unexpected decoded size');
-  const png = encode({ width: REFERENCE_SIZE, height: REFERENCE_SIZE, data: raw, channels: 3, depth: 8 });
+  if (raw.length !== REFERENCE_SIZE * REFERENCE_SIZE * 3)
+    throw bad(what, 'unexpected decoded size');
+  const png = encode({
+    width: REFERENCE_SIZE,
+    height: REFERENCE_SIZE,
+    data: raw,
+    channels: 3,
+    depth: 8,
+  });
   return {
     png,
     width: REFERENCE_SIZE,

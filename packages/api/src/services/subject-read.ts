@@ -12,10 +12,15 @@ import { listConsents } from './consent-grant';
 const usable = (scope: TConsentScope) =>
   sql<boolean>`exists (select 1 from ${consents} where ${consents.subjectId} = ${subjects.id} and ${consents.scope} = ${scope} and ${consentActive()})`;
 
-export const pngDataUrl = (bytes: Uint8Array) => `data:image/png;base64,${Buffer.from(bytes).toString('base64')}`;
-const kindOf = (attributes: Record<string, unknown> | null) => String(attributes?.kind ?? 'product');
+export const pngDataUrl = (bytes: Uint8Array) =>
+  `data:image/png;base64,${Buffer.from(bytes).toString('base64')}`;
+const kindOf = (attributes: Record<string, unknown> | null) =>
+  String(attributes?.kind ?? 'product');
 
-export async function listSubjects(db: Db, input: { search?: string; usableFor?: TConsentScope; limit: number; offset: number }) {
+export async function listSubjects(
+  db: Db,
+  input: { search?: string; usableFor?: TConsentScope; limit: number; offset: number },
+) {
   const where = and(
     input.search ? ilike(subjects.name, `%${input.search}%`) : undefined,
     input.usableFor ? usable(input.usableFor) : undefined,
@@ -42,9 +47,17 @@ export async function listSubjects(db: Db, input: { search?: string; usableFor?:
   ]);
   const thumbs = rows.length
     ? await db
-        .selectDistinctOn([subjectImages.subjectId], { subjectId: subjectImages.subjectId, image: subjectImages.image })
+        .selectDistinctOn([subjectImages.subjectId], {
+          subjectId: subjectImages.subjectId,
+          image: subjectImages.image,
+        })
         .from(subjectImages)
-        .where(inArray(subjectImages.subjectId, rows.map((r) => r.id)))
+        .where(
+          inArray(
+            subjectImages.subjectId,
+            rows.map((r) => r.id),
+          ),
+        )
         .orderBy(subjectImages.subjectId, asc(subjectImages.createdAt), subjectImages.id)
     : [];
   const thumbOf = new Map(thumbs.map((t) => [t.subjectId, pngDataUrl(t.image)]));
@@ -68,7 +81,11 @@ export async function listSubjects(db: Db, input: { search?: string; usableFor?:
 export async function getSubject(db: Db, subjectId: string) {
   const [s] = await db.select().from(subjects).where(eq(subjects.id, subjectId));
   if (!s) throw notFound('Subject');
-  const images = await db.select().from(subjectImages).where(eq(subjectImages.subjectId, subjectId)).orderBy(subjectImages.createdAt, subjectImages.id);
+  const images = await db
+    .select()
+    .from(subjectImages)
+    .where(eq(subjectImages.subjectId, subjectId))
+    .orderBy(subjectImages.createdAt, subjectImages.id);
   const consentList = await listConsents(db, { subjectIds: [subjectId] });
   return {
     id: s.id,
@@ -81,21 +98,41 @@ export async function getSubject(db: Db, subjectId: string) {
     erasedAt: iso(s.erasedAt),
     canGenerate: consentList.some((c) => c.scope === 'generate' && c.status === 'active'),
     canTrain: consentList.some((c) => c.scope === 'train' && c.status === 'active'),
-    images: images.map((i) => ({ id: i.id, dataUrl: pngDataUrl(i.image), contentHash: i.contentHash, width: i.width, height: i.height })),
+    images: images.map((i) => ({
+      id: i.id,
+      dataUrl: pngDataUrl(i.image),
+      contentHash: i.contentHash,
+      width: i.width,
+      height: i.height,
+    })),
     consents: consentList,
     lineage: await subjectLineage(db, subjectId),
   };
 }
 
 export async function subjectLineage(db: DbOrTx, subjectId: string) {
-  const outputs = await executeRows<{ id: string; state: string; request_id: string; prompt: string; created_at: Date | string; has_image: boolean }>(
+  const outputs = await executeRows<{
+    id: string;
+    state: string;
+    request_id: string;
+    prompt: string;
+    created_at: Date | string;
+    has_image: boolean;
+  }>(
     db,
     sql`select o.id, o.state, o.request_id, r.prompt, o.created_at, (o.image is not null) as has_image
         from outputs o join generation_requests r on r.id = o.request_id
         where o.request_id in (select request_id from generation_request_subjects where subject_id = ${subjectId})
         order by o.created_at desc, o.id`,
   );
-  const versions = await executeRows<{ id: string; name: string; kind: string; state: string; created_at: Date | string; via: string[] | string }>(
+  const versions = await executeRows<{
+    id: string;
+    name: string;
+    kind: string;
+    state: string;
+    created_at: Date | string;
+    via: string[] | string;
+  }>(
     db,
     sql`with recursive hit(id, via) as (
           select l.model_version_id, case when l.subject_id is not null then 'subject' else 'output' end
@@ -110,14 +147,23 @@ export async function subjectLineage(db: DbOrTx, subjectId: string) {
         group by m.id order by m.created_at desc, m.id`,
   );
   return {
-    outputs: outputs.map((o) => ({ id: o.id, state: o.state, requestId: o.request_id, prompt: o.prompt, hasImage: Boolean(o.has_image), createdAt: new Date(o.created_at).toISOString() })),
+    outputs: outputs.map((o) => ({
+      id: o.id,
+      state: o.state,
+      requestId: o.request_id,
+      prompt: o.prompt,
+      hasImage: Boolean(o.has_image),
+      createdAt: new Date(o.created_at).toISOString(),
+    })),
     modelVersions: versions.map((v) => ({
       id: v.id,
       name: v.name,
       kind: v.kind,
       state: v.state,
       /** how the subject reached it: its own images, an output holding it, a parent version */
-      via: (Array.isArray(v.via) ? v.via : String(v.via).replace(/[{}]/g, '').split(',')) as ('subject' | 'output' | 'parent')[],
+      via: (Array.isArray(v.via) ? v.via : String(v.via).replace(/[{}]/g, '').split(',')) as (
+        'subject' | 'output' | 'parent'
+      )[],
       createdAt: new Date(v.created_at).toISOString(),
     })),
   };

@@ -53,13 +53,32 @@ export async function recordLineage(
             from outputs o where o.id in ${input.outputIds} for share of o`,
       )
     : [];
-  const unusable = input.outputIds.filter((id) => outputs.find((o) => o.id === id)?.state !== 'approved');
-  if (unusable.length) throw new ServiceError('PRECONDITION_FAILED', `outputs not approved (or withdrawn): ${unusable.join(', ')}`);
-  const viaOutputs = outputs.flatMap((o) => (Array.isArray(o.subject_ids) ? o.subject_ids : String(o.subject_ids ?? '').replace(/[{}]/g, '').split(',').filter(Boolean)));
+  const unusable = input.outputIds.filter(
+    (id) => outputs.find((o) => o.id === id)?.state !== 'approved',
+  );
+  if (unusable.length)
+    throw new ServiceError(
+      'PRECONDITION_FAILED',
+      `outputs not approved (or withdrawn): ${unusable.join(', ')}`,
+    );
+  const viaOutputs = outputs.flatMap((o) =>
+    Array.isArray(o.subject_ids)
+      ? o.subject_ids
+      : String(o.subject_ids ?? '')
+          .replace(/[{}]/g, '')
+          .split(',')
+          .filter(Boolean),
+  );
   await assertConsent(tx, [...input.subjectIds, ...viaOutputs], 'train');
   const rows = [
-    ...[...new Set(input.subjectIds)].map((subjectId) => ({ modelVersionId: input.modelVersionId, subjectId })),
-    ...[...new Set(input.outputIds)].map((outputId) => ({ modelVersionId: input.modelVersionId, outputId })),
+    ...[...new Set(input.subjectIds)].map((subjectId) => ({
+      modelVersionId: input.modelVersionId,
+      subjectId,
+    })),
+    ...[...new Set(input.outputIds)].map((outputId) => ({
+      modelVersionId: input.modelVersionId,
+      outputId,
+    })),
   ];
   if (rows.length) await tx.insert(lineage).values(rows);
   await writeAudit(tx, {
