@@ -67,12 +67,12 @@ function openPostgres(url: string, max = 10): DbHandle {
 
 /** The data folder: the option, else MUSAR_DATA_DIR, else ./.data (absolute). */
 export function resolveDataDir(dataDir?: string): string {
-  return resolve(dataDir ?? process.env.MUSAR_DATA_DIR ?? '.data');
+  return resolve(/*turbopackIgnore: true*/ dataDir ?? process.env.MUSAR_DATA_DIR ?? '.data');
 }
 
 async function openPglite(dataDir: string): Promise<PGlite> {
   // PGlite's own files live in a subfolder so the data folder can hold other things too.
-  const dir = resolve(dataDir, 'pglite');
+  const dir = resolve(/*turbopackIgnore: true*/ dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
   return PGlite.create(dir);
 }

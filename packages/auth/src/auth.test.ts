@@ -212,3 +212,24 @@ describe('sign-in errors', () => {
     expect((error as APIError).body?.code).toBe('BANNED_USER');
   });
 });
+
+describe('rate limit', () => {
+  it('throttles repeated sign-in attempts from one address', async () => {
+    const limited = createAuth({ db: handle.db, secret: 'y'.repeat(32), baseURL, rateLimit: true });
+    const attempt = () =>
+      limited.handler(
+        new Request(`${baseURL}/api/auth/sign-in/email`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-forwarded-for': '203.0.113.7',
+            origin: baseURL,
+          },
+          body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong-password-1' }),
+        }),
+      );
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await attempt()).status);
+    expect(statuses).toContain(429);
+  });
+});

@@ -15,6 +15,8 @@ export type CreateAuthOptions = {
   trustedOrigins?: string[];
   /** Session lifetime in seconds (default 7 days). */
   sessionExpiresIn?: number;
+  /** Throttle the auth routes per client IP (better-auth's limiter; default on). */
+  rateLimit?: boolean;
 };
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -45,6 +47,7 @@ export function createAuth(options: CreateAuthOptions) {
       updateAge: 60 * 60 * 24,
     },
     plugins: [admin({ ac, roles, defaultRole: 'reviewer', adminRoles: ['admin'] })],
+    rateLimit: { enabled: options.rateLimit ?? true, window: 60, max: 100 },
     telemetry: { enabled: false },
   });
 }

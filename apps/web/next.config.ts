@@ -1,0 +1,14 @@
+import type { NextConfig } from 'next';
+
+const config: NextConfig = {
+  // Workspace packages ship TypeScript source.
+  transpilePackages: ['@musar/api', '@musar/auth', '@musar/db'],
+  // Loaded by Node at run time: PGlite brings its own wasm and data files.
+  serverExternalPackages: ['@electric-sql/pglite', 'postgres'],
+  poweredByHeader: false,
+  // `npm test` type-checks every workspace with tsc first; the build need not do it again.
+  typescript: { ignoreBuildErrors: true },
+  typedRoutes: false,
+};
+
+export default config;

@@ -1,0 +1,38 @@
+// The server's long-lived parts, created once per process (kept on globalThis because Next may
+// load this module in more than one bundle).
+import { createDb, resolveDataDir, type DbHandle } from '@musar/db';
+import { bootstrap, createAuth, isProductionMode, resolveSecret, type Auth } from '@musar/auth';
+
+export type Services = { handle: DbHandle; auth: Auth; baseURL: string; dataDir: string };
+
+const KEY = Symbol.for('musar.web.services');
+type Holder = { [KEY]?: Promise<Services> };
+
+export function getServices(): Promise<Services> {
+  const holder = globalThis as Holder;
+  holder[KEY] ??= init().catch((error: unknown) => {
+    delete holder[KEY];
+    throw error;
+  });
+  return holder[KEY];
+}
+
+async function init(): Promise<Services> {
+  const dataDir = resolveDataDir();
+  const port = process.env.PORT ?? '3000';
+  const baseURL = process.env.BETTER_AUTH_URL ?? `http://localhost:${port}`;
+  const handle = await createDb({ dataDir });
+  await handle.migrate();
+  const where = handle.driver === 'pglite' ? `PGlite in ${dataDir}` : 'PostgreSQL (DATABASE_URL)';
+  console.log(`[musar] database ready: ${where}, migrations applied`);
+  const auth = createAuth({
+    db: handle.db,
+    secret: resolveSecret(dataDir),
+    baseURL,
+    trustedOrigins: [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
+    rateLimit: process.env.MUSAR_AUTH_RATE_LIMIT !== 'off',
+  });
+  await bootstrap({ db: handle.db, baseURL, dataDir });
+  if (!isProductionMode()) console.log(`[musar] embedded mode; open ${baseURL}`);
+  return { handle, auth, baseURL, dataDir };
+}

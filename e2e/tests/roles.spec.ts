@@ -1,0 +1,68 @@
+import { expect, test } from '@playwright/test';
+import { signIn, signInAs, demoCredentials, type RoleName } from './helpers';
+
+const AREAS: Record<RoleName, string[]> = {
+  admin: ['Subjects & consent', 'Audit', 'Users'],
+  operator: ['Generation & routing', 'Models'],
+  reviewer: ['Review'],
+};
+const ALL = ['Review', 'Subjects & consent', 'Generation & routing', 'Models', 'Audit', 'Users'];
+const HREF: Record<string, string> = {
+  Review: '/review',
+  'Subjects & consent': '/subjects',
+  'Generation & routing': '/generation',
+  Models: '/models',
+  Audit: '/audit',
+  Users: '/users',
+};
+
+test('signed out, the dashboard sends you to sign in', async ({ page }) => {
+  await page.goto('/users');
+  await expect(page).toHaveURL(/\/sign-in$/);
+});
+
+for (const role of Object.keys(AREAS) as RoleName[]) {
+  test(`${role} sees exactly their areas`, async ({ page }) => {
+    await signInAs(page, role);
+    const nav = page.getByRole('navigation', { name: 'Areas' });
+    await expect(nav.getByRole('link')).toHaveText(
+      AREAS[role].map((label) => new RegExp(`^${label}`)),
+    );
+    // the first area opens on sign-in
+    await expect(page).toHaveURL(new RegExp(`${HREF[AREAS[role][0]!]}$`));
+    // areas of other roles are closed even by URL
+    for (const label of ALL.filter((l) => !AREAS[role].includes(l))) {
+      await page.goto(HREF[label]!);
+      await expect(page.getByTestId('no-access')).toBeVisible();
+    }
+  });
+}
+
+test('a reviewer calling an admin procedure directly gets FORBIDDEN', async ({ page }) => {
+  await signInAs(page, 'reviewer');
+  const res = await page.request.get('/api/trpc/users.list');
+  expect(res.status()).toBe(403);
+  expect((await res.json()).error.data.code).toBe('FORBIDDEN');
+  const setRole = await page.request.post('/api/trpc/users.setRole', {
+    data: { userId: 'anyone', role: 'admin' },
+  });
+  expect(setRole.status()).toBe(403);
+  // and their own procedures work
+  const me = await page.request.get('/api/trpc/me');
+  expect((await me.json()).result.data.role).toBe('reviewer');
+});
+
+test('a wrong password is refused with a message', async ({ page }) => {
+  await signIn(page, demoCredentials().operator.email, 'not-the-password');
+  await expect(page.locator('form [role=alert]')).toHaveText(/Wrong e-mail or password/);
+  await expect(page).toHaveURL(/\/sign-in$/);
+});
+
+test('keyboard: g then a key opens an area', async ({ page }) => {
+  await signInAs(page, 'admin');
+  await page.locator('body').click();
+  await page.keyboard.press('g');
+  await page.keyboard.press('a');
+  await expect(page).toHaveURL(/\/audit$/);
+  await expect(page.getByRole('heading', { name: 'Audit log' })).toBeVisible();
+});
