@@ -1,4 +1,4 @@
-// Two disjoint palettes: saturated subject colours (chroma ≥ 0.75) and muted background colours
+// Two disjoint palettes: saturated subject colours (chroma ≥ 0.65) and muted background colours
 // (chroma ≤ 0.25). The scorer separates subjects from backgrounds by chroma alone.
 
 export type Rgb = readonly [number, number, number];
@@ -48,7 +48,7 @@ export const BACKGROUND_COLORS = {
     [0.52, 0.4, 0.3],
     [0.4, 0.34, 0.3],
   ],
-  skyTop: [[0.52, 0.64, 0.78]],
+  skyTop: [[0.54, 0.65, 0.78]],
   skyBottom: [[0.74, 0.8, 0.88]],
   grass: [
     [0.42, 0.56, 0.38],

@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { regionMapAtGrid } from '../regions';
+import { sampleAt } from './samples';
+import { streamDataset, streamMixture } from './stream';
+
+const O = { size: 32, refSize: 32 };
+
+describe('datasets', () => {
+  it('sample i is the same whoever produces it; shards partition the indices', () => {
+    const a = sampleAt('oracle', 5, 17, O);
+    const b = sampleAt('oracle', 5, 17, O);
+    expect(a.prompt).toBe(b.prompt);
+    expect(Buffer.from(a.target.data.buffer).equals(Buffer.from(b.target.data.buffer))).toBe(true);
+    const all = [...streamDataset({ kind: 'pair', seed: 1, count: 12 })].map((s) => s.index);
+    const s0 = [...streamDataset({ kind: 'pair', seed: 1, count: 12, shard: 0, shards: 3 })].map((s) => s.index);
+    const s1 = [...streamDataset({ kind: 'pair', seed: 1, count: 12, shard: 1, shards: 3 })].map((s) => s.index);
+    const s2 = [...streamDataset({ kind: 'pair', seed: 1, count: 12, shard: 2, shards: 3 })].map((s) => s.index);
+    expect([...s0, ...s1, ...s2].sort((x, y) => x - y)).toEqual(all);
+    expect(() => [...streamDataset({ kind: 'pair', seed: 1, shard: 3, shards: 3, count: 1 })]).toThrow(/shard/);
+  });
+
+  it('base scenes: 1–3 generic objects, no references, class named in the prompt', () => {
+    const counts = new Set<number>();
+    for (const s of streamDataset({ kind: 'base', seed: 3, count: 60 })) {
+      counts.add(s.subjects.length);
+      expect(s.references).toHaveLength(0);
+      for (const sub of s.subjects) expect(s.prompt).toContain(`${sub.shape} toy`);
+    }
+    expect([...counts].sort()).toEqual([1, 2, 3]);
+  });
+
+  it('pairs: one subject, a reference and a target of the same subject; owner map marks its pixels', () => {
+    const s = sampleAt('pair', 2, 0, O);
+    expect(s.subjects).toHaveLength(1);
+    expect(s.references[0]!.width).toBe(32);
+    const owned = s.ownerMap.filter((o) => o === 0).length;
+    expect(owned).toBeGreaterThan(20);
+    expect(owned).toBeLessThan(32 * 32);
+    expect(s.conditions).toEqual([`a ${s.subjects[0]!.shape} toy`]);
+  });
+
+  it('diptychs: halves side by side, prompt names both, owner map = halves', () => {
+    const s = sampleAt('diptych', 4, 9, O);
+    expect(s.subjects).toHaveLength(2);
+    expect(s.prompt).toContain(`${s.subjects[0]!.shape} toy`);
+    expect(s.prompt).toContain(`${s.subjects[1]!.shape} toy`);
+    for (let y = 0; y < 32; y++) {
+      expect(s.ownerMap[y * 32 + 15]).toBe(0);
+      expect(s.ownerMap[y * 32 + 16]).toBe(1);
+    }
+    expect(Array.from(regionMapAtGrid(s.ownerMap, 32, 32, 8))).toEqual(Array.from({ length: 64 }, (_, i) => (i % 8 < 4 ? 0 : 1)));
+  });
+
+  it('oracle scenes: 2–4 subjects with references and a per-subject owner map', () => {
+    for (const s of streamDataset({ kind: 'oracle', seed: 8, count: 20, size: 64 })) {
+      expect(s.subjects.length).toBeGreaterThanOrEqual(2);
+      expect(s.references).toHaveLength(s.subjects.length);
+      expect(s.target.width).toBe(64);
+      for (let i = 0; i < s.subjects.length; i++) expect(s.ownerMap.includes(i)).toBe(true);
+    }
+  });
+
+  it('mixtures follow their weights', () => {
+    const kinds = [...streamMixture({ pair: 3, diptych: 1 }, { seed: 1, count: 400, size: 16, refSize: 16 })].map((s) => s.kind);
+    const diptychs = kinds.filter((k) => k === 'diptych').length / kinds.length;
+    expect(diptychs).toBeGreaterThan(0.18);
+    expect(diptychs).toBeLessThan(0.32);
+    expect(kinds.every((k) => k === 'pair' || k === 'diptych')).toBe(true);
+  });
+});
+
+describe('regionMapAtGrid', () => {
+  it('majority subject per patch; background below the coverage floor', () => {
+    const H = 8;
+    const W = 8;
+    const owner = new Int8Array(H * W).fill(-1);
+    for (let y = 0; y < 4; y++) for (let x = 0; x < 4; x++) owner[y * W + x] = x < 3 ? 1 : 0; // patch (0,0): 12×1, 4×0
+    owner[7 * W + 7] = 2; // a single pixel in patch (1,1): 1/16 < 0.25
+    const map = regionMapAtGrid(owner, H, W, 2);
+    expect(Array.from(map)).toEqual([1, -1, -1, -1]);
+    expect(regionMapAtGrid(owner, H, W, 2, 0.05)[3]).toBe(2);
+    expect(() => regionMapAtGrid(owner, H, W, 3)).toThrow(/divide/);
+    expect(() => regionMapAtGrid(new Int8Array(3), H, W, 2)).toThrow(/entries/);
+  });
+});
