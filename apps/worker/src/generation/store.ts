@@ -1,5 +1,6 @@
 // The generation's database steps. Each is one transaction; completion writes every output and
 // the job's completion together, or nothing.
+import { hostname } from 'node:os';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { writeAudit, type Db } from '@musar/db';
 import { generationRequests, outputs, subjectImages, subjects } from '@musar/db/schema';
@@ -7,6 +8,9 @@ import { completeJobAttempt, failJobPermanently, type TJobAttempt } from '../que
 import type { TGeneratePayload } from '../queue/payloads';
 import type { TGenerateResult } from '../thread/types';
 import { subjectsLackingConsent } from './consent';
+
+/** Which process ran an attempt (in audit entries): host:pid. */
+export const WORKER_ID = `${hostname()}:${process.pid}`;
 
 export type TBegin = { kind: 'run' } | { kind: 'skip'; reason: string } | { kind: 'failed'; reason: string };
 
@@ -51,7 +55,7 @@ export async function beginGeneration(db: Db, job: TJobAttempt, p: TGeneratePayl
       targetType: 'generation_request',
       targetId: p.requestId,
       before: { state: req.state },
-      after: { state: 'running', jobId: job.id, attempt: job.retryCount },
+      after: { state: 'running', jobId: job.id, attempt: job.retryCount, worker: WORKER_ID },
     });
     return { kind: 'run' };
   });
@@ -123,7 +127,7 @@ export async function completeGeneration(
       targetType: 'generation_request',
       targetId: p.requestId,
       before: { state: 'running' },
-      after: { state: 'succeeded', outputs: result.images.length, jobId: job.id, attempt: job.retryCount, backend: result.backend },
+      after: { state: 'succeeded', outputs: result.images.length, jobId: job.id, attempt: job.retryCount, backend: result.backend, worker: WORKER_ID },
     });
     return { kind: 'completed', outputs: result.images.length };
   });
