@@ -11,6 +11,19 @@ import { callerFor, insertTestUser, type Caller } from './testing';
 import { createTRPCRouter, GUARD_MESSAGE, undeclaredProcedureForTests, type Access } from './trpc';
 
 const EXPECTED: Record<string, Access> = {
+  'subjects.list': ['admin', 'operator'],
+  'subjects.get': ['admin', 'operator'],
+  'subjects.create': ['admin'],
+  'subjects.createToy': ['admin'],
+  'subjects.addImage': ['admin'],
+  'subjects.removeImage': ['admin'],
+  'subjects.erase': ['admin'],
+  'consents.list': ['admin', 'operator'],
+  'consents.grant': ['admin'],
+  'consents.revoke': ['admin'],
+  'consents.revokeAll': ['admin'],
+  'export.outputs': ['admin', 'operator'],
+  'export.auditCsv': ['admin'],
   health: 'public',
   me: 'signed-in',
   'users.list': ['admin'],

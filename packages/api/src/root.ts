@@ -3,6 +3,9 @@ import { health } from './routers/health';
 import { me } from './routers/me';
 import { reviewRouter } from './routers/review';
 import { usersRouter } from './routers/users';
+import { consentsRouter } from './routers/consents';
+import { exportRouter } from './routers/export';
+import { subjectsRouter } from './routers/subjects';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
@@ -11,6 +14,9 @@ export const appRouter = createTRPCRouter({
   users: usersRouter,
   audit: auditRouter,
   review: reviewRouter,
+  subjects: subjectsRouter,
+  consents: consentsRouter,
+  export: exportRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,59 @@
+import type { TRPCRouterRecord } from '@trpc/server';
+import { z } from 'zod';
+import { grantConsent, listConsents } from '../services/consent-grant';
+import { revokeConsent, revokeSubjectConsents } from '../services/consent-revoke';
+import { permissionProcedure } from '../trpc';
+import {
+  fromBase64,
+  ZConsent,
+  ZConsentScope,
+  ZGrantConsent,
+  ZReason,
+  ZRevokeResult,
+  ZSubjectId,
+} from './consent-schemas';
+
+export const consentsRouter = {
+  list: permissionProcedure({ consent: ['read'] })
+    .input(
+      z.object({
+        subjectIds: z.array(ZSubjectId).min(1).max(100),
+        scope: ZConsentScope.optional(),
+      }),
+    )
+    .output(z.array(ZConsent))
+    .query(({ ctx, input }) => listConsents(ctx.db, input)),
+
+  grant: permissionProcedure({ consent: ['grant'] })
+    .input(ZGrantConsent)
+    .output(ZConsent)
+    .mutation(({ ctx, input }) =>
+      grantConsent(ctx.db, ctx.session.user, {
+        ...input,
+        evidenceFile: input.evidenceFile && {
+          name: input.evidenceFile.name,
+          bytes: fromBase64(input.evidenceFile.base64),
+        },
+        validFrom: input.validFrom ? new Date(input.validFrom) : undefined,
+        expiresAt: input.expiresAt ? new Date(input.expiresAt) : null,
+      }),
+    ),
+
+  /** Revokes one consent and runs the cascade (harmless when already revoked). */
+  revoke: permissionProcedure({ consent: ['revoke'] })
+    .input(z.object({ consentId: z.uuid(), reason: ZReason }))
+    .output(ZRevokeResult)
+    .mutation(({ ctx, input }) => revokeConsent(ctx.db, ctx.session.user, input)),
+
+  /** Revokes every unrevoked consent of a subject (optionally only some scopes). */
+  revokeAll: permissionProcedure({ consent: ['revoke'] })
+    .input(
+      z.object({
+        subjectId: ZSubjectId,
+        reason: ZReason,
+        scopes: z.array(ZConsentScope).min(1).optional(),
+      }),
+    )
+    .output(ZRevokeResult)
+    .mutation(({ ctx, input }) => revokeSubjectConsents(ctx.db, ctx.session.user, input)),
+} satisfies TRPCRouterRecord;
