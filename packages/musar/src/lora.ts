@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TLoraConfig } from './config';
 
 // ---------------------------------------------------------------------------------------------
-// Dual-branch LoRA. Every linear layer of the DiT blocks carries two adapters: a low-rank
+// Dual-branch LoRA. Every linear layer of the transformer carries two adapters: a low-rank
 // *noise* branch used for target tokens X and a high-rank *subject* branch used for condition
 // tokens (Ti, Ri). Prompt tokens use the frozen base only. B starts at zero, scaling = α / r.
 // ---------------------------------------------------------------------------------------------
@@ -10,7 +10,8 @@ import type { TLoraConfig } from './config';
 /** Which weights a token group uses: base only (prompt), noise branch (X), subject branch (C). */
 export type TBranch = 'base' | 'noise' | 'subject';
 export type TAdapterBranch = Exclude<TBranch, 'base'>;
-export type TLoraLayerSpec = { name: string; inDim: number; outDim: number };
+/** A layer that carries adapters; `branches` lists the token kinds that pass through it. */
+export type TLoraLayerSpec = { name: string; inDim: number; outDim: number; branches?: TAdapterBranch[] };
 type TAdapter = { A: tf.Variable; B: tf.Variable; scaling: number; rank: number };
 
 /**
@@ -20,10 +21,10 @@ type TAdapter = { A: tf.Variable; B: tf.Variable; scaling: number; rank: number 
 export type TLoraOptions = { shared?: boolean };
 
 export class DualBranchLora {
-  readonly adapters = new Map<string, Record<TAdapterBranch, TAdapter>>();
+  readonly adapters = new Map<string, Partial<Record<TAdapterBranch, TAdapter>>>();
   readonly shared: boolean;
   /** Per-branch merged weights W + ΔW (set by merge); the base W itself is never modified. */
-  private merged: Map<string, Record<TAdapterBranch, tf.Tensor2D>> | null = null;
+  private merged: Map<string, Partial<Record<TAdapterBranch, tf.Tensor2D>>> | null = null;
 
   constructor(
     readonly config: TLoraConfig,
@@ -44,30 +45,32 @@ export class DualBranchLora {
       };
     };
     for (const l of layers) {
+      const branches = l.branches ?? ['noise', 'subject'];
+      const entry: Partial<Record<TAdapterBranch, TAdapter>> = {};
       if (this.shared) {
         const one = make(l, config.subjectRank, config.subjectAlpha);
-        this.adapters.set(l.name, { noise: one, subject: one });
-        continue;
+        for (const br of branches) entry[br] = one;
+      } else {
+        if (branches.includes('noise')) entry.noise = make(l, config.noiseRank, config.noiseAlpha);
+        if (branches.includes('subject')) entry.subject = make(l, config.subjectRank, config.subjectAlpha);
       }
-      this.adapters.set(l.name, {
-        noise: make(l, config.noiseRank, config.noiseAlpha),
-        subject: make(l, config.subjectRank, config.subjectAlpha),
-      });
+      this.adapters.set(l.name, entry);
     }
   }
 
   /** ΔW = A·B·(α/r) of one branch of one layer: [in, out]. */
   deltaWeight(layer: string, branch: TAdapterBranch): tf.Tensor2D {
     const a = this.get(layer)[branch];
+    if (!a) throw new Error(`layer ${layer} has no ${branch} adapter`);
     return tf.tidy(() => tf.mul(tf.matMul(a.A, a.B), a.scaling) as tf.Tensor2D);
   }
 
   /** y = x·W + b with the branch's adapter: merged weight if merged, else x·W + (x·A)·B·s. */
   apply(layer: string, branch: TBranch, x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-    if (branch === 'base') return tf.add(tf.matMul(x, w), b);
-    const m = this.merged?.get(layer);
-    if (m) return tf.add(tf.matMul(x, m[branch]), b);
-    const a = this.get(layer)[branch];
+    const a = branch === 'base' ? undefined : this.get(layer)[branch];
+    if (branch === 'base' || !a) return tf.add(tf.matMul(x, w), b);
+    const m = this.merged?.get(layer)?.[branch];
+    if (m) return tf.add(tf.matMul(x, m), b);
     const delta = tf.mul(tf.matMul(tf.matMul(x, a.A), a.B), a.scaling);
     return tf.add(tf.add(tf.matMul(x, w), b), delta);
   }
@@ -78,21 +81,22 @@ export class DualBranchLora {
    */
   merge(baseWeights: Map<string, tf.Tensor2D>): void {
     this.unmerge();
-    const merged = new Map<string, Record<TAdapterBranch, tf.Tensor2D>>();
-    for (const name of this.adapters.keys()) {
+    const merged = new Map<string, Partial<Record<TAdapterBranch, tf.Tensor2D>>>();
+    for (const [name, a] of this.adapters) {
       const w = baseWeights.get(name);
       if (!w) throw new Error(`merge: no base weight for layer ${name}`);
-      const noise = tf.keep(tf.tidy(() => tf.add(w, this.deltaWeight(name, 'noise')) as tf.Tensor2D));
-      const subject = this.shared ? noise : tf.keep(tf.tidy(() => tf.add(w, this.deltaWeight(name, 'subject')) as tf.Tensor2D));
-      merged.set(name, { noise, subject });
+      const m: Partial<Record<TAdapterBranch, tf.Tensor2D>> = {};
+      if (a.noise) m.noise = tf.keep(tf.tidy(() => tf.add(w, this.deltaWeight(name, 'noise')) as tf.Tensor2D));
+      if (a.subject) m.subject = this.shared && m.noise ? m.noise : tf.keep(tf.tidy(() => tf.add(w, this.deltaWeight(name, 'subject')) as tf.Tensor2D));
+      merged.set(name, m);
     }
     this.merged = merged;
   }
 
   unmerge(): void {
     for (const m of this.merged?.values() ?? []) {
-      m.noise.dispose();
-      if (m.subject !== m.noise) m.subject.dispose();
+      m.noise?.dispose();
+      if (m.subject !== m.noise) m.subject?.dispose();
     }
     this.merged = null;
   }
@@ -103,27 +107,27 @@ export class DualBranchLora {
 
   /** Trainable variables, optionally of one branch only. */
   variables(branch?: TAdapterBranch): tf.Variable[] {
-    const out: tf.Variable[] = [];
+    const out = new Set<tf.Variable>();
     for (const a of this.adapters.values())
-      for (const br of this.branchNames()) if (!branch || br === branch || this.shared) out.push(a[br].A, a[br].B);
-    return out;
+      for (const br of ['noise', 'subject'] as const) {
+        const ad = a[br];
+        if (ad && (!branch || br === branch || this.shared)) out.add(ad.A).add(ad.B);
+      }
+    return [...out];
   }
 
   /** Named tensors for a checkpoint: `<layer>.lora_noise.A`, `<layer>.lora_subject.B`, … */
   namedVariables(): Map<string, tf.Variable> {
     const out = new Map<string, tf.Variable>();
     for (const [name, a] of this.adapters)
-      for (const br of this.branchNames()) {
-        const label = this.shared ? 'shared' : br;
-        out.set(`${name}.lora_${label}.A`, a[br].A);
-        out.set(`${name}.lora_${label}.B`, a[br].B);
+      for (const br of ['noise', 'subject'] as const) {
+        const ad = a[br];
+        if (!ad) continue;
+        const label = this.shared ? 'shared' : br; // a shared adapter is stored once
+        out.set(`${name}.lora_${label}.A`, ad.A);
+        out.set(`${name}.lora_${label}.B`, ad.B);
       }
     return out;
-  }
-
-  /** The distinct branches (a shared adapter is stored once). */
-  private branchNames(): TAdapterBranch[] {
-    return this.shared ? ['noise'] : ['noise', 'subject'];
   }
 
   dispose(): void {
@@ -131,7 +135,7 @@ export class DualBranchLora {
     for (const v of this.variables()) v.dispose();
   }
 
-  private get(layer: string): Record<TAdapterBranch, TAdapter> {
+  private get(layer: string): Partial<Record<TAdapterBranch, TAdapter>> {
     const a = this.adapters.get(layer);
     if (!a) throw new Error(`no LoRA adapter for layer ${layer}`);
     return a;

@@ -59,8 +59,8 @@ function gatedResidual(res: tf.Tensor2D, update: tf.Tensor2D, s: TStream, gate: 
   return tf.add(res, tf.reshape(u, [s.batch * s.len, D]));
 }
 
-export function blockModulation(bp: TBlockParams, cond: tf.Tensor2D): TModulation {
-  return tf.split(linear(bp.ada, silu(cond), null, 'base'), 6, 1) as TModulation;
+export function blockModulation(bp: TBlockParams, cond: tf.Tensor2D, lora: DualBranchLora | null, branch: TBranch): TModulation {
+  return tf.split(linear(bp.ada, silu(cond), lora, branch), 6, 1) as TModulation;
 }
 
 /** LN → modulate → qkv: the stream's queries, keys and values as [batch·len, D] rows each. */

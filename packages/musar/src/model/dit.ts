@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { conditionTokens, gridSide, parseConfig, tokensPerImage, type TMusarConfig } from '../config';
-import { DualBranchLora, type TLoraOptions } from '../lora';
+import { DualBranchLora, type TBranch, type TLoraOptions } from '../lora';
 import {
   fullSequenceBias,
   isBlockStructured,
@@ -15,7 +15,7 @@ import { validateInputs, type TModelInputs } from './inputs';
 import {
   createParams,
   initializeWeights,
-  LORA_LAYERS,
+  loraLayers,
   namedParams,
   TYPE_COND_TEXT,
   TYPE_PROMPT,
@@ -61,17 +61,17 @@ export class MusarModel {
     this.pos2d = tf.keep(tf.tensor2d(sincos2d(gridSide(this.cfg), this.cfg.width), [tokensPerImage(this.cfg), this.cfg.width]));
   }
 
-  /** Adds a fresh dual-branch LoRA (B = 0, so outputs are unchanged) to every block linear. */
+  /** Adds a fresh dual-branch LoRA (B = 0, so outputs are unchanged) to every transformer linear. */
   attachLora(seed = 0, options: TLoraOptions = {}): DualBranchLora {
     this.lora?.dispose();
-    const specs = this.params.blocks.flatMap((b) => LORA_LAYERS.map((n) => ({ name: b[n].name, inDim: b[n].w.shape[0], outDim: b[n].w.shape[1] })));
+    const specs = loraLayers(this.params).map(({ layer, branches }) => ({ name: layer.name, inDim: layer.w.shape[0], outDim: layer.w.shape[1], branches }));
     this.lora = new DualBranchLora(this.cfg.lora, specs, seed, options);
     return this.lora;
   }
 
   /** The base weights the LoRA layers apply to, by layer name (for merge). */
   loraBaseWeights(): Map<string, tf.Tensor2D> {
-    return new Map(this.params.blocks.flatMap((b) => LORA_LAYERS.map((n) => [b[n].name, b[n].w as tf.Tensor2D] as const)));
+    return new Map(loraLayers(this.params).map(({ layer }) => [layer.name, layer.w as tf.Tensor2D] as const));
   }
 
   namedParams(): Map<string, tf.Variable> {
@@ -102,11 +102,11 @@ export class MusarModel {
   }
 
   /** images [n, H, W, 3] → rows [n·N, D] with patch, type and 2-D position embeddings. */
-  private embedImage(img: tf.Tensor4D, type: number): tf.Tensor2D {
+  private embedImage(img: tf.Tensor4D, type: number, branch: TBranch): tf.Tensor2D {
     const n = img.shape[0];
     const N = tokensPerImage(this.cfg);
     const D = this.cfg.width;
-    const x = tf.reshape(linear(this.params.patchEmbed, patchify(img, this.cfg.patchSize), null, 'base'), [n, N, D]);
+    const x = tf.reshape(linear(this.params.patchEmbed, patchify(img, this.cfg.patchSize), this.lora, branch), [n, N, D]);
     return tf.reshape(tf.add(x, tf.add(this.pos2d, this.typeRow(type))), [n * N, D]);
   }
 
@@ -127,9 +127,10 @@ export class MusarModel {
     let C: TStream | null = k > 0 ? { rows: this.embedConditions(inputs, B, k), batch: B * k, len: Tc, cond: c0, branch: 'subject' } : null;
     const layers: TContextKV[] = [];
     this.params.blocks.forEach((bp, l) => {
-      const mod = blockModulation(bp, c0);
-      const p = preAttention(bp, P, mod, this.lora);
-      const c = C ? preAttention(bp, C, mod, this.lora) : null;
+      const modP = blockModulation(bp, c0, this.lora, 'base');
+      const modC = C ? blockModulation(bp, c0, this.lora, 'subject') : modP;
+      const p = preAttention(bp, P, modP, this.lora);
+      const c = C ? preAttention(bp, C, modC, this.lora) : null;
       // Keys/values seen by X: per sample [P | C1 … Ck] → [B, H, Lc, dh].
       const joinRows = (a: tf.Tensor2D, b: tf.Tensor2D | undefined) =>
         b ? tf.reshape<tf.Rank.R2>(tf.concat([tf.reshape(a, [B, Lp, D]), tf.reshape(b, [B, k * Tc, D])], 1), [B * (Lp + k * Tc), D]) : a;
@@ -139,8 +140,8 @@ export class MusarModel {
         v: toHeads(joinRows(p.v, c?.v), B, Lc, H),
       });
       if (l === this.cfg.depth - 1 && !opts.hidden) return;
-      P = postAttention(bp, P, mod, selfAttention(p.q, p.k, p.v, B, Lp, H), this.lora);
-      if (C && c) C = postAttention(bp, C, mod, selfAttention(c.q, c.k, c.v, B * k, Tc, H), this.lora);
+      P = postAttention(bp, P, modP, selfAttention(p.q, p.k, p.v, B, Lp, H), this.lora);
+      if (C && c) C = postAttention(bp, C, modC, selfAttention(c.q, c.k, c.v, B * k, Tc, H), this.lora);
     });
     return { batch: B, subjects: k, layers, hidden: { prompt: P.rows, conditions: C?.rows ?? null } };
   }
@@ -150,7 +151,7 @@ export class MusarModel {
     const { condTextLength: Lt, imageSize: S, width: D } = this.cfg;
     const N = tokensPerImage(this.cfg);
     const text = tf.reshape(this.embedText(inputs.condText!, B * k, Lt, TYPE_COND_TEXT), [B * k, Lt, D]);
-    const refs = tf.reshape(this.embedImage(tf.reshape(inputs.references!, [B * k, S, S, 3]), TYPE_REFERENCE), [B * k, N, D]);
+    const refs = tf.reshape(this.embedImage(tf.reshape(inputs.references!, [B * k, S, S, 3]), TYPE_REFERENCE, 'subject'), [B * k, N, D]);
     return tf.reshape(tf.concat([text, refs], 1), [B * k * (Lt + N), D]);
   }
 
@@ -162,10 +163,10 @@ export class MusarModel {
     if (cache.batch !== B) throw new Error(`context cache has batch ${cache.batch}, target ${B}`);
     const { promptLength: Lp, condLength: Tc, targetLength: Nx } = this.layout();
     const cond = this.timeEmbedding(t);
-    let X: TStream = { rows: this.embedImage(xt, TYPE_TARGET), batch: B, len: Nx, cond, branch: 'noise' };
+    let X: TStream = { rows: this.embedImage(xt, TYPE_TARGET, 'noise'), batch: B, len: Nx, cond, branch: 'noise' };
     const masses: tf.Tensor3D[] = [];
     this.params.blocks.forEach((bp, l) => {
-      const mod = blockModulation(bp, cond);
+      const mod = blockModulation(bp, cond, this.lora, 'noise');
       const { q, k, v } = preAttention(bp, X, mod, this.lora);
       const readout =
         opts.readout && opts.readout.layers.includes(l)
@@ -180,8 +181,8 @@ export class MusarModel {
   }
 
   private head(X: TStream): tf.Tensor4D {
-    const [shift, scale] = tf.split(linear(this.params.finalAda, silu(X.cond), null, 'base'), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-    const out = linear(this.params.out, modulate(layerNorm(X.rows), X, shift, scale), null, 'base');
+    const [shift, scale] = tf.split(linear(this.params.finalAda, silu(X.cond), this.lora, X.branch), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
+    const out = linear(this.params.out, modulate(layerNorm(X.rows), X, shift, scale), this.lora, X.branch);
     return unpatchify(out, X.batch, this.cfg.imageSize, this.cfg.patchSize);
   }
 
@@ -209,13 +210,13 @@ export class MusarModel {
     let streams: TStream[] = [
       { rows: this.embedText(inputs.prompt, B, Lp, TYPE_PROMPT), batch: B, len: Lp, cond: c0, branch: 'base' },
       ...(k > 0 ? [{ rows: this.embedConditions(inputs, B, k), batch: B * k, len: Tc, cond: c0, branch: 'subject' } as TStream] : []),
-      { rows: this.embedImage(xt, TYPE_TARGET), batch: B, len: Nx, cond: ct, branch: 'noise' },
+      { rows: this.embedImage(xt, TYPE_TARGET, 'noise'), batch: B, len: Nx, cond: ct, branch: 'noise' },
     ];
     const perSample = streams.map((s) => (s.batch * s.len) / B); // tokens per sample of each stream
     const join = (rows: tf.Tensor2D[]) =>
       toHeads(tf.reshape(tf.concat(rows.map((r, i) => tf.reshape(r, [B, perSample[i]!, D])), 1), [B * T, D]), B, T, H);
     this.params.blocks.forEach((bp) => {
-      const mods = streams.map((s) => blockModulation(bp, s.cond));
+      const mods = streams.map((s) => blockModulation(bp, s.cond, this.lora, s.branch));
       const qkv = streams.map((s, i) => preAttention(bp, s, mods[i]!, this.lora));
       const attn = fromHeads(maskedAttention(join(qkv.map((x) => x.q)), transposeKeys(join(qkv.map((x) => x.k))), join(qkv.map((x) => x.v)), bias));
       const parts = tf.split(tf.reshape(attn, [B, T, D]), perSample, 1);

@@ -31,8 +31,20 @@ export const TYPE_COND_TEXT = 1;
 export const TYPE_REFERENCE = 2;
 export const TYPE_TARGET = 3;
 
-/** Names of the block linears that carry LoRA adapters (adaLN is per sample, not per token). */
-export const LORA_LAYERS = ['qkv', 'proj', 'fc1', 'fc2'] as const;
+/**
+ * The linears that carry LoRA adapters and the branches each one needs: every linear of the
+ * transformer (patch embedding, adaLN modulations, attention, MLP, output head), as
+ * OminiControl does; not the timestep MLP, which sees only t. Prompt tokens never use a branch.
+ */
+export function loraLayers(p: TDitParams): { layer: TLinear; branches: ('noise' | 'subject')[] }[] {
+  const both = ['noise', 'subject'] as ('noise' | 'subject')[];
+  return [
+    { layer: p.patchEmbed, branches: both }, // references (subject) and targets (noise)
+    ...p.blocks.flatMap((b) => [b.ada, b.qkv, b.proj, b.fc1, b.fc2].map((layer) => ({ layer, branches: both }))),
+    { layer: p.finalAda, branches: ['noise'] }, // the head sees only X
+    { layer: p.out, branches: ['noise'] },
+  ];
+}
 
 function linear(name: string, inDim: number, outDim: number): TLinear {
   return { name, w: tf.variable(tf.zeros([inDim, outDim])), b: tf.variable(tf.zeros([outDim])) };
