@@ -4,7 +4,7 @@ import { gridSide, tokensPerImage } from './config';
 import { parseOrThrow } from './errors';
 import type { MusarModel, TContextCache } from './model/dit';
 import { validateInputs, type TModelInputs } from './model/inputs';
-import { dynamicRouter, type TDynamicRouter, ZRoutingParams } from './routing/dynamic';
+import { dynamicRouter, type TDynamicRouter, type TRoutingParamsInput } from './routing/dynamic';
 import { staticRoutingPlan, targetContextBias, type TRoutingPlan } from './routing/plan';
 
 // ---------------------------------------------------------------------------------------------
@@ -23,8 +23,8 @@ export const ZSampleOptions = z.object({
   seed: z.number().int().min(0).default(0),
   /** Reuse condition keys/values across steps (false recomputes them: for tests and benchmarks). */
   cache: z.boolean().default(true),
-  /** Dynamic attention routing; omitted = static routing without regions. */
-  routing: ZRoutingParams.optional(),
+  /** Dynamic attention routing (validated by dynamicRouter: InvalidRoutingError); omitted = static routing without regions. */
+  routing: z.custom<TRoutingParamsInput>((v) => typeof v === 'object' && v !== null, 'routing must be an object').optional(),
 });
 export type TSampleOptions = z.input<typeof ZSampleOptions>;
 
