@@ -108,7 +108,10 @@ function observedAccent(ctx: TFitContext, g: Grid, spec: TSubjectSpec): Float64A
 
 export type TFit = { pose: TPose; iou: number; grid: Grid; obs: Float64Array; accentErr: number };
 
-/** Coordinate search over rotation, radius and centre; the objective is silhouette IoU plus accent agreement. */
+/**
+ * Coordinate search over rotation, radius and centre; the objective is silhouette IoU plus accent
+ * agreement. `rounds` = 0 is a coarse search (used for rival shapes).
+ */
 export function fitSubject(ctx: TFitContext, spec: TSubjectSpec, useAccent = true, rounds = 2): TFit {
   const { W, H } = ctx.px;
   const m = SHAPE_MOMENTS[spec.shape];
@@ -127,6 +130,16 @@ export function fitSubject(ctx: TFitContext, spec: TSubjectSpec, useAccent = tru
     const e = evaluate(p);
     if (e.objective > best.objective + 1e-9) best = e;
   };
+  if (rounds === 0) {
+    // coarse search (rival shapes): a few rotations, radii and centre shifts
+    for (const k of [-2, -1, 1, 2]) tryPose({ ...pose, rotation: k * 0.15 });
+    pose = best.pose;
+    for (const f of [0.92, 1.08]) tryPose({ ...pose, r: pose.r * f });
+    for (const axis of ['cx', 'cy'] as const) {
+      pose = best.pose;
+      for (const d of [-0.5, 0.5]) tryPose({ ...pose, [axis]: pose[axis] + d });
+    }
+  }
   for (let round = 0; round < rounds; round++) {
     pose = best.pose;
     for (let k = -4; k <= 4; k++) if (k) tryPose({ ...pose, rotation: Math.max(-0.35, Math.min(0.35, pose.rotation + (k * 0.075) / (round + 1))) });
@@ -140,9 +153,9 @@ export function fitSubject(ctx: TFitContext, spec: TSubjectSpec, useAccent = tru
   return best;
 }
 
-/** Best silhouette IoU of each other shape, from the same starting point (one search round). */
+/** Best silhouette IoU of each other shape, from the same starting point (coarse search). */
 export function otherShapeIoUs(ctx: TFitContext, spec: TSubjectSpec): { shape: TShape; iou: number }[] {
-  return SHAPES.filter((s) => s !== spec.shape).map((shape) => ({ shape, iou: fitSubject(ctx, { ...spec, shape }, false, 1).iou }));
+  return SHAPES.filter((s) => s !== spec.shape).map((shape) => ({ shape, iou: fitSubject(ctx, { ...spec, shape }, false, 0).iou }));
 }
 
 /** Accent-layout error of every pattern and every glyph at the fitted pose. */
