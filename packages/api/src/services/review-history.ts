@@ -18,7 +18,7 @@ export type THistoryFilter = {
 
 type Row = {
   id: string; output_id: string; request_id: string; reviewer_id: string; reviewer_email: string; decision: 'approve' | 'reject';
-  reasons: string[]; comment: string | null; repainted: boolean; strength: Record<string, string> | null;
+  reasons: string[]; comment: string | null; repainted: boolean; correction: unknown; strength: Record<string, string> | null;
   created_at: Date | string; undone_at: Date | string | null; output_state: string; prompt: string;
 };
 
@@ -41,7 +41,7 @@ export async function listReviewHistory(db: Db, f: THistoryFilter) {
   const rows = await executeRows<Row>(
     db,
     sql`select v.id, v.output_id, o.request_id, v.reviewer_id, u.email as reviewer_email, v.decision, v.reasons, v.comment,
-          v.routing_correction is not null as repainted, v.strength_feedback as strength, v.created_at, v.undone_at,
+          v.routing_correction is not null as repainted, v.routing_correction as correction, v.strength_feedback as strength, v.created_at, v.undone_at,
           o.state as output_state, r.prompt
         from reviews v join outputs o on o.id = v.output_id join generation_requests r on r.id = o.request_id
         join "user" u on u.id = v.reviewer_id
@@ -50,7 +50,7 @@ export async function listReviewHistory(db: Db, f: THistoryFilter) {
   );
   const page = rows.slice(0, f.limit).map((r) => ({
     reviewId: r.id, outputId: r.output_id, requestId: r.request_id, reviewerId: r.reviewer_id, reviewerEmail: r.reviewer_email,
-    decision: r.decision, reasons: r.reasons, comment: r.comment, repainted: r.repainted, strength: r.strength,
+    decision: r.decision, reasons: r.reasons, comment: r.comment, repainted: r.repainted, correction: r.correction, strength: r.strength,
     at: iso(r.created_at)!, undoneAt: iso(r.undone_at), outputState: r.output_state, prompt: r.prompt,
   }));
   const last = page.at(-1);

@@ -1,5 +1,7 @@
+import Link from 'next/link';
 import { sessionForArea } from '@/server/session';
-import { NoAccess, PageHeader } from '@/ui/kit';
+import { Kbd, NoAccess, PageHeader } from '@/ui/kit';
+import { ReviewWorkspace } from './review-workspace';
 
 export const dynamic = 'force-dynamic';
 
@@ -7,11 +9,15 @@ export default async function ReviewPage() {
   if (!(await sessionForArea('review'))) return <NoAccess />;
   return (
     <section>
-      <PageHeader title="Review" />
-      <p className="max-w-prose text-slate-600">
-        The review queue: claim the next output, compare it with the subjects' references and its
-        routing overlay, approve or reject with reasons, repaint the routing map.
-      </p>
+      <PageHeader title="Review">
+        <span className="text-xs text-slate-500">
+          Press <Kbd>?</Kbd> for keys
+        </span>
+        <Link href="/review/history" className="text-indigo-700 underline">
+          History &amp; my stats
+        </Link>
+      </PageHeader>
+      <ReviewWorkspace />
     </section>
   );
 }

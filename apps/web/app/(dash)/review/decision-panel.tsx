@@ -1,0 +1,62 @@
+'use client';
+// Reasons (numbered, the fixed taxonomy), comment, and buttons for those who use a pointer too.
+import type { RefObject } from 'react';
+import { Button, Kbd } from '@/ui/kit';
+import type { TMode } from './review-types';
+
+type Props = {
+  reasons: { id: string; label: string }[];
+  chosen: string[];
+  mode: TMode;
+  comment: string;
+  commentRef: RefObject<HTMLTextAreaElement | null>;
+  busy: boolean;
+  readOnly: boolean;
+  onComment: (text: string) => void;
+  onToggle: (index: number) => void;
+  onApprove: () => void;
+  onReject: () => void;
+  onConfirmReject: () => void;
+  onSkip: () => void;
+};
+
+export function DecisionPanel(p: Props) {
+  return (
+    <div className="space-y-3">
+      <fieldset className={`rounded-md p-2 ring-1 ${p.mode === 'reject' ? 'ring-2 ring-rose-400' : 'ring-slate-200'}`} aria-label="Reject reasons">
+        <legend className="px-1 text-xs font-medium text-slate-600">Reject reasons {p.mode === 'reject' ? '(1–7, Enter to reject)' : '(r)'}</legend>
+        <ul className="space-y-0.5">
+          {p.reasons.map((r, i) => (
+            <li key={r.id}>
+              <label className="flex items-center gap-2">
+                <input type="checkbox" checked={p.chosen.includes(r.id)} onChange={() => p.onToggle(i)} data-reason={r.id} tabIndex={-1} />
+                <Kbd>{i + 1}</Kbd>
+                <span>{r.label}</span>
+              </label>
+            </li>
+          ))}
+        </ul>
+      </fieldset>
+      <label className="block space-y-1">
+        <span className="text-xs font-medium text-slate-600">Comment (c)</span>
+        <textarea
+          ref={p.commentRef}
+          value={p.comment}
+          onChange={(e) => p.onComment(e.target.value)}
+          rows={2}
+          maxLength={2000}
+          className="block w-full rounded-md px-2 py-1 ring-1 ring-slate-300"
+        />
+      </label>
+      <div className="flex flex-wrap gap-2">
+        <Button tone="primary" disabled={p.busy || p.readOnly} onClick={p.onApprove}>Approve <Kbd>a</Kbd></Button>
+        {p.mode === 'reject' ? (
+          <Button tone="danger" disabled={p.busy || p.readOnly || p.chosen.length === 0} onClick={p.onConfirmReject}>Reject <Kbd>Enter</Kbd></Button>
+        ) : (
+          <Button tone="danger" disabled={p.busy || p.readOnly} onClick={p.onReject}>Reject… <Kbd>r</Kbd></Button>
+        )}
+        <Button disabled={p.busy || p.readOnly} onClick={p.onSkip}>Skip <Kbd>s</Kbd></Button>
+      </div>
+    </div>
+  );
+}
