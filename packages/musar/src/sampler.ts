@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { gridSide, tokensPerImage } from './config';
 import { parseOrThrow } from './errors';
+import { deriveSeed } from './random';
 import type { MusarModel, TContextCache } from './model/dit';
 import { validateInputs, type TModelInputs } from './model/inputs';
 import { dynamicRouter, type TDynamicRouter, type TRoutingParamsInput } from './routing/dynamic';
@@ -19,8 +20,10 @@ export const ZSampleOptions = z.object({
   method: z.enum(['euler', 'heun']).default('euler'),
   /** Guidance scales: v = v∅ + p·(v_P − v∅) + r·(v_PR − v_P). p = r = 1 turns guidance off. */
   guidance: z.object({ prompt: z.number().min(0).max(50).default(3), reference: z.number().min(0).max(50).default(1.5) }).prefault({}),
-  /** Seed of the initial noise. */
+  /** Seed of the initial noise; image i of the batch draws its noise from (seed, firstImageIndex + i). */
   seed: z.number().int().min(0).default(0),
+  /** Index of the batch's first image, so a batch split across workers draws the same noise. */
+  firstImageIndex: z.number().int().min(0).default(0),
   /** Reuse condition keys/values across steps (false recomputes them: for tests and benchmarks). */
   cache: z.boolean().default(true),
   /** Dynamic attention routing (validated by dynamicRouter: InvalidRoutingError); omitted = static routing without regions. */
@@ -89,7 +92,9 @@ export function generate(model: MusarModel, inputs: TModelInputs, options: TSamp
     return out;
   };
 
-  let x = tf.randomNormal([B, S, S, 3], 0, 1, 'float32', o.seed) as tf.Tensor4D;
+  let x = tf.tidy(() =>
+    tf.concat(Array.from({ length: B }, (_, i) => tf.randomNormal([1, S, S, 3], 0, 1, 'float32', deriveSeed(o.seed, o.firstImageIndex + i))), 0),
+  ) as tf.Tensor4D;
   const dt = 1 / o.steps;
   for (let i = 0; i < o.steps; i++) {
     const t = 1 - i * dt;
