@@ -5,6 +5,7 @@ import { reviewRouter } from './routers/review';
 import { usersRouter } from './routers/users';
 import { consentsRouter } from './routers/consents';
 import { exportRouter } from './routers/export';
+import { generationRouter } from './routers/generation';
 import { subjectsRouter } from './routers/subjects';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
@@ -17,6 +18,7 @@ export const appRouter = createTRPCRouter({
   subjects: subjectsRouter,
   consents: consentsRouter,
   export: exportRouter,
+  generation: generationRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { ZRoutingOverrides } from '@musar/worker/queue';
+
+export const ZGenerationId = z.object({ requestId: z.uuid() });
+
+export const ZCreateGeneration = z.object({
+  /** 2–4 distinct subjects, in prompt order. */
+  subjectIds: z
+    .array(z.uuid())
+    .min(2, 'pick at least 2 subjects')
+    .max(4, 'pick at most 4 subjects')
+    .refine((ids) => new Set(ids).size === ids.length, 'subjects must be distinct'),
+  prompt: z.string().trim().min(1, 'write a prompt').max(500),
+  /** A stored routing config; its params are the base the overrides apply to. */
+  routingConfigId: z.uuid().optional(),
+  routing: ZRoutingOverrides.default({}),
+  count: z.number().int().min(1).max(16),
+  /** Omitted: a random seed (recorded on the request). */
+  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  steps: z.number().int().min(1).max(100).default(20),
+  /** Reviews needed per output (k of n consensus). */
+  consensusK: z.number().int().min(1).max(5).default(1),
+});
+export type TCreateGeneration = z.infer<typeof ZCreateGeneration>;
+
+export const ZGenerationRequest = z.object({
+  id: z.string(),
+  prompt: z.string(),
+  state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
+  /** 0..1, and the same as sampling steps done / total. */
+  progress: z.number(),
+  step: z.number().int(),
+  totalSteps: z.number().int(),
+  count: z.number().int(),
+  seed: z.number().nullable(),
+  routingParams: z.record(z.string(), z.unknown()),
+  subjects: z.array(z.object({ id: z.string(), name: z.string() })),
+  outputs: z.number().int(),
+  error: z.string().nullable(),
+  jobId: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type TGenerationRequest = z.infer<typeof ZGenerationRequest>;
