@@ -2,7 +2,7 @@ import type { NextConfig } from 'next';
 
 const config: NextConfig = {
   // Workspace packages ship TypeScript source.
-  transpilePackages: ['@musar/api', '@musar/auth', '@musar/db'],
+  transpilePackages: ['@musar/api', '@musar/auth', '@musar/db', '@musar/toyworld'],
   // Loaded by Node at run time: PGlite brings its own wasm and data files.
   serverExternalPackages: ['@electric-sql/pglite', 'postgres'],
   poweredByHeader: false,

@@ -26,11 +26,21 @@ export const auditRouter = {
           targetType: filterText,
           targetId: filterText,
           actorId: filterText,
+          /** e.g. `consent.` for every consent action */
+          actionPrefix: filterText,
+          from: z.iso.datetime().optional(),
+          to: z.iso.datetime().optional(),
           cursor: z.number().int().positive().optional(),
           limit: z.number().int().min(1).max(200).default(50),
         })
         .default({ limit: 50 }),
     )
     .output(z.object({ items: z.array(ZAuditEntry), nextCursor: z.number().int().nullable() }))
-    .query(({ ctx, input }) => listAudit(ctx.db, input)),
+    .query(({ ctx, input }) =>
+      listAudit(ctx.db, {
+        ...input,
+        from: input.from ? new Date(input.from) : undefined,
+        to: input.to ? new Date(input.to) : undefined,
+      }),
+    ),
 } satisfies TRPCRouterRecord;

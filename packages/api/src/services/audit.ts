@@ -1,12 +1,10 @@
-import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { and, desc, lt, type SQL } from 'drizzle-orm';
 import type { Db } from '@musar/db';
 import { auditLog } from '@musar/db/schema';
+import { auditWhere, type TAuditCsvFilter } from './audit-csv';
 
-export type AuditFilter = {
-  action?: string;
-  targetType?: string;
-  targetId?: string;
-  actorId?: string;
+/** action, actionPrefix, targetType, targetId, actorId, from, to — the same filter as the CSV export. */
+export type AuditFilter = TAuditCsvFilter & {
   /** id of the last entry of the previous page */
   cursor?: number;
   limit: number;
@@ -14,11 +12,7 @@ export type AuditFilter = {
 
 /** Newest first, keyset-paginated by id. */
 export async function listAudit(db: Db, f: AuditFilter) {
-  const where: SQL[] = [];
-  if (f.action) where.push(eq(auditLog.action, f.action));
-  if (f.targetType) where.push(eq(auditLog.targetType, f.targetType));
-  if (f.targetId) where.push(eq(auditLog.targetId, f.targetId));
-  if (f.actorId) where.push(eq(auditLog.actorId, f.actorId));
+  const where: (SQL | undefined)[] = [auditWhere(f)];
   if (f.cursor !== undefined) where.push(lt(auditLog.id, f.cursor));
   const rows = await db
     .select()

@@ -5,7 +5,8 @@
 // consent that expired a moment ago, before the expiry job ran, is already honoured).
 import { sql } from 'drizzle-orm';
 import { strToU8, zipSync, type Zippable } from 'fflate';
-import { executeRows, type Db } from '@musar/db';
+import { executeRows, writeAudit, type Db } from '@musar/db';
+import { auditActor, type TActor } from './consent';
 
 export const MAX_EXPORT_ITEMS = 2000;
 
@@ -122,24 +123,34 @@ export async function exportableOutputs(db: Db, opts: { requestId?: string; limi
   });
 }
 
-/** The zip and what is in it. */
-export async function exportApprovedZip(db: Db, opts: { requestId?: string; limit?: number } = {}) {
+/** The zip and what is in it; the export itself is an audit entry (which outputs left). */
+export async function exportApprovedZip(
+  db: Db,
+  actor: TActor,
+  opts: { requestId?: string; limit?: number } = {},
+) {
   const items = await exportableOutputs(db, opts);
   const files: Zippable = {};
   for (const { image, manifest } of items) {
     files[`outputs/${manifest.outputId}.png`] = [image, { level: 0 }]; // PNGs are compressed already
     files[`outputs/${manifest.outputId}.json`] = strToU8(JSON.stringify(manifest, null, 2));
   }
-  const index = {
-    exportedAt: new Date().toISOString(),
-    count: items.length,
-    outputIds: items.map((i) => i.manifest.outputId),
-  };
-  files['index.json'] = strToU8(JSON.stringify(index, null, 2));
+  const exportedAt = new Date().toISOString();
+  const outputIds = items.map((i) => i.manifest.outputId);
+  files['index.json'] = strToU8(
+    JSON.stringify({ exportedAt, count: items.length, outputIds }, null, 2),
+  );
+  await writeAudit(db, {
+    actor: auditActor(actor),
+    action: 'export.outputs',
+    targetType: 'export',
+    targetId: opts.requestId ?? null,
+    after: { count: items.length, outputIds },
+  });
   return {
     zip: zipSync(files),
     count: items.length,
-    outputIds: index.outputIds,
-    fileName: `musar-export-${index.exportedAt.slice(0, 19).replace(/[:T]/g, '-')}.zip`,
+    outputIds,
+    fileName: `musar-export-${exportedAt.slice(0, 19).replace(/[:T]/g, '-')}.zip`,
   };
 }

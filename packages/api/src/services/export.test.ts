@@ -40,17 +40,15 @@ describe('export of approved outputs', () => {
       modelVersionId: v,
     });
     const cOnly = await seedGeneration(handle.db, [c.id], { outputs: ['approved'] });
-    await handle.db
-      .insert(reviews)
-      .values({
-        outputId: bOnly.outputIds[0]!,
-        reviewerId: reviewer.id,
-        decision: 'approve',
-        reasons: ['faithful'],
-        comment: 'good',
-      });
+    await handle.db.insert(reviews).values({
+      outputId: bOnly.outputIds[0]!,
+      reviewerId: reviewer.id,
+      decision: 'approve',
+      reasons: ['faithful'],
+      comment: 'good',
+    });
 
-    const before = unzipSync((await exportApprovedZip(handle.db)).zip);
+    const before = unzipSync((await exportApprovedZip(handle.db, admin)).zip);
     expect(
       Object.keys(before)
         .filter((k) => k.endsWith('.png'))
@@ -67,7 +65,7 @@ describe('export of approved outputs', () => {
       sql`update consents set expires_at = now() - interval '1 second' where subject_id = ${c.id}`,
     );
 
-    const res = await exportApprovedZip(handle.db);
+    const res = await exportApprovedZip(handle.db, admin);
     expect(res.outputIds).toEqual([bOnly.outputIds[0]]);
     const files = unzipSync(res.zip);
     expect(Object.keys(files).sort()).toEqual([
@@ -98,6 +96,11 @@ describe('export of approved outputs', () => {
       ],
     });
     expect(JSON.parse(strFromU8(files['index.json']!))).toMatchObject({ count: 1 });
+    const [entry] = (await auditCsv(handle.db, { action: 'export.outputs' })).csv
+      .trimEnd()
+      .split('\r\n')
+      .slice(-1);
+    expect(entry).toContain(bOnly.outputIds[0]);
   });
 });
 

@@ -4,7 +4,26 @@ import { Input, NoAccess, PageHeader } from '@/ui/kit';
 
 export const dynamic = 'force-dynamic';
 
-type Search = { action?: string; target?: string; cursor?: string };
+type Search = {
+  action?: string;
+  target?: string;
+  type?: string;
+  actor?: string;
+  from?: string;
+  to?: string;
+  cursor?: string;
+};
+
+/** `consent.` (trailing dot) filters by prefix; anything else is an exact action. */
+const actionFilter = (action?: string) =>
+  !action ? {} : action.endsWith('.') ? { actionPrefix: action } : { action };
+/** <input type="date"> values as ISO; `to` is inclusive of its whole day. */
+const dayIso = (day: string | undefined, endOfDay: boolean) => {
+  const d = day ? new Date(`${day}T00:00:00.000Z`) : null;
+  if (!d || Number.isNaN(d.getTime())) return undefined;
+  if (endOfDay) d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString();
+};
 
 const json = (value: unknown) =>
   value === null || value === undefined ? '—' : JSON.stringify(value);
@@ -15,9 +34,19 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const search = await searchParams;
   const caller = await serverCaller(session);
   const cursor = Number(search.cursor);
+  const filter = {
+    ...actionFilter(search.action?.trim()),
+    targetId: search.target?.trim() || undefined,
+    targetType: search.type?.trim() || undefined,
+    actorId: search.actor?.trim() || undefined,
+    from: dayIso(search.from, false),
+    to: dayIso(search.to, true),
+  };
+  const csvQuery = new URLSearchParams(
+    Object.entries(filter).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
   const page = await caller.audit.list({
-    action: search.action || undefined,
-    targetId: search.target || undefined,
+    ...filter,
     cursor: Number.isInteger(cursor) && cursor > 0 ? cursor : undefined,
     limit: 100,
   });
@@ -28,20 +57,45 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <form className="flex gap-2" role="search">
           <Input
             name="action"
-            placeholder="action, e.g. user.ban"
+            placeholder="action, or prefix: consent."
             defaultValue={search.action}
             className="w-48"
+          />
+          <Input
+            name="type"
+            placeholder="target type, e.g. consent"
+            defaultValue={search.type}
+            className="w-44"
           />
           <Input
             name="target"
             placeholder="target id"
             defaultValue={search.target}
-            className="w-48"
+            className="w-40"
           />
-          <button type="submit" className="sr-only">
+          <Input name="actor" placeholder="actor id" defaultValue={search.actor} className="w-32" />
+          <Input
+            name="from"
+            type="date"
+            aria-label="From"
+            defaultValue={search.from}
+            className="w-36"
+          />
+          <Input name="to" type="date" aria-label="To" defaultValue={search.to} className="w-36" />
+          <button
+            type="submit"
+            className="rounded-md px-2.5 py-1.5 text-sm ring-1 ring-slate-300 hover:bg-slate-50"
+          >
             Filter
           </button>
         </form>
+        <a
+          href={`/api/export/audit?${csvQuery.toString()}`}
+          className="rounded-md bg-indigo-600 px-2.5 py-1.5 text-sm font-medium whitespace-nowrap text-white hover:bg-indigo-500"
+          data-testid="audit-csv"
+        >
+          Export CSV
+        </a>
       </PageHeader>
       <div className="overflow-x-auto rounded-lg bg-white ring-1 ring-slate-200">
         <table className="min-w-full text-left" data-testid="audit-table">

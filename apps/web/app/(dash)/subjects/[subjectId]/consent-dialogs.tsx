@@ -1,0 +1,131 @@
+'use client';
+import { useMutation } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { useTRPC } from '@/trpc/client';
+import { Alert, Button, Field, Input, Select } from '@/ui/kit';
+import { fileToBase64, Modal } from '../modal';
+
+const isoOrUndefined = (value: FormDataEntryValue | null) =>
+  value && String(value) ? new Date(String(value)).toISOString() : undefined;
+
+export function GrantConsentDialog({
+  subjectId,
+  onClose,
+  onDone,
+}: {
+  subjectId: string;
+  onClose: () => void;
+  onDone: () => void;
+}) {
+  const trpc = useTRPC();
+  const [reading, setReading] = useState(false);
+  const grant = useMutation(trpc.consents.grant.mutationOptions({ onSuccess: onDone }));
+  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    const file = form.get('evidenceFile');
+    setReading(true);
+    const evidenceFile =
+      file instanceof File && file.size > 0
+        ? { name: file.name, base64: await fileToBase64(file).finally(() => setReading(false)) }
+        : undefined;
+    setReading(false);
+    grant.mutate({
+      subjectId,
+      scope: form.get('scope') === 'train' ? 'train' : 'generate',
+      grantedBy: String(form.get('grantedBy') ?? ''),
+      evidence: String(form.get('evidence') ?? ''),
+      evidenceFile,
+      validFrom: isoOrUndefined(form.get('validFrom')),
+      expiresAt: isoOrUndefined(form.get('expiresAt')) ?? null,
+    });
+  }
+  return (
+    <Modal title="Record consent" onClose={onClose}>
+      <form onSubmit={onSubmit} className="space-y-3">
+        <div className="grid grid-cols-2 gap-3">
+          <Field label="Scope">
+            <Select name="scope" defaultValue="generate" className="w-full">
+              <option value="generate">generate</option>
+              <option value="train">train</option>
+            </Select>
+          </Field>
+          <Field label="Granted by" hint="The person or rights holder.">
+            <Input name="grantedBy" required maxLength={200} />
+          </Field>
+        </div>
+        <Field label="Evidence">
+          <textarea
+            name="evidence"
+            required
+            maxLength={4000}
+            rows={3}
+            className="block w-full rounded-md border-0 px-2.5 py-1.5 ring-1 ring-slate-300 focus:ring-2 focus:ring-indigo-500"
+          />
+        </Field>
+        <Field label="Evidence file (optional: PDF, PNG, JPEG or text, ≤ 512 KiB)">
+          <Input
+            name="evidenceFile"
+            type="file"
+            accept="application/pdf,image/png,image/jpeg,text/plain"
+          />
+        </Field>
+        <div className="grid grid-cols-2 gap-3">
+          <Field label="Valid from" hint="Empty: now.">
+            <Input name="validFrom" type="datetime-local" />
+          </Field>
+          <Field label="Expires" hint="Empty: no expiry.">
+            <Input name="expiresAt" type="datetime-local" />
+          </Field>
+        </div>
+        {grant.error ? <Alert>{grant.error.message}</Alert> : null}
+        <div className="flex justify-end gap-2">
+          <Button onClick={onClose}>Cancel</Button>
+          <Button tone="primary" type="submit" disabled={reading || grant.isPending}>
+            Record
+          </Button>
+        </div>
+      </form>
+    </Modal>
+  );
+}
+
+export function RevokeDialog({
+  label,
+  error,
+  pending,
+  onClose,
+  onRevoke,
+}: {
+  label: string;
+  error: string | null;
+  pending: boolean;
+  onClose: () => void;
+  onRevoke: (reason: string) => void;
+}) {
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    onRevoke(String(new FormData(event.currentTarget).get('reason') ?? ''));
+  }
+  return (
+    <Modal title={`Revoke ${label}`} onClose={onClose}>
+      <p className="text-sm text-slate-600">
+        Takes effect at once, in one transaction: queued generations with the subject are cancelled,
+        its outputs leave review, export and training, model versions trained on it are tainted and
+        a retrain without it is scheduled.
+      </p>
+      <form onSubmit={onSubmit} className="space-y-3">
+        <Field label="Reason">
+          <Input name="reason" required maxLength={500} autoFocus />
+        </Field>
+        {error ? <Alert>{error}</Alert> : null}
+        <div className="flex justify-end gap-2">
+          <Button onClick={onClose}>Cancel</Button>
+          <Button tone="danger" type="submit" disabled={pending}>
+            Revoke
+          </Button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

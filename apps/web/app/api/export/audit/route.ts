@@ -1,0 +1,42 @@
+// GET /api/export/audit?action=&actionPrefix=&targetType=&targetId=&actorId=&from=&to= → CSV.
+// Admins only (the tRPC procedure's guard and validation apply).
+import { createCaller, createContext } from '@musar/api';
+import { getServices } from '@/server/services';
+
+export const dynamic = 'force-dynamic';
+
+export async function GET(request: Request) {
+  const { handle, auth } = await getServices();
+  const ctx = await createContext({ db: handle.db, auth, headers: request.headers });
+  const params = Object.fromEntries(
+    [...new URL(request.url).searchParams].filter(([, v]) => v.trim() !== ''),
+  );
+  for (const key of ['from', 'to'] as const) {
+    // <input type="date"> sends 2026-11-26; the procedure takes ISO date-times
+    const date = params[key] ? new Date(params[key]) : null;
+    if (date && !Number.isNaN(date.getTime())) params[key] = date.toISOString();
+  }
+  try {
+    const { csv, truncated } = await createCaller(ctx).export.auditCsv(params);
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+    return new Response(csv, {
+      headers: {
+        'content-type': 'text/csv; charset=utf-8',
+        'content-disposition': `attachment; filename="musar-audit-${stamp}.csv"`,
+        'x-truncated': String(truncated),
+        'cache-control': 'no-store',
+      },
+    });
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const status =
+      code === 'UNAUTHORIZED'
+        ? 401
+        : code === 'FORBIDDEN'
+          ? 403
+          : code === 'BAD_REQUEST'
+            ? 400
+            : 500;
+    return Response.json({ error: (error as Error).message }, { status });
+  }
+}
