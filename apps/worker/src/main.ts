@@ -15,9 +15,8 @@ const log = createLogger('musar-worker');
 async function main() {
   const env = parseWorkerEnv();
   if (!env.DATABASE_URL) throw new Error('the worker process needs DATABASE_URL (embedded mode runs the runner inside the web server)');
-  const handle = await createDb({ url: env.DATABASE_URL, maxConnections: 4 });
+  const handle = await createDb({ url: env.DATABASE_URL, maxConnections: 10 });
   const boss = await startBoss(handle, {
-    url: env.DATABASE_URL,
     maintenanceIntervalSeconds: env.MUSAR_MAINTENANCE_SECONDS,
     policy: {
       generate: {

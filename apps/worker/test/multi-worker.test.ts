@@ -12,7 +12,7 @@ let env: Awaited<ReturnType<typeof createPostgresTestDatabase>>;
 const procs: TWorkerProcess[] = [];
 let a: string, b: string;
 
-const waitFor = async <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 120_000): Promise<T> => {
+const waitFor = async <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 240_000): Promise<T> => {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -25,7 +25,7 @@ const waitFor = async <T>(what: string, fn: () => Promise<T | null | undefined |
 beforeAll(async () => {
   env = await createPostgresTestDatabase();
   // Install pg-boss and the queues once, as a deployment's first worker would.
-  const boss = await startBoss(env.handle, { url: env.url });
+  const boss = await startBoss(env.handle);
   await boss.stop({ graceful: false, wait: true });
   a = await insertToySubject(env.handle.db, 21);
   b = await insertToySubject(env.handle.db, 22);
@@ -37,7 +37,7 @@ afterAll(async () => {
 });
 
 describe('worker processes', () => {
-  it('three workers, 60 jobs: every job completes exactly once', async () => {
+  it('three workers, 60 jobs: every job completes exactly once', { timeout: 300_000 }, async () => {
     const workers = [0, 1, 2].map(() => startWorkerProcess(env.url));
     procs.push(...workers);
     await Promise.all(workers.map((w) => w.ready));

@@ -40,7 +40,7 @@ const finished = (id: string) => waitFor(`request ${id} to finish`, async () => 
 
 beforeAll(async () => {
   env = await createPostgresTestDatabase();
-  boss = await startBoss(env.handle, { url: env.url, maintenanceIntervalSeconds: 1 });
+  boss = await startBoss(env.handle, { maintenanceIntervalSeconds: 1 });
   pool = createComputePool(1);
   metrics = createMetrics({ db: env.handle.db, role: 'worker', defaults: false });
   runner = await startRunner({ handle: env.handle, boss, pool, log: createLogger('test', 'silent'), metrics, watchMs: 25 });

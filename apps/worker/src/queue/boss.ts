@@ -1,16 +1,15 @@
-// One pg-boss per process, on whichever database the process uses: PostgreSQL (its own pg pool)
-// or the embedded PGlite (through pgliteExecutor).
+// One pg-boss per process, on the process's own database client: the postgres.js pool in
+// production mode, the embedded PGlite otherwise (pg-boss's custom `db: { executeSql }`).
 import PgBoss from 'pg-boss';
 import type { PGlite } from '@electric-sql/pglite';
 import type { DbHandle } from '@musar/db';
-import { pgliteExecutor } from './executor';
+import type { Sql } from 'postgres';
+import { pgliteExecutor, postgresJsExecutor, type TSqlExecutor } from './executor';
 import { deadLetterOf, QUEUE_NAMES, QUEUE_POLICIES } from './names';
 
 export type TBossOptions = {
   /** Seconds between maintenance passes (expiry of dead workers' jobs, archiving). */
   maintenanceIntervalSeconds?: number;
-  /** pg pool size in PostgreSQL mode. */
-  max?: number;
   /** Overrides the per-queue policies (tests shorten expiry and retry delays). */
   policy?: Partial<Record<keyof typeof QUEUE_POLICIES, Partial<(typeof QUEUE_POLICIES)['generate']>>>;
 };
@@ -22,15 +21,17 @@ export function pgliteOf(handle: DbHandle): PGlite {
   return client;
 }
 
-export function createBoss(handle: DbHandle, options: TBossOptions & { url?: string } = {}): PgBoss {
-  const common = {
-    maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
-    schedule: false,
-  };
-  if (handle.driver === 'pglite') return new PgBoss({ ...common, db: pgliteExecutor(pgliteOf(handle)) });
-  const url = options.url ?? process.env.DATABASE_URL;
-  if (!url) throw new Error('PostgreSQL mode needs DATABASE_URL (or options.url)');
-  return new PgBoss({ ...common, connectionString: url, max: options.max ?? 4, application_name: 'musar-worker' });
+/** An executor on the handle's own client: PGlite, or the postgres.js pool. */
+export function handleExecutor(handle: DbHandle): TSqlExecutor {
+  if (handle.driver === 'pglite') return pgliteExecutor(pgliteOf(handle));
+  const client = (handle.db as unknown as { $client?: Sql }).$client;
+  if (!client || typeof client.unsafe !== 'function') throw new Error('the database handle has no postgres.js client');
+  return postgresJsExecutor(client);
+}
+
+/** pg-boss on the process's own database client (one pool per process, either driver). */
+export function createBoss(handle: DbHandle, options: TBossOptions = {}): PgBoss {
+  return new PgBoss({ db: handleExecutor(handle), maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30, schedule: false });
 }
 
 /** Creates (or updates) the queues and their dead-letter queues. Idempotent. */
@@ -46,7 +47,7 @@ export async function ensureQueues(boss: PgBoss, options: TBossOptions = {}): Pr
 }
 
 /** Starts pg-boss (installing its schema on first use) and the queues. */
-export async function startBoss(handle: DbHandle, options: TBossOptions & { url?: string } = {}): Promise<PgBoss> {
+export async function startBoss(handle: DbHandle, options: TBossOptions = {}): Promise<PgBoss> {
   const boss = createBoss(handle, options);
   await boss.start();
   await ensureQueues(boss, options);

@@ -2,6 +2,7 @@
 // PGlite (embedded mode: one in-process database, no pg pool) and inside a drizzle transaction
 // (so enqueueing a job commits or rolls back with the rows that asked for it).
 import type { PGlite } from '@electric-sql/pglite';
+import type { Sql } from 'postgres';
 import { sql, type SQL } from 'drizzle-orm';
 import { executeRows, type DbOrTx } from '@musar/db';
 
@@ -14,6 +15,24 @@ export function pgliteExecutor(pg: PGlite): TSqlExecutor {
       if (values && values.length > 0) return { rows: (await pg.query(text, values.map(toPgliteParam))).rows };
       const results = await pg.exec(text);
       return { rows: results.at(-1)?.rows ?? [] };
+    },
+  };
+}
+
+/** pg-boss on the process's postgres.js pool (no second pool). Parameterless calls may hold
+ * several statements and their own BEGIN/COMMIT: they run on a reserved connection, simple protocol. */
+export function postgresJsExecutor(client: Sql): TSqlExecutor {
+  return {
+    async executeSql(text, values) {
+      if (values && values.length > 0) return { rows: [...(await client.unsafe(text, values.map(toTextParam) as never[]))] };
+      const reserved = await client.reserve();
+      try {
+        const result = (await reserved.unsafe(text).simple()) as unknown as unknown[];
+        const last = Array.isArray(result[0]) || result.length === 0 ? (result.at(-1) ?? []) : result;
+        return { rows: [...(last as unknown[])] };
+      } finally {
+        reserved.release();
+      }
     },
   };
 }

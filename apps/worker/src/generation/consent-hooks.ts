@@ -1,0 +1,22 @@
+// The job side of consent revocation (issue 8's cascade calls these inside its transaction; the
+// web server registers them with `registerConsentJobHooks` from `@musar/api/consent`).
+import { inArray } from 'drizzle-orm';
+import type { DbOrTx } from '@musar/db';
+import { generationRequests } from '@musar/db/schema';
+import { cancelInTransaction, sendInTransaction } from '../queue/job-sql';
+import { QUEUES } from '../queue/names';
+import { ZRetrainPayload, type TRetrainPayload } from '../queue/payloads';
+
+/** Cancels the pg-boss jobs of these generation requests (the cascade already set them cancelled). */
+export async function cancelGenerationJobs(tx: DbOrTx, requestIds: string[]): Promise<void> {
+  if (requestIds.length === 0) return;
+  const rows = await tx.select({ jobId: generationRequests.jobId }).from(generationRequests).where(inArray(generationRequests.id, requestIds));
+  await cancelInTransaction(tx, QUEUES.generate, rows.flatMap((r) => (r.jobId ? [r.jobId] : [])));
+}
+
+/** Enqueues a retrain job in the caller's transaction; returns its job id. */
+export async function scheduleRetrain(tx: DbOrTx, request: Partial<TRetrainPayload> & { reason: string }): Promise<string> {
+  return sendInTransaction(tx, QUEUES.retrain, ZRetrainPayload.parse(request));
+}
+
+export const consentJobHooks = { cancelGenerationJobs, scheduleRetrain };
