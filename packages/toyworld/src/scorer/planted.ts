@@ -45,3 +45,28 @@ export function wrongGlyph(scene: TScene, size: number, seed: number, minFlips =
   subject.glyph = [...candidates[seed % candidates.length]!];
   return renderScene(s, size).image;
 }
+
+/** A generated-looking copy: 3×3 blur (centre weight 2) plus roughly Gaussian noise of std ≈ `noise`. */
+export function degrade(img: RgbImage, noise: number, seed: number): RgbImage {
+  const { width: W, height: H } = img;
+  const out = createImage(W, H);
+  const rng = makeRng(0xb1, seed);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++)
+      for (let c = 0; c < 3; c++) {
+        let s = 0;
+        let n = 0;
+        for (let dy = -1; dy <= 1; dy++)
+          for (let dx = -1; dx <= 1; dx++) {
+            const xx = x + dx;
+            const yy = y + dy;
+            if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
+            const w = dx === 0 && dy === 0 ? 2 : 1;
+            s += w * img.data[(yy * W + xx) * 3 + c]!;
+            n += w;
+          }
+        const e = (rng.next() + rng.next() + rng.next() - 1.5) * 2 * noise;
+        out.data[(y * W + x) * 3 + c] = Math.min(1, Math.max(0, s / n + e));
+      }
+  return out;
+}

@@ -22,7 +22,7 @@ export function backgroundMask(px: TPixels): Uint8Array {
   return bg;
 }
 
-function bandMean(px: TPixels, bg: Uint8Array, y0: number, y1: number, x0 = 0, x1 = px.W): Rgb | undefined {
+function bandMean(px: TPixels, bg: Uint8Array, y0: number, y1: number, x0 = 0, x1 = px.W, minPixels = 2): Rgb | undefined {
   const s = [0, 0, 0];
   let n = 0;
   for (let y = y0; y < y1; y++)
@@ -32,7 +32,7 @@ function bandMean(px: TPixels, bg: Uint8Array, y0: number, y1: number, x0 = 0, x
       for (let c = 0; c < 3; c++) s[c]! += px.data[p * 3 + c]!;
       n++;
     }
-  return n >= 2 ? [s[0]! / n, s[1]! / n, s[2]! / n] : undefined;
+  return n >= minPixels ? [s[0]! / n, s[1]! / n, s[2]! / n] : undefined;
 }
 
 const mix = (a: Rgb, b: Rgb, t: number): Rgb => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
@@ -61,26 +61,36 @@ export function classifyBackground(px: TPixels, bg: Uint8Array): { kind?: TBackg
 }
 
 /**
- * Diptych bias: (1) a column where most background rows jump in colour, (2) left and right quarters
- * whose backgrounds differ. Single scenes vary only vertically, so both are 0 on true renders.
+ * Diptych bias: (1) a column where the background left of it differs from the background right of
+ * it in most row bands, (2) left and right quarters whose backgrounds differ. Strip means (not single
+ * pixels) are compared so pixel noise is not a seam. Single scenes vary only vertically: both are 0
+ * on true renders.
  */
 export function seamScore(px: TPixels, bg: Uint8Array): { seam: number; reasons: string[] } {
-  const { W, H, data } = px;
+  const { W, H } = px;
+  const bandH = Math.max(2, Math.round(H / 8));
+  const strip = Math.max(3, Math.round(W / 10));
   let bestFrac = 0;
   let bestX = -1;
   for (let x = Math.floor(W / 4); x < Math.ceil((3 * W) / 4); x++) {
-    let rows = 0;
+    let bands = 0;
     let jumps = 0;
-    for (let y = 0; y < H; y++) {
-      const a = y * W + x - 1;
-      const b = y * W + x + 1;
-      if (!bg[a] || !bg[b]) continue;
-      rows++;
-      let d = 0;
-      for (let c = 0; c < 3; c++) d = Math.max(d, Math.abs(data[a * 3 + c]! - data[b * 3 + c]!));
-      if (d > 0.05) jumps++;
+    for (let y0 = 0; y0 + bandH <= H; y0 += bandH) {
+      // mean over rows (where both sides show background) of left-strip minus right-strip colour
+      const d = [0, 0, 0];
+      let rows = 0;
+      for (let y = y0; y < y0 + bandH; y++) {
+        const l = bandMean(px, bg, y, y + 1, Math.max(0, x - 1 - strip), x - 1, 1);
+        const r = bandMean(px, bg, y, y + 1, x + 1, Math.min(W, x + 1 + strip), 1);
+        if (!l || !r) continue;
+        for (let c = 0; c < 3; c++) d[c]! += l[c]! - r[c]!;
+        rows++;
+      }
+      if (rows < bandH / 2) continue;
+      bands++;
+      if (Math.max(Math.abs(d[0]!), Math.abs(d[1]!), Math.abs(d[2]!)) / rows > 0.06) jumps++;
     }
-    const frac = rows >= H / 4 ? jumps / rows : 0;
+    const frac = bands >= 3 ? jumps / bands : 0;
     if (frac > bestFrac) [bestFrac, bestX] = [frac, x];
   }
   let diff = 0;
@@ -95,10 +105,10 @@ export function seamScore(px: TPixels, bg: Uint8Array): { seam: number; reasons:
     bands++;
   }
   diff = bands ? diff / bands : 0;
-  const s1 = clamp01((bestFrac - 0.25) / 0.35);
+  const s1 = clamp01((bestFrac - 0.4) / 0.3);
   const s2 = clamp01((diff - 0.05) / 0.1);
   const reasons = [
-    bestX >= 0 ? `seam: ${Math.round(bestFrac * 100)}% of background rows jump in colour at column ${bestX}` : 'seam: no column where background rows jump',
+    bestX >= 0 ? `seam: background jumps across column ${bestX} in ${Math.round(bestFrac * 100)}% of row bands` : 'seam: no column where the background jumps',
     `seam: left/right background differ by ${diff.toFixed(3)} (max channel)`,
   ];
   return { seam: Math.max(s1, s2), reasons };

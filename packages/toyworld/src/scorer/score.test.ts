@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderScene } from '../scene';
 import { buildSuite, SUITE_NAMES, suiteItem } from '../suites';
-import { dropSubject, splitBackground, swapBodies, wrongGlyph } from './planted';
+import { degrade, dropSubject, splitBackground, swapBodies, wrongGlyph } from './planted';
 import { scoreImage } from './score';
 
 const SEEDS = 50;
@@ -27,6 +27,24 @@ describe('scorer on ground-truth renders', () => {
         expect(s.fidelity, item.id).toBeGreaterThanOrEqual(0.95);
         expect(s.leakage + s.seam, item.id).toBe(0);
       }
+  });
+});
+
+describe('blurred, noisy renders (what a generator produces)', () => {
+  it('no false leakage, seam or count errors; fidelity degrades gracefully', () => {
+    let fidelity = 0;
+    let n = 0;
+    for (const name of SUITE_NAMES)
+      for (let i = 0; i < 15; i++) {
+        const item = suiteItem(name, i);
+        const s = scoreImage(degrade(renderScene(item.scene, 32).image, 0.03, i), item.subjects, item.prompt);
+        expect(s.leakage, item.id).toBeLessThanOrEqual(0.1);
+        expect(s.seam, item.id).toBeLessThanOrEqual(0.25);
+        expect(s.count, item.id).toBe(1);
+        fidelity += s.fidelity;
+        n++;
+      }
+    expect(fidelity / n).toBeGreaterThan(0.85);
   });
 });
 
