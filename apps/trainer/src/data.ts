@@ -1,0 +1,120 @@
+import {
+  regionMapAtGrid,
+  sampleAt,
+  tokenize,
+  type TDatasetKind,
+  type TSample,
+} from '@musar/toyworld';
+import type { TStageConfig } from './stages';
+
+// ---------------------------------------------------------------------------------------------
+// Training data: seeded, resumable batches of toy-world samples. A batch holds one dataset kind
+// and one subject count k (the model's token layout is fixed within a batch). Batch s is a pure
+// function of (stage, s): resume needs only the step, and worker threads can build batches ahead.
+// ---------------------------------------------------------------------------------------------
+
+/** A training sample; feedback samples carry a reviewer-confirmed routing map on the patch grid. */
+export type TTrainSample = TSample & { regionGrid?: Int32Array };
+
+/** Deterministic uniform in [0, 1) from integers (splitmix-like). */
+export function hashUnit(...xs: number[]): number {
+  let h = 0x9e3779b9;
+  for (const x of xs) {
+    h = Math.imul(h ^ (x >>> 0), 0x85ebca6b);
+    h ^= h >>> 13;
+    h = Math.imul(h, 0xc2b2ae35);
+    h ^= h >>> 16;
+  }
+  return (h >>> 0) / 4294967296;
+}
+
+/** The dataset kind of batch `step`, drawn by weight. */
+export function kindForStep(stage: TStageConfig, step: number, feedbackAvailable: boolean): TDatasetKind | 'feedback' {
+  const entries = Object.entries(stage.data).filter(([k, w]) => (w ?? 0) > 0 && (k !== 'feedback' || feedbackAvailable)) as [
+    TDatasetKind | 'feedback',
+    number,
+  ][];
+  if (entries.length === 0) throw new Error(`stage ${stage.stage} has no data to train on (feedback: ${feedbackAvailable})`);
+  const total = entries.reduce((s, [, w]) => s + w, 0);
+  let u = hashUnit(stage.seed, step, 17) * total;
+  for (const [kind, w] of entries) if ((u -= w) < 0) return kind;
+  return entries[entries.length - 1]![0];
+}
+
+/**
+ * The samples of batch `step`: a pure function of (stage, step), so any worker can build any
+ * batch and resume needs nothing but the step. Slot j of step s uses sample index s·B + j of its
+ * kind. Oracle scenes hold 2–4 subjects: a batch first picks k, then probes indices (hashed from
+ * step and slot) until one has k subjects. Feedback samples are grouped by k the same way.
+ */
+export function nextBatch(stage: TStageConfig, step: number, feedback: TTrainSample[] = []): TTrainSample[] {
+  const kind = kindForStep(stage, step, feedback.length > 0);
+  const B = stage.batchSize;
+  const o = { size: stage.size, refSize: stage.size };
+  if (kind === 'feedback') {
+    const ks = [...new Set(feedback.map((s) => s.subjects.length))].sort();
+    const k = ks[Math.floor(hashUnit(stage.seed, step, 29) * ks.length)]!;
+    const pool = feedback.filter((s) => s.subjects.length === k);
+    return Array.from({ length: B }, (_, j) => pool[(step * B + j) % pool.length]!);
+  }
+  if (kind !== 'oracle') return Array.from({ length: B }, (_, j) => sampleAt(kind, stage.seed, step * B + j, o));
+  const wantK = 2 + Math.floor(hashUnit(stage.seed, step, 31) * 3);
+  return Array.from({ length: B }, (_, j) => {
+    for (let attempt = 0; ; attempt++) {
+      const index = Math.floor(hashUnit(stage.seed, step, j, attempt) * 2 ** 30);
+      const s = sampleAt(kind, stage.seed, index, o);
+      if (s.subjects.length === wantK || attempt > 64) return s;
+    }
+  });
+}
+
+/** Plain arrays of one batch, ready to become tensors (kept tf-free so workers can build them). */
+export type TBatchArrays = {
+  batch: number;
+  subjects: number;
+  /** [B, S, S, 3] in [-1, 1] */
+  images: Float32Array;
+  /** [B, Lp] */
+  prompt: Int32Array;
+  /** [B, k, Lc] */
+  condText: Int32Array;
+  /** [B, k, S, S, 3] in [-1, 1] */
+  references: Float32Array;
+  /** [B, g·g] or null */
+  regions: Int32Array | null;
+};
+
+export type TLayoutSpec = { imageSize: number; patchSize: number; promptLength: number; condTextLength: number };
+
+export function toBatchArrays(samples: TTrainSample[], cfg: TLayoutSpec, opts: { regions: boolean }): TBatchArrays {
+  const S = cfg.imageSize;
+  const B = samples.length;
+  const k = samples[0]!.references.length;
+  if (samples.some((s) => s.references.length !== k)) throw new Error('toBatchArrays: samples of one batch must share k');
+  const grid = S / cfg.patchSize;
+  const px = S * S * 3;
+  const images = new Float32Array(B * px);
+  const prompt = new Int32Array(B * cfg.promptLength);
+  const condText = new Int32Array(B * k * cfg.condTextLength);
+  const references = new Float32Array(B * k * px);
+  const hasRegion = opts.regions && samples.some((s) => s.kind === 'diptych' || s.regionGrid);
+  const regions = hasRegion ? new Int32Array(B * grid * grid).fill(-1) : null;
+  samples.forEach((s, b) => {
+    if (s.target.width !== S || s.target.height !== S) throw new Error(`sample ${s.index}: target is ${s.target.width}×${s.target.height}, model wants ${S}×${S}`);
+    for (let j = 0; j < px; j++) images[b * px + j] = s.target.data[j]! * 2 - 1;
+    prompt.set(tokenize(s.prompt, cfg.promptLength), b * cfg.promptLength);
+    for (let i = 0; i < k; i++) {
+      condText.set(tokenize(s.conditions[i]!, cfg.condTextLength), (b * k + i) * cfg.condTextLength);
+      const ref = s.references[i]!.data;
+      const o = (b * k + i) * px;
+      for (let j = 0; j < px; j++) references[o + j] = ref[j]! * 2 - 1;
+    }
+    if (regions) {
+      const grid2 = grid * grid;
+      if (s.regionGrid) regions.set(s.regionGrid, b * grid2);
+      else if (s.kind === 'diptych') regions.set(Int32Array.from(regionMapAtGrid(s.ownerMap, S, S, grid)), b * grid2);
+      else for (let t = 0; t < grid2; t++) regions[b * grid2 + t] = k === 1 ? 0 : -1;
+    }
+  });
+  return { batch: B, subjects: k, images, prompt, condText, references, regions };
+}

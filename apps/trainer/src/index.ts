@@ -1,0 +1,6 @@
+export * from './stages';
+export * from './data';
+export * from './loop';
+export * from './evaluate';
+export * from './variants';
+export * from './prefetch';

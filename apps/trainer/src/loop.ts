@@ -1,0 +1,221 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import {
+  currentBackend,
+  getPreset,
+  loadAdapter,
+  loadCheckpoint,
+  MusarModel,
+  saveCheckpoint,
+  Trainer,
+  type TMusarConfig,
+  type TTrainBatch,
+} from '@musar/model';
+import { nextBatch, toBatchArrays, type TBatchArrays, type TTrainSample } from './data';
+import { attachVariant } from './variants';
+import { BatchPrefetcher, type TWorkerSpec } from './prefetch';
+import type { TStageConfig } from './stages';
+
+// ---------------------------------------------------------------------------------------------
+// The training loop: data → Trainer.trainStep → logs, checkpoints, resume. A run lives in one
+// folder: state.json (step, elapsed time, recent losses), weights.safetensors
+// (base weights or adapter, EMA), trainer.safetensors (optimizer moments + EMA) and config.json.
+// Re-running the same command on the same folder resumes where the last checkpoint left off.
+// ---------------------------------------------------------------------------------------------
+
+export type TRunState = {
+  step: number;
+  elapsedSeconds: number;
+  samples: number;
+  losses: { step: number; loss: number }[];
+};
+
+export type TProgress = {
+  step: number;
+  steps: number;
+  loss: number;
+  samplesPerSecond: number;
+  etaSeconds: number;
+};
+
+export type TRunOptions = {
+  stage: TStageConfig;
+  runDir: string;
+  /** Base checkpoint folder (weights.safetensors + config.json) for adapter stages and 'base' fine-tunes. */
+  baseDir?: string;
+  /** Continue this adapter (feedback retraining) instead of a fresh one. */
+  initAdapter?: Uint8Array;
+  feedback?: TTrainSample[];
+  /** Stop (after checkpointing) once this much wall-clock time has passed in this process. */
+  maxSeconds?: number;
+  onProgress?: (p: TProgress) => void;
+  log?: (line: Record<string, unknown>) => void;
+  signal?: AbortSignal;
+  /** Build batches ahead on worker threads (feedback runs build them in-process). */
+  prefetch?: { threads: number; worker: TWorkerSpec };
+};
+
+export function toTensors(a: TBatchArrays, cfg: TMusarConfig): TTrainBatch {
+  const S = cfg.imageSize;
+  const k = a.subjects;
+  return {
+    images: tf.tensor4d(a.images, [a.batch, S, S, 3]),
+    prompt: tf.tensor2d(a.prompt, [a.batch, cfg.promptLength], 'int32'),
+    condText: k > 0 ? tf.tensor3d(a.condText, [a.batch, k, cfg.condTextLength], 'int32') : null,
+    references: k > 0 ? tf.tensor5d(a.references, [a.batch, k, S, S, 3]) : null,
+    regions: a.regions,
+  };
+}
+
+export function disposeBatch(b: TTrainBatch): void {
+  tf.dispose([
+    b.images,
+    b.prompt,
+    ...(b.condText ? [b.condText] : []),
+    ...(b.references ? [b.references] : []),
+  ]);
+}
+
+export function modelConfigFor(stage: TStageConfig): TMusarConfig {
+  return getPreset(stage.preset, { promptLength: stage.promptLength });
+}
+
+export async function readBase(dir: string): Promise<MusarModel> {
+  const [weights, config] = await Promise.all([
+    readFile(join(dir, 'weights.safetensors')),
+    readFile(join(dir, 'config.json'), 'utf8'),
+  ]);
+  return loadCheckpoint({ weights: new Uint8Array(weights), config: JSON.parse(config) });
+}
+
+async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  await writeFile(`${path}.tmp`, data);
+  await rename(`${path}.tmp`, path);
+}
+
+/** Trains one stage in `runDir`, resuming from its last checkpoint; returns the final state. */
+export async function runStage(
+  o: TRunOptions,
+): Promise<{ model: MusarModel; trainer: Trainer; state: TRunState }> {
+  const { stage, runDir } = o;
+  await mkdir(runDir, { recursive: true });
+  const cfgPath = join(runDir, 'config.json');
+  const statePath = join(runDir, 'state.json');
+  const resuming = existsSync(statePath);
+  let model: MusarModel;
+  if (stage.mode === 'full' && !o.baseDir && !resuming)
+    model = new MusarModel(modelConfigFor(stage), { seed: stage.seed });
+  else if (stage.mode === 'full' && resuming) model = await readBase(runDir);
+  else {
+    if (!o.baseDir)
+      throw new Error(
+        `stage ${stage.stage} trains an adapter: give the base model folder (--base)`,
+      );
+    model = await readBase(o.baseDir);
+  }
+  if (stage.mode === 'adapter') {
+    attachVariant(model, stage.lora, stage.seed);
+    if (resuming)
+      loadAdapter(model, new Uint8Array(await readFile(join(runDir, 'weights.safetensors'))));
+    else if (o.initAdapter) loadAdapter(model, o.initAdapter);
+  }
+  const trainer = new Trainer(model, {
+    mode: stage.mode,
+    learningRate: stage.learningRate,
+    emaDecay: stage.emaDecay,
+    promptDropout: stage.promptDropout,
+    referenceDropout: stage.referenceDropout,
+    attention: stage.attention,
+    seed: stage.seed,
+  });
+  let state: TRunState = { step: 0, elapsedSeconds: 0, samples: 0, losses: [] };
+  if (resuming) {
+    state = JSON.parse(await readFile(statePath, 'utf8')) as TRunState;
+    const ts = join(runDir, 'trainer.safetensors');
+    if (existsSync(ts)) await trainer.loadState(new Uint8Array(await readFile(ts)));
+    if (stage.mode === 'adapter' || stage.mode === 'full') trainer.step = state.step;
+  }
+  await writeAtomic(cfgPath, JSON.stringify(model.cfg, null, 2));
+  o.log?.({
+    event: resuming ? 'resume' : 'start',
+    stage: stage.stage,
+    step: state.step,
+    backend: currentBackend()?.name,
+  });
+
+  const save = async () => {
+    // Checkpoints hold EMA weights (what we evaluate and ship); the live weights resume training.
+    trainer.swapEma();
+    const ck = saveCheckpoint(model, {
+      name: stage.stage,
+      kind: stage.mode === 'full' ? 'base' : 'adapter',
+      steps: state.step,
+    });
+    trainer.swapEma();
+    const ts = await trainer.saveState();
+    await writeAtomic(join(runDir, 'weights.safetensors'), ck.weights);
+    await writeAtomic(join(runDir, 'trainer.safetensors'), ts);
+    await writeAtomic(statePath, JSON.stringify(state));
+    o.log?.({ event: 'checkpoint', step: state.step });
+  };
+
+  const t0 = Date.now();
+  const elapsed0 = state.elapsedSeconds;
+  let windowStart = Date.now();
+  let windowSamples = 0;
+  let lossEma = state.losses.at(-1)?.loss ?? NaN;
+  const prefetcher =
+    o.prefetch && o.prefetch.threads > 0 && !o.feedback?.length
+      ? new BatchPrefetcher(stage, model.cfg, state.step, o.prefetch.worker, o.prefetch.threads)
+      : null;
+  try {
+    while (state.step < stage.steps) {
+      if (o.signal?.aborted) break;
+      if (o.maxSeconds !== undefined && (Date.now() - t0) / 1000 >= o.maxSeconds) break;
+      const arrays = prefetcher
+        ? await prefetcher.take(state.step)
+        : toBatchArrays(nextBatch(stage, state.step, o.feedback), model.cfg, {
+            regions: stage.regions,
+          });
+      const batch = toTensors(arrays, model.cfg);
+      let loss: number;
+      try {
+        loss = trainer.trainStep(batch).loss;
+      } finally {
+        disposeBatch(batch);
+      }
+      if (!Number.isFinite(loss))
+        throw new Error(`loss became ${loss} at step ${state.step}; last checkpoint kept`);
+      state.step++;
+      state.samples += arrays.batch;
+      windowSamples += arrays.batch;
+      lossEma = Number.isNaN(lossEma) ? loss : 0.98 * lossEma + 0.02 * loss;
+      state.elapsedSeconds = elapsed0 + (Date.now() - t0) / 1000;
+      if (state.step % 10 === 0 || state.step === stage.steps) {
+        const sps = windowSamples / Math.max(1e-3, (Date.now() - windowStart) / 1000);
+        const etaSeconds = ((stage.steps - state.step) * stage.batchSize) / Math.max(sps, 1e-6);
+        o.onProgress?.({
+          step: state.step,
+          steps: stage.steps,
+          loss: lossEma,
+          samplesPerSecond: sps,
+          etaSeconds,
+        });
+        if (state.step % 50 === 0) {
+          state.losses.push({ step: state.step, loss: lossEma });
+          if (state.losses.length > 400) state.losses = state.losses.filter((_, i) => i % 2 === 0);
+          o.log?.({ event: 'step', step: state.step, loss: lossEma, samplesPerSecond: sps });
+        }
+        windowStart = Date.now();
+        windowSamples = 0;
+      }
+      if (state.step % stage.checkpointEvery === 0) await save();
+    }
+  } finally {
+    await prefetcher?.close();
+  }
+  await save();
+  return { model, trainer, state };
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+// ---------------------------------------------------------------------------------------------
+// Training stages as data. Every shipped model is one of these plus a seed and a step budget;
+// the ablation variants differ only in fields here (data mix, attention, LoRA branches, regions).
+// ---------------------------------------------------------------------------------------------
+
+export const STAGE_NAMES = [
+  'base',
+  'musar',
+  'single-ref',
+  'naive-diptych',
+  'static-routing',
+  'oracle',
+  'feedback',
+] as const;
+export type TStageName = (typeof STAGE_NAMES)[number];
+
+export const ZStageConfig = z
+  .object({
+    stage: z.enum(STAGE_NAMES),
+    /** Model size preset and overrides (prompt length is raised so 4-subject prompts fit). */
+    preset: z.enum(['tiny', 'small']).default('tiny'),
+    promptLength: z.number().int().min(4).max(64).default(24),
+    /** Training data mix by dataset kind (weights, normalised). */
+    data: z.partialRecord(z.enum(['base', 'pair', 'diptych', 'oracle', 'feedback']), z.number().min(0)),
+    /** full = every base weight (stage 1); adapter = LoRA only, base frozen. */
+    mode: z.enum(['full', 'adapter']),
+    /** static = MUSAR's static routing; full = every group attends to every group (naive). */
+    attention: z.enum(['static', 'full']).default('static'),
+    /** Limit X → Ci to Ci's region for samples that carry one (diptych halves, repaints). */
+    regions: z.boolean().default(true),
+    /** dual = noise branch on X + subject branch on conditions; single = one adapter on both. */
+    lora: z.enum(['dual', 'single']).default('dual'),
+    batchSize: z.number().int().min(1).max(1024).default(16),
+    steps: z.number().int().min(1).default(2000),
+    learningRate: z.number().positive().max(1).default(1e-3),
+    emaDecay: z.number().min(0).max(1).default(0.995),
+    promptDropout: z.number().min(0).max(1).default(0.1),
+    referenceDropout: z.number().min(0).max(1).default(0.1),
+    checkpointEvery: z.number().int().min(1).default(100),
+    seed: z.number().int().min(0).default(1),
+    /** Image and reference size in pixels (must match the preset). */
+    size: z.number().int().min(8).max(256).default(32),
+  })
+  .strict();
+export type TStageConfig = z.output<typeof ZStageConfig>;
+export type TStageInput = z.input<typeof ZStageConfig>;
+
+/** Defaults per stage; a config file and CLI flags override them. */
+export const STAGE_DEFAULTS: Record<TStageName, TStageInput> = {
+  base: { stage: 'base', data: { base: 1 }, mode: 'full', learningRate: 5e-4, batchSize: 32, steps: 20000, emaDecay: 0.999 },
+  musar: { stage: 'musar', data: { pair: 1, diptych: 1 }, mode: 'adapter', attention: 'static', regions: true, lora: 'dual' },
+  'single-ref': { stage: 'single-ref', data: { pair: 1 }, mode: 'adapter', attention: 'static', regions: false, lora: 'single' },
+  'naive-diptych': { stage: 'naive-diptych', data: { pair: 1, diptych: 1 }, mode: 'adapter', attention: 'full', regions: false, lora: 'single' },
+  'static-routing': { stage: 'static-routing', data: { pair: 1, diptych: 1 }, mode: 'adapter', attention: 'static', regions: true, lora: 'single' },
+  oracle: { stage: 'oracle', data: { oracle: 1 }, mode: 'adapter', attention: 'static', regions: false, lora: 'dual' },
+  feedback: {
+    stage: 'feedback',
+    data: { feedback: 1, pair: 0.5, diptych: 0.5 },
+    mode: 'adapter',
+    attention: 'static',
+    regions: true,
+    lora: 'dual',
+    steps: 300,
+    learningRate: 3e-4,
+  },
+};
+
+export function stageConfig(name: TStageName, overrides: Partial<TStageInput> = {}): TStageConfig {
+  const merged = { ...STAGE_DEFAULTS[name], ...overrides, stage: name };
+  const parsed = ZStageConfig.safeParse(merged);
+  if (!parsed.success)
+    throw new Error(`invalid ${name} stage config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
