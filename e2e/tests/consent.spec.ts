@@ -1,0 +1,213 @@
+// Issue 8's e2e: an admin creates two subjects with consent; an operator's generation over both
+// reaches the reviewer; the admin revokes one subject's consent; at once the reviewer's next claim
+// no longer returns the item, the export omits it, the adapter trained on it shows tainted (and
+// the serving pointer moved back), and the audit log shows each step.
+// Runs its own server on a fresh embedded data folder; the generation step is written by
+// consent-seed.ts with the server stopped (PGlite is single-process).
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { unzipSync } from 'fflate';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const PORT = Number(process.env.E2E_CONSENT_PORT ?? 3120);
+const BASE = `http://localhost:${PORT}`;
+const dataDir = mkdtempSync(join(tmpdir(), 'musar-consent-e2e-'));
+let server: ChildProcess | null = null;
+
+type Creds = Record<'admin' | 'operator' | 'reviewer', { email: string; password: string }>;
+type Generated = {
+  outputId: string;
+  bOutputId: string;
+  v0: string;
+  v1: string;
+  subjectA: string;
+  subjectB: string;
+};
+
+function seed(...args: string[]): string {
+  const tsx = join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const r = spawnSync(process.execPath, [tsx, join(here, 'consent-seed.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`consent-seed ${args[0]} failed:\n${r.stderr}`);
+  return r.stdout.trim().split('\n').at(-1)!;
+}
+
+async function startServer() {
+  const next = join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
+  server = spawn(process.execPath, [next, 'start', join(root, 'apps', 'web'), '-p', String(PORT)], {
+    env: {
+      ...process.env,
+      MUSAR_DATA_DIR: dataDir,
+      BETTER_AUTH_URL: BASE,
+      PORT: String(PORT),
+      MUSAR_AUTH_RATE_LIMIT: 'off',
+      MUSAR_DEMO: '',
+    },
+    stdio: 'ignore',
+  });
+  for (let i = 0; i < 120; i++) {
+    if (
+      await fetch(`${BASE}/api/trpc/health`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error('consent e2e server did not start');
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null) return;
+  const exited = new Promise((r) => server!.once('exit', r));
+  server.kill('SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (server.exitCode === null) server.kill('SIGKILL');
+}
+
+async function signedIn(browser: Browser, who: { email: string; password: string }): Promise<Page> {
+  const page = await (await browser.newContext({ baseURL: BASE })).newPage();
+  await page.goto('/sign-in');
+  await page.getByLabel('E-mail').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('current-user')).toHaveText(who.email);
+  return page;
+}
+
+async function createToySubject(page: Page, name: string, seedValue: number) {
+  await page.goto('/subjects');
+  await page.getByRole('button', { name: 'Toy subject' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Render a toy-world subject' });
+  await dialog.getByLabel('Seed').fill(String(seedValue));
+  await dialog.getByLabel('Views').fill('2');
+  await dialog.getByLabel('Name (optional)').fill(name);
+  await dialog.getByRole('button', { name: 'Render' }).click();
+  await expect(page.locator(`[data-testid="subject-row"][data-name="${name}"]`)).toBeVisible();
+}
+
+async function recordConsent(page: Page, name: string, scope: 'generate' | 'train') {
+  await page.goto('/subjects');
+  await page.locator(`[data-testid="subject-row"][data-name="${name}"] a`).click();
+  await page.getByRole('button', { name: 'Record consent' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Record consent' });
+  await dialog.getByLabel('Scope', { exact: true }).selectOption(scope);
+  await dialog.getByLabel('Granted by').fill(`${name} rights holder`);
+  await dialog.getByLabel('Evidence', { exact: true }).fill(`signed release, ${scope}`);
+  await dialog.getByRole('button', { name: 'Record' }).click();
+  await expect(
+    page.locator(`[data-testid="consent-row"][data-scope="${scope}"][data-status="active"]`),
+  ).toBeVisible();
+}
+
+let creds: Creds;
+test.describe.configure({ mode: 'serial' });
+test.beforeAll(async () => {
+  test.setTimeout(120_000);
+  creds = JSON.parse(seed('users', dataDir)) as Creds;
+  await startServer();
+});
+test.afterAll(async () => {
+  await stopServer();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+test('revoking one subject withdraws its item from review and export, taints its adapter, all audited', async ({
+  browser,
+}) => {
+  test.setTimeout(240_000);
+  const admin = await signedIn(browser, creds.admin);
+  for (const [name, s] of [
+    ['Alpha toy', 101],
+    ['Beta toy', 202],
+  ] as const) {
+    await createToySubject(admin, name, s);
+    await recordConsent(admin, name, 'generate');
+    await recordConsent(admin, name, 'train');
+  }
+
+  // the operator's generation (see consent-seed.ts), with the server stopped
+  await stopServer();
+  const gen = JSON.parse(seed('generate', dataDir, 'Alpha toy', 'Beta toy')) as Generated;
+  await startServer();
+
+  const reviewer = await signedIn(browser, creds.reviewer);
+  await reviewer.goto('/review');
+  await expect(reviewer.getByTestId('review-workspace')).toHaveAttribute(
+    'data-output-id',
+    gen.outputId,
+  );
+
+  // the admin revokes Alpha's consent (both scopes)
+  await admin.goto(`/subjects/${gen.subjectA}`);
+  await admin.getByRole('button', { name: 'Revoke all consent' }).click();
+  const dialog = admin.getByRole('dialog', { name: /Revoke/ });
+  await dialog.getByLabel('Reason').fill('the rights holder withdrew');
+  await dialog.getByRole('button', { name: 'Revoke' }).click();
+  await expect(admin.getByTestId('revoke-result')).toContainText('1 output(s) withdrawn');
+  await expect(admin.getByTestId('revoke-result')).toContainText('1 model version(s) tainted');
+  await expect(admin.getByTestId('revoke-result')).toContainText(
+    `serving pointer moved to ${gen.v0}`,
+  );
+  await expect(admin.locator('[data-testid="consent-row"][data-status="active"]')).toHaveCount(0);
+
+  // the reviewer's next claim: the item is gone
+  await reviewer.reload();
+  await expect(reviewer.getByTestId('queue-empty')).toBeVisible();
+
+  // the export omits it and keeps Beta's approved output
+  const res = await admin.request.get('/api/export/outputs');
+  expect(res.status()).toBe(200);
+  const files = Object.keys(unzipSync(new Uint8Array(await res.body())));
+  expect(files).toContain(`outputs/${gen.bOutputId}.png`);
+  expect(files).toContain(`outputs/${gen.bOutputId}.json`);
+  expect(files.some((f) => f.includes(gen.outputId))).toBe(false);
+  // a reviewer may not export
+  expect((await reviewer.request.get('/api/export/outputs')).status()).toBe(403);
+
+  // the adapter trained on Alpha shows tainted on both subjects' pages
+  for (const id of [gen.subjectA, gen.subjectB]) {
+    await admin.goto(`/subjects/${id}`);
+    await expect(
+      admin.locator('[data-testid="lineage-version"]').filter({ hasText: 'adapter-v1' }),
+    ).toHaveAttribute('data-state', 'tainted');
+  }
+  await expect(admin.locator('[data-testid="lineage-output"]').first()).toBeVisible();
+
+  // the audit log shows each step
+  await admin.goto('/audit');
+  for (const action of [
+    'subject.create',
+    'consent.grant',
+    'generation.create',
+    'model.lineage',
+    'review.claim',
+    'consent.revoke',
+    'output.withdraw',
+    'model.taint',
+    'model.serving_moved',
+    'model.retrain_requested',
+    'export.outputs',
+  ]) {
+    await expect(
+      admin.locator(`[data-testid="audit-table"] tr[data-action="${action}"]`).first(),
+      action,
+    ).toBeVisible();
+  }
+  const csv = await admin.request.get('/api/export/audit?actionPrefix=consent.');
+  expect(csv.status()).toBe(200);
+  const text = await csv.text();
+  expect(text.split('\r\n')[0]).toBe(
+    'id,at,actor,actor_id,action,target_type,target_id,before,after',
+  );
+  expect(text).toContain('consent.revoke');
+  expect(text).not.toContain('output.withdraw');
+});
