@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createImage } from '../image';
+import { makeRng } from '../rng';
 import { renderScene } from '../scene';
 import { buildSuite, SUITE_NAMES, suiteItem } from '../suites';
 import { degrade, dropSubject, splitBackground, swapBodies, wrongGlyph } from './planted';
@@ -45,6 +47,24 @@ describe('blurred, noisy renders (what a generator produces)', () => {
         n++;
       }
     expect(fidelity / n).toBeGreaterThan(0.85);
+  });
+});
+
+describe('images with no subjects', () => {
+  it('a blank image finds nobody; random noise earns almost nothing', () => {
+    const item = suiteItem('three-subject', 0);
+    const blank = createImage(32, 32);
+    blank.data.fill(0.7);
+    const b = scoreImage(blank, item.subjects, item.prompt);
+    expect(b.fidelity).toBe(0);
+    expect(b.count).toBe(0);
+    expect(b.perSubject.every((p) => !p.found)).toBe(true);
+    expect(b.relation).toBe(0);
+    const noise = createImage(32, 32);
+    const rng = makeRng(1);
+    for (let i = 0; i < noise.data.length; i++) noise.data[i] = rng.next();
+    expect(scoreImage(noise, item.subjects, item.prompt).fidelity).toBeLessThan(0.2);
+    expect(() => scoreImage(noise, [], item.prompt)).toThrow();
   });
 });
 

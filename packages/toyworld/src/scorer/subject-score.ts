@@ -19,6 +19,8 @@ export const WEIGHTS = { shape: 0.25, body: 0.25, accent: 0.2, pattern: 0.15, gl
 /** Below these fitted radii (pixels) a glyph / pattern cannot be told apart and is left out of `combined`. */
 export const MIN_GLYPH_RADIUS = 4.5;
 export const MIN_PATTERN_RADIUS = 3.5;
+/** Below this fitted radius (pixels) a region is too small to show any shape; credit ramps up over 2 px. */
+export const MIN_SHAPE_RADIUS = 2;
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const colourScore = (c: { valid: number; mass: number }) => clamp01(c.valid / 0.85) * clamp01(c.mass / 0.6);
@@ -54,6 +56,11 @@ export function scoreSubject(ctx: TFitContext, spec: TSubjectSpec): TSubjectScor
   let shape = clamp01((fit.iou - 0.55) / 0.3);
   if (bestOther.iou > fit.iou + 0.02) shape *= clamp01(1 - (bestOther.iou - fit.iou) / 0.15);
   reasons.push(`shape: silhouette IoU ${fit.iou.toFixed(2)} as ${spec.shape} (best other ${bestOther.shape} ${bestOther.iou.toFixed(2)})`);
+  if (r < MIN_SHAPE_RADIUS + 2) {
+    // a blob of a few pixels fits every shape: no evidence of this one
+    shape *= clamp01((r - MIN_SHAPE_RADIUS) / 2);
+    reasons.push(`shape: region radius ${r.toFixed(1)} px is too small to show a shape (full credit from ${MIN_SHAPE_RADIUS + 2} px)`);
+  }
 
   const c = colourScores(fit, spec);
   const body = colourScore(c.body);
