@@ -12,6 +12,7 @@ import {
   bigint,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
 import { user } from './auth';
 import { subjects } from './subjects';
 import { modelVersions } from './models';
@@ -118,5 +119,7 @@ export const outputs = pgTable(
   (t) => [
     unique('outputs_request_index').on(t.requestId, t.index),
     index().on(t.state, t.createdAt),
+    // a reviewer's held items (lease renewal on every claim) without scanning the table
+    index('outputs_leased_by_idx').on(t.leasedBy).where(sql`${t.leasedBy} is not null`),
   ],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "outputs_leased_by_idx" ON "outputs" USING btree ("leased_by") WHERE "outputs"."leased_by" is not null;
