@@ -20,22 +20,33 @@ export class UsageError extends Error {}
 
 export function parseCommand(cmd: TCommand, argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: cmd.options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args: argv, options: cmd.options, strict: true, allowPositionals: false })
+      .values;
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\nusage: ${cmd.usage}`);
   }
 }
 
-export function requireOption(values: Record<string, unknown>, name: string, usage: string): string {
+export function requireOption(
+  values: Record<string, unknown>,
+  name: string,
+  usage: string,
+): string {
   const v = values[name];
   if (typeof v !== 'string' || v === '') throw new UsageError(`missing --${name}\nusage: ${usage}`);
   return v;
 }
 
-export function intOption(values: Record<string, unknown>, name: string, fallback: number, min = 0): number {
+export function intOption(
+  values: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min = 0,
+): number {
   const v = values[name];
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min} (got ${String(v)})`);
+  if (!Number.isSafeInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer ≥ ${min} (got ${String(v)})`);
   return n;
 }

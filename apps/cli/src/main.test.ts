@@ -18,27 +18,80 @@ describe('musar world', () => {
   it('subject → spec → render; suite → score → report', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'musar-cli-'));
     const c = capture();
-    expect(await main(['world', 'subject', '--seed', '12', '--out', join(dir, 'ref.png'), '--spec-out', join(dir, 's.json')], c.io)).toBe(0);
+    expect(
+      await main(
+        [
+          'world',
+          'subject',
+          '--seed',
+          '12',
+          '--out',
+          join(dir, 'ref.png'),
+          '--spec-out',
+          join(dir, 's.json'),
+        ],
+        c.io,
+      ),
+    ).toBe(0);
     expect((await readPngFile(join(dir, 'ref.png'))).width).toBe(32);
     const spec = JSON.parse(await readFile(join(dir, 's.json'), 'utf8'));
     expect(spec.seed).toBe(12);
 
-    expect(await main(['world', 'render', '--spec', join(dir, 's.json'), '--out', join(dir, 'x.png'), '--size', '64'], c.io)).toBe(0);
+    expect(
+      await main(
+        [
+          'world',
+          'render',
+          '--spec',
+          join(dir, 's.json'),
+          '--out',
+          join(dir, 'x.png'),
+          '--size',
+          '64',
+        ],
+        c.io,
+      ),
+    ).toBe(0);
     expect((await readPngFile(join(dir, 'x.png'))).width).toBe(64);
 
     const suite = join(dir, 'suite');
-    expect(await main(['world', 'suite', '--name', 'three-subject', '--out', suite, '--count', '4', '--with-truth'], c.io)).toBe(0);
+    expect(
+      await main(
+        [
+          'world',
+          'suite',
+          '--name',
+          'three-subject',
+          '--out',
+          suite,
+          '--count',
+          '4',
+          '--with-truth',
+        ],
+        c.io,
+      ),
+    ).toBe(0);
     const manifest = JSON.parse(await readFile(join(suite, 'suite.json'), 'utf8'));
     expect(manifest.items).toHaveLength(4);
     // a scene spec renders too
     await writeFile(join(dir, 'scene.json'), JSON.stringify(manifest.items[0].scene));
-    expect(await main(['world', 'render', '--spec', join(dir, 'scene.json'), '--out', join(dir, 'scene.png')], c.io)).toBe(0);
+    expect(
+      await main(
+        ['world', 'render', '--spec', join(dir, 'scene.json'), '--out', join(dir, 'scene.png')],
+        c.io,
+      ),
+    ).toBe(0);
 
     const images = join(dir, 'images');
     await cp(join(suite, 'truth'), images, { recursive: true });
     await rm(join(images, 'three-subject-002.png'));
     const s = capture();
-    expect(await main(['world', 'score', '--suite', suite, '--images', images, '--out', join(dir, 'report')], s.io)).toBe(0);
+    expect(
+      await main(
+        ['world', 'score', '--suite', suite, '--images', images, '--out', join(dir, 'report')],
+        s.io,
+      ),
+    ).toBe(0);
     expect(s.err).toEqual(['missing: three-subject-002']);
     expect(s.out[0]).toMatch(/^3\/4 scored — fidelity (0\.9[5-9]\d|1\.000)/);
     const report = JSON.parse(await readFile(join(dir, 'report', 'report.json'), 'utf8'));
@@ -49,11 +102,31 @@ describe('musar world', () => {
   it('bad input gives a clear message and a non-zero exit code', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'musar-cli-bad-'));
     const c = capture();
-    await writeFile(join(dir, 'bad.json'), JSON.stringify({ seed: 1, shape: 'blob', body: 'red', accent: 'blue', pattern: 'plain', glyph: [1, 0, 0, 0] }));
-    expect(await main(['world', 'render', '--spec', join(dir, 'bad.json'), '--out', join(dir, 'x.png')], c.io)).toBe(1);
+    await writeFile(
+      join(dir, 'bad.json'),
+      JSON.stringify({
+        seed: 1,
+        shape: 'blob',
+        body: 'red',
+        accent: 'blue',
+        pattern: 'plain',
+        glyph: [1, 0, 0, 0],
+      }),
+    );
+    expect(
+      await main(
+        ['world', 'render', '--spec', join(dir, 'bad.json'), '--out', join(dir, 'x.png')],
+        c.io,
+      ),
+    ).toBe(1);
     expect(c.err.at(-1)).toMatch(/bad\.json: invalid — shape: Invalid option/);
     await writeFile(join(dir, 'broken.json'), '{"seed": ');
-    expect(await main(['world', 'render', '--spec', join(dir, 'broken.json'), '--out', join(dir, 'x.png')], c.io)).toBe(2);
+    expect(
+      await main(
+        ['world', 'render', '--spec', join(dir, 'broken.json'), '--out', join(dir, 'x.png')],
+        c.io,
+      ),
+    ).toBe(2);
     expect(c.err.at(-1)).toMatch(/broken\.json: malformed JSON/);
     expect(await main(['world', 'subject', '--out', join(dir, 'x.png')], c.io)).toBe(2);
     expect(c.err.at(-1)).toMatch(/missing --seed/);
@@ -65,7 +138,9 @@ describe('musar world', () => {
 
   it('bin/musar.mjs launches the CLI through tsx from any directory', async () => {
     const bin = fileURLToPath(new URL('../../../bin/musar.mjs', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'help'], { cwd: tmpdir() });
+    const { stdout } = await promisify(execFile)(process.execPath, [bin, 'help'], {
+      cwd: tmpdir(),
+    });
     expect(stdout).toContain('world subject');
     expect(stdout).toContain('world score');
   });

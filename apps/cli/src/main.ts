@@ -6,13 +6,17 @@ function help(): string {
   const lines = ['usage: musar <group> <command> [--options]', ''];
   for (const [g, group] of Object.entries(registry)) {
     lines.push(`${g}: ${group.summary}`);
-    for (const [c, cmd] of Object.entries(group.commands)) lines.push(`  ${g} ${c.padEnd(10)} ${cmd.summary}`);
+    for (const [c, cmd] of Object.entries(group.commands))
+      lines.push(`  ${g} ${c.padEnd(10)} ${cmd.summary}`);
   }
   return lines.join('\n');
 }
 
 /** Runs one CLI invocation; returns the exit code (0 ok, 1 failure, 2 usage error). */
-export async function main(argv: string[], io: TIo = { out: console.log, err: console.error }): Promise<number> {
+export async function main(
+  argv: string[],
+  io: TIo = { out: console.log, err: console.error },
+): Promise<number> {
   const [groupName, commandName, ...rest] = argv;
   if (!groupName || groupName === '--help' || groupName === 'help') {
     io.out(help());

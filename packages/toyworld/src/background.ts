@@ -6,7 +6,11 @@ import type { Rng } from './rng';
 export const BACKGROUND_KINDS = ['plain', 'room', 'sky', 'grass', 'sand'] as const;
 export type TBackgroundKind = (typeof BACKGROUND_KINDS)[number];
 
-const ZRgb = z.tuple([z.number().min(0).max(1), z.number().min(0).max(1), z.number().min(0).max(1)]);
+const ZRgb = z.tuple([
+  z.number().min(0).max(1),
+  z.number().min(0).max(1),
+  z.number().min(0).max(1),
+]);
 export const ZBackground = z
   .object({
     kind: z.enum(BACKGROUND_KINDS),
@@ -22,7 +26,10 @@ function jitter(rng: Rng, c: Rgb): [number, number, number] {
   return [c[0] + d, c[1] + d, c[2] + d];
 }
 
-export function drawBackground(rng: Rng, kind: TBackgroundKind = rng.pick(BACKGROUND_KINDS)): TBackground {
+export function drawBackground(
+  rng: Rng,
+  kind: TBackgroundKind = rng.pick(BACKGROUND_KINDS),
+): TBackground {
   const horizon = rng.range(0.55, 0.7);
   switch (kind) {
     case 'plain': {
@@ -30,12 +37,27 @@ export function drawBackground(rng: Rng, kind: TBackgroundKind = rng.pick(BACKGR
       return { kind, top: c, bottom: c, horizon: 1 };
     }
     case 'room':
-      return { kind, top: jitter(rng, rng.pick(BACKGROUND_COLORS.wall)), bottom: jitter(rng, rng.pick(BACKGROUND_COLORS.floor)), horizon };
+      return {
+        kind,
+        top: jitter(rng, rng.pick(BACKGROUND_COLORS.wall)),
+        bottom: jitter(rng, rng.pick(BACKGROUND_COLORS.floor)),
+        horizon,
+      };
     case 'sky':
-      return { kind, top: jitter(rng, BACKGROUND_COLORS.skyTop[0]), bottom: jitter(rng, BACKGROUND_COLORS.skyBottom[0]), horizon: 1 };
+      return {
+        kind,
+        top: jitter(rng, BACKGROUND_COLORS.skyTop[0]),
+        bottom: jitter(rng, BACKGROUND_COLORS.skyBottom[0]),
+        horizon: 1,
+      };
     case 'grass':
     case 'sand':
-      return { kind, top: jitter(rng, BACKGROUND_COLORS.skyTop[0]), bottom: jitter(rng, rng.pick<Rgb>(BACKGROUND_COLORS[kind])), horizon };
+      return {
+        kind,
+        top: jitter(rng, BACKGROUND_COLORS.skyTop[0]),
+        bottom: jitter(rng, rng.pick<Rgb>(BACKGROUND_COLORS[kind])),
+        horizon,
+      };
   }
 }
 
@@ -56,8 +78,10 @@ export function paintBackground(image: RgbImage, bg: TBackground): void {
       b = bg.top[2] + (bg.bottom[2] - bg.top[2]) * f;
     } else {
       // anti-aliased horizon: coverage of the ground in this row
-      const cover = Math.min(1, Math.max(0, (y + 1 - bg.horizon * H)));
-      let ur = bg.top[0], ug = bg.top[1], ub = bg.top[2];
+      const cover = Math.min(1, Math.max(0, y + 1 - bg.horizon * H));
+      let ur = bg.top[0],
+        ug = bg.top[1],
+        ub = bg.top[2];
       if (bg.kind !== 'room') {
         const s = Math.min(1, f / bg.horizon);
         ur += (SKY_LOW[0] - ur) * s;

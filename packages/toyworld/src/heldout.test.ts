@@ -46,7 +46,9 @@ describe('held-out guarantee', () => {
 
   it('the training draw rejects held-out identities even when a training seed produces one', () => {
     // training seeds that happen to generate held-out identities exist …
-    const collisions = Array.from({ length: 2000 }, (_, s) => generateSubject(s)).filter(isHeldOutIdentity);
+    const collisions = Array.from({ length: 2000 }, (_, s) => generateSubject(s)).filter(
+      isHeldOutIdentity,
+    );
     expect(collisions.length).toBeGreaterThan(100);
     for (const c of collisions) expect(() => assertTrainingSubject(c)).toThrow(/held-out identity/);
     // … and the sampler every training dataset uses never returns them

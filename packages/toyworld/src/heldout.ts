@@ -23,18 +23,21 @@ export function isHeldOutIdentity(s: TSubjectSpec): boolean {
   return h % HELD_OUT_MODULUS === 0;
 }
 
-export const isEvalSeed = (seed: number): boolean => seed >= EVAL_SEEDS.start && seed < EVAL_SEEDS.end;
+export const isEvalSeed = (seed: number): boolean =>
+  seed >= EVAL_SEEDS.start && seed < EVAL_SEEDS.end;
 
 /** Throws unless a subject may appear in training data. Every training sampler calls this. */
 export function assertTrainingSubject(s: TSubjectSpec): TSubjectSpec {
-  if (isEvalSeed(s.seed) || s.seed >= TRAIN_SEEDS.end) throw new Error(`subject seed ${s.seed} is outside the training range`);
+  if (isEvalSeed(s.seed) || s.seed >= TRAIN_SEEDS.end)
+    throw new Error(`subject seed ${s.seed} is outside the training range`);
   if (isHeldOutIdentity(s)) throw new Error(`subject ${s.seed} has a held-out identity`);
   return s;
 }
 
 /** Throws unless a subject is a valid evaluation subject. */
 export function assertEvalSubject(s: TSubjectSpec): TSubjectSpec {
-  if (!isEvalSeed(s.seed)) throw new Error(`subject seed ${s.seed} is outside the evaluation range`);
+  if (!isEvalSeed(s.seed))
+    throw new Error(`subject seed ${s.seed} is outside the evaluation range`);
   if (!isHeldOutIdentity(s)) throw new Error(`subject ${s.seed} is not a held-out identity`);
   return s;
 }
@@ -48,7 +51,11 @@ export function drawTrainingSubject(rng: Rng): TSubjectSpec {
 }
 
 /** Draws an evaluation subject satisfying `accept`, or undefined after `tries` rejections. */
-export function drawEvalSubject(rng: Rng, accept: (s: TSubjectSpec) => boolean = () => true, tries = 100_000): TSubjectSpec | undefined {
+export function drawEvalSubject(
+  rng: Rng,
+  accept: (s: TSubjectSpec) => boolean = () => true,
+  tries = 100_000,
+): TSubjectSpec | undefined {
   for (let t = 0; t < tries; t++) {
     const spec = generateSubject(EVAL_SEEDS.start + rng.int(EVAL_SEEDS.end - EVAL_SEEDS.start));
     if (isHeldOutIdentity(spec) && accept(spec)) return assertEvalSubject(spec);

@@ -5,19 +5,29 @@ export type RgbImage = { width: number; height: number; data: Float32Array };
 
 export function createImage(width: number, height: number): RgbImage {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new Error(`createImage: width and height must be positive integers (got ${width}x${height})`);
+    throw new Error(
+      `createImage: width and height must be positive integers (got ${width}x${height})`,
+    );
   }
   return { width, height, data: new Float32Array(width * height * 3) };
 }
 
 /** Checks an RgbImage's shape; `what` names the image in the error (a file, a field). */
-export function assertImage(image: RgbImage, what = 'image', size?: { width: number; height: number }): void {
+export function assertImage(
+  image: RgbImage,
+  what = 'image',
+  size?: { width: number; height: number },
+): void {
   const { width, height, data } = image;
   if (!(data instanceof Float32Array) || data.length !== width * height * 3) {
-    throw new Error(`${what}: data must be a Float32Array of length width*height*3 (${width}x${height}x3)`);
+    throw new Error(
+      `${what}: data must be a Float32Array of length width*height*3 (${width}x${height}x3)`,
+    );
   }
   if (size && (size.width !== width || size.height !== height)) {
-    throw new Error(`${what}: wrong size ${width}x${height}, expected ${size.width}x${size.height}`);
+    throw new Error(
+      `${what}: wrong size ${width}x${height}, expected ${size.width}x${size.height}`,
+    );
   }
 }
 
@@ -34,7 +44,8 @@ export function encodeRgbPng(image: RgbImage): Uint8Array {
 
 /** Decodes a PNG (gray, gray+alpha, RGB, RGBA, palette; 8 or 16 bit) into an RgbImage. Alpha is dropped. */
 export function decodeRgbPng(bytes: Uint8Array, what = 'png'): RgbImage {
-  if (bytes.length < 8 || !hasPngSignature(bytes)) throw new Error(`${what}: not a PNG file (bad signature)`);
+  if (bytes.length < 8 || !hasPngSignature(bytes))
+    throw new Error(`${what}: not a PNG file (bad signature)`);
   let png;
   try {
     png = decode(bytes);
@@ -46,7 +57,10 @@ export function decodeRgbPng(bytes: Uint8Array, what = 'png'): RgbImage {
   let src: ArrayLike<number> = png.data;
   let ch = channels;
   if (png.palette) {
-    src = Array.from({ length: width * height * 3 }, (_, i) => png.palette![png.data[Math.floor(i / 3)]!]![i % 3]!);
+    src = Array.from(
+      { length: width * height * 3 },
+      (_, i) => png.palette![png.data[Math.floor(i / 3)]!]![i % 3]!,
+    );
     ch = 3;
   }
   const max = png.palette ? 255 : depth === 16 ? 65535 : (1 << depth) - 1;
@@ -59,13 +73,18 @@ export function decodeRgbPng(bytes: Uint8Array, what = 'png'): RgbImage {
   return image;
 }
 
-export async function readPngFile(path: string, size?: { width: number; height: number }): Promise<RgbImage> {
+export async function readPngFile(
+  path: string,
+  size?: { width: number; height: number },
+): Promise<RgbImage> {
   const { readFile } = await import('node:fs/promises');
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (err) {
-    throw new Error(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new Error(
+      `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   const image = decodeRgbPng(new Uint8Array(bytes), path);
   if (size) assertImage(image, path, size);

@@ -17,7 +17,9 @@ describe('PNG input validation', () => {
     await writeFile(join(dir, 'b.png'), good.slice(0, 60));
     await expect(readPngFile(join(dir, 'b.png'))).rejects.toThrow(/b\.png: corrupt PNG/);
     await writePngFile(join(dir, 'c.png'), renderReference(generateSubject(1), 48));
-    await expect(readPngFile(join(dir, 'c.png'), { width: 32, height: 32 })).rejects.toThrow(/c\.png: wrong size 48x48, expected 32x32/);
+    await expect(readPngFile(join(dir, 'c.png'), { width: 32, height: 32 })).rejects.toThrow(
+      /c\.png: wrong size 48x48, expected 32x32/,
+    );
     await expect(readPngFile(join(dir, 'nope.png'))).rejects.toThrow(/nope\.png: cannot read/);
     expect(decodeRgbPng(good).width).toBe(32);
     await rm(dir, { recursive: true });
@@ -33,13 +35,27 @@ describe('suite folders, folder scoring and reports', () => {
     const images = join(dir, 'images');
     await cp(join(suiteDir, 'truth'), images, { recursive: true });
     await rm(join(images, `${m.items[1]!.id}.png`));
-    await writePngFile(join(images, `${m.items[2]!.id}.png`), renderReference(generateSubject(3), 64)); // wrong size
-    await writeFile(join(images, `${m.items[3]!.id}.routing.json`), JSON.stringify({ grid: 8, map: Array(64).fill(0) }));
+    await writePngFile(
+      join(images, `${m.items[2]!.id}.png`),
+      renderReference(generateSubject(3), 64),
+    ); // wrong size
+    await writeFile(
+      join(images, `${m.items[3]!.id}.routing.json`),
+      JSON.stringify({ grid: 8, map: Array(64).fill(0) }),
+    );
     const result = await scoreFolder(suiteDir, images);
-    expect(result.items.map((i) => i.status)).toEqual(['scored', 'missing', 'error', 'scored', 'scored', 'scored']);
+    expect(result.items.map((i) => i.status)).toEqual([
+      'scored',
+      'missing',
+      'error',
+      'scored',
+      'scored',
+      'scored',
+    ]);
     expect(result.items[2]!.error).toMatch(/two-subject-002\.png: wrong size 64x64/);
     expect(result.items[3]!.routing?.grid).toBe(8);
-    for (const i of result.items.filter((x) => x.score)) expect(i.score!.fidelity).toBeGreaterThanOrEqual(0.95);
+    for (const i of result.items.filter((x) => x.score))
+      expect(i.score!.fidelity).toBeGreaterThanOrEqual(0.95);
 
     const { summary, files } = await writeReport(join(dir, 'report'), suiteDir, result);
     expect(summary.scored).toBe(4);
@@ -57,7 +73,10 @@ describe('suite folders, folder scoring and reports', () => {
 
   it('a malformed suite manifest is named in the error', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tw-bad-'));
-    await writeFile(join(dir, 'suite.json'), '{"name":"two-subject","size":32,"refSize":32,"items":[{"id":"x"}]}');
+    await writeFile(
+      join(dir, 'suite.json'),
+      '{"name":"two-subject","size":32,"refSize":32,"items":[{"id":"x"}]}',
+    );
     await expect(readSuiteDir(dir)).rejects.toThrow(/suite\.json: invalid at items\.0\.prompt/);
     await writeFile(join(dir, 'suite.json'), '{');
     await expect(readSuiteDir(dir)).rejects.toThrow(/suite\.json: malformed JSON/);

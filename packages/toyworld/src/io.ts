@@ -18,10 +18,19 @@ export const ZSuiteManifest = z
   .strict();
 export type TSuiteManifest = z.infer<typeof ZSuiteManifest>;
 
-export type TWriteSuiteOptions = { count?: number; size?: number; refSize?: number; withTruth?: boolean };
+export type TWriteSuiteOptions = {
+  count?: number;
+  size?: number;
+  refSize?: number;
+  withTruth?: boolean;
+};
 
 /** Writes a suite: references, prompts and specs (and, with `withTruth`, ground-truth renders). */
-export async function writeSuiteDir(dir: string, name: TSuiteName, o: TWriteSuiteOptions = {}): Promise<TSuiteManifest> {
+export async function writeSuiteDir(
+  dir: string,
+  name: TSuiteName,
+  o: TWriteSuiteOptions = {},
+): Promise<TSuiteManifest> {
   const size = o.size ?? 32;
   const refSize = o.refSize ?? 32;
   const items = buildSuite(name, o.count).map((item) => ({
@@ -30,8 +39,13 @@ export async function writeSuiteDir(dir: string, name: TSuiteName, o: TWriteSuit
   }));
   await mkdir(join(dir, 'refs'), { recursive: true });
   for (const item of items) {
-    await Promise.all(item.subjects.map((s, i) => writePngFile(join(dir, item.references[i]!), renderReference(s, refSize))));
-    if (o.withTruth) await writePngFile(join(dir, 'truth', `${item.id}.png`), renderScene(item.scene, size).image);
+    await Promise.all(
+      item.subjects.map((s, i) =>
+        writePngFile(join(dir, item.references[i]!), renderReference(s, refSize)),
+      ),
+    );
+    if (o.withTruth)
+      await writePngFile(join(dir, 'truth', `${item.id}.png`), renderScene(item.scene, size).image);
   }
   const manifest: TSuiteManifest = { name, size, refSize, items };
   await writeFile(join(dir, 'suite.json'), JSON.stringify(manifest, null, 1));
@@ -63,7 +77,10 @@ export async function readSuiteDir(dir: string): Promise<TSuiteManifest> {
 /** Optional routing map next to an image: <id>.routing.json = { grid, map: (subject index | -1)[] }. */
 export const ZRoutingFile = z
   .object({ grid: z.number().int().positive(), map: z.array(z.number().int().min(-1)) })
-  .refine((r) => r.map.length === r.grid * r.grid, { message: 'map must have grid*grid entries', path: ['map'] });
+  .refine((r) => r.map.length === r.grid * r.grid, {
+    message: 'map must have grid*grid entries',
+    path: ['map'],
+  });
 export type TRoutingFile = z.infer<typeof ZRoutingFile>;
 
 export type TItemResult = {
@@ -76,10 +93,17 @@ export type TItemResult = {
   routing?: TRoutingFile;
 };
 
-const exists = (p: string) => stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  stat(p).then(
+    () => true,
+    () => false,
+  );
 
 /** Scores `<images>/<id>.png` for every suite item; a missing or bad image is reported, the rest scored. */
-export async function scoreFolder(suiteDir: string, imagesDir: string): Promise<{ suite: TSuiteManifest; items: TItemResult[] }> {
+export async function scoreFolder(
+  suiteDir: string,
+  imagesDir: string,
+): Promise<{ suite: TSuiteManifest; items: TItemResult[] }> {
   const suite = await readSuiteDir(suiteDir);
   const items: TItemResult[] = [];
   for (const item of suite.items) {
@@ -95,10 +119,17 @@ export async function scoreFolder(suiteDir: string, imagesDir: string): Promise<
       let routing: TRoutingFile | undefined;
       if (await exists(routingPath)) {
         const r = ZRoutingFile.safeParse(JSON.parse(await readFile(routingPath, 'utf8')));
-        if (!r.success) throw new Error(`${routingPath}: invalid routing map (${r.error.issues[0]!.message})`);
+        if (!r.success)
+          throw new Error(`${routingPath}: invalid routing map (${r.error.issues[0]!.message})`);
         routing = r.data;
       }
-      items.push({ ...base, status: 'scored', score: scoreImage(image, item.subjects, item.prompt), image, ...(routing ? { routing } : {}) });
+      items.push({
+        ...base,
+        status: 'scored',
+        score: scoreImage(image, item.subjects, item.prompt),
+        image,
+        ...(routing ? { routing } : {}),
+      });
     } catch (err) {
       items.push({ ...base, status: 'error', error: (err as Error).message });
     }

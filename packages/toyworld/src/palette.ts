@@ -22,7 +22,8 @@ export const COLOR_NAMES = Object.keys(SUBJECT_COLORS) as [TColorName, ...TColor
 export const FOREGROUND_CHROMA = 0.45;
 export const MAX_BACKGROUND_CHROMA = 0.25;
 
-export const chroma = (r: number, g: number, b: number): number => Math.max(r, g, b) - Math.min(r, g, b);
+export const chroma = (r: number, g: number, b: number): number =>
+  Math.max(r, g, b) - Math.min(r, g, b);
 
 export function colorDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const dr = a[0]! - b[0]!;

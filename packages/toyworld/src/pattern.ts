@@ -13,7 +13,13 @@ function round(x: number): number {
   return Math.floor(x + 0.5);
 }
 
-export function sdPattern(pattern: TPattern, _shape: TShape, x: number, y: number, sdS: number): number {
+export function sdPattern(
+  pattern: TPattern,
+  _shape: TShape,
+  x: number,
+  y: number,
+  sdS: number,
+): number {
   switch (pattern) {
     case 'plain':
       return FAR;

@@ -12,7 +12,12 @@ describe('prompt grammar and vocabulary', () => {
 
   it('tokenize pads, truncates and maps unknown words to <unk>', () => {
     const ids = tokenize('a star toy on a Zebra', 8);
-    expect(Array.from(ids)).toEqual([...['a', 'star', 'toy', 'on', 'a'].map((w) => VOCAB.indexOf(w)), UNK_ID, 0, 0]);
+    expect(Array.from(ids)).toEqual([
+      ...['a', 'star', 'toy', 'on', 'a'].map((w) => VOCAB.indexOf(w)),
+      UNK_ID,
+      0,
+      0,
+    ]);
     expect(tokenize('a star toy', 2).length).toBe(2);
     expect(() => tokenize('x', 0)).toThrow(/maxLen/);
   });

@@ -15,27 +15,33 @@ export const BACKGROUND_PHRASES: Record<TBackgroundKind, string> = {
   sand: 'on sand',
 };
 
-export const VOCAB: readonly string[] = Object.freeze([
-  '<pad>',
-  '<unk>',
-  'a',
-  'toy',
-  ...SHAPES,
-  ...new Set(RELATIONS.flatMap((r) => r.split(' '))),
-  ...new Set(Object.values(BACKGROUND_PHRASES).flatMap((p) => p.split(' '))).values(),
-  ...COLOR_NAMES,
-].filter((w, i, all) => all.indexOf(w) === i));
+export const VOCAB: readonly string[] = Object.freeze(
+  [
+    '<pad>',
+    '<unk>',
+    'a',
+    'toy',
+    ...SHAPES,
+    ...new Set(RELATIONS.flatMap((r) => r.split(' '))),
+    ...new Set(Object.values(BACKGROUND_PHRASES).flatMap((p) => p.split(' '))).values(),
+    ...COLOR_NAMES,
+  ].filter((w, i, all) => all.indexOf(w) === i),
+);
 export const PAD_ID = 0;
 export const UNK_ID = 1;
 const IDS = new Map(VOCAB.map((w, i) => [w, i]));
 
 export function splitWords(text: string): string[] {
-  return text.toLowerCase().split(/[^a-z<>]+/).filter(Boolean);
+  return text
+    .toLowerCase()
+    .split(/[^a-z<>]+/)
+    .filter(Boolean);
 }
 
 /** Token ids, padded with <pad> (0) or truncated to maxLen; unknown words become <unk>. */
 export function tokenize(text: string, maxLen: number): Int32Array {
-  if (!Number.isInteger(maxLen) || maxLen < 1) throw new Error(`tokenize: maxLen must be a positive integer (got ${maxLen})`);
+  if (!Number.isInteger(maxLen) || maxLen < 1)
+    throw new Error(`tokenize: maxLen must be a positive integer (got ${maxLen})`);
   const out = new Int32Array(maxLen);
   splitWords(text)
     .slice(0, maxLen)
@@ -51,7 +57,10 @@ export function detokenize(ids: ArrayLike<number>): string {
 }
 
 /** The prompt of a scene. `colors` adds body-colour adjectives (base scenes only). */
-export function buildPrompt(scene: TScene, opts: { colors?: boolean; background?: boolean } = {}): string {
+export function buildPrompt(
+  scene: TScene,
+  opts: { colors?: boolean; background?: boolean } = {},
+): string {
   const np = (i: number) => {
     const s = scene.placements[i]!.subject;
     return opts.colors ? `a ${s.body} ${classWord(s.shape)}` : `a ${classWord(s.shape)}`;

@@ -2,9 +2,17 @@
  * Region map at a patch grid: for each of grid×grid patches of an H×W owner map, the subject index
  * with the most pixels in the patch, or -1 when subjects cover less than `minCoverage` of it.
  */
-export function regionMapAtGrid(ownerMap: Int8Array, H: number, W: number, grid: number, minCoverage = 0.25): Int8Array {
-  if (ownerMap.length !== H * W) throw new Error(`regionMapAtGrid: ownerMap has ${ownerMap.length} entries, expected ${H}x${W}`);
-  if (H % grid !== 0 || W % grid !== 0) throw new Error(`regionMapAtGrid: grid ${grid} must divide ${H}x${W}`);
+export function regionMapAtGrid(
+  ownerMap: Int8Array,
+  H: number,
+  W: number,
+  grid: number,
+  minCoverage = 0.25,
+): Int8Array {
+  if (ownerMap.length !== H * W)
+    throw new Error(`regionMapAtGrid: ownerMap has ${ownerMap.length} entries, expected ${H}x${W}`);
+  if (H % grid !== 0 || W % grid !== 0)
+    throw new Error(`regionMapAtGrid: grid ${grid} must divide ${H}x${W}`);
   const ph = H / grid;
   const pw = W / grid;
   const out = new Int8Array(grid * grid).fill(-1);

@@ -18,18 +18,27 @@ describe('renderer', () => {
         expect(sha(a)).toBe(sha(b));
       }
     const scene = suiteItem('four-subject', 3).scene;
-    expect(sha(encodeRgbPng(renderScene(scene, 32).image))).toBe(sha(encodeRgbPng(renderScene(structuredClone(scene), 32).image)));
+    expect(sha(encodeRgbPng(renderScene(scene, 32).image))).toBe(
+      sha(encodeRgbPng(renderScene(structuredClone(scene), 32).image)),
+    );
   });
 
   it('different seeds → different images', () => {
-    const hashes = new Set(Array.from({ length: 30 }, (_, s) => sha(encodeRgbPng(renderReference(generateSubject(s), 32)))));
+    const hashes = new Set(
+      Array.from({ length: 30 }, (_, s) =>
+        sha(encodeRgbPng(renderReference(generateSubject(s), 32))),
+      ),
+    );
     expect(hashes.size).toBe(30);
   });
 
   it('matches pinned hashes (catches cross-machine drift; update only on purpose)', () => {
     // Pixel bytes, not PNG bytes, so a PNG-encoder upgrade does not trip it. If the renderer changes
     // on purpose, paste the new values printed by the failing assertion.
-    const pixels = (seed: number) => Uint8Array.from(renderReference(generateSubject(seed), 32).data, (v) => Math.floor(v * 255 + 0.5));
+    const pixels = (seed: number) =>
+      Uint8Array.from(renderReference(generateSubject(seed), 32).data, (v) =>
+        Math.floor(v * 255 + 0.5),
+      );
     const got = [1, 2, 3].map((seed) => sha(pixels(seed)).slice(0, 16));
     expect(got).toEqual(PINNED);
   });
@@ -40,8 +49,14 @@ describe('renderer', () => {
     const body = SUBJECT_COLORS[spec.body];
     let partial = 0;
     for (let p = 0; p < 64 * 64; p++) {
-      const d = Math.abs(img.data[p * 3]! - 0.76) + Math.abs(img.data[p * 3 + 1]! - 0.76) + Math.abs(img.data[p * 3 + 2]! - 0.76);
-      const e = Math.abs(img.data[p * 3]! - body[0]) + Math.abs(img.data[p * 3 + 1]! - body[1]) + Math.abs(img.data[p * 3 + 2]! - body[2]);
+      const d =
+        Math.abs(img.data[p * 3]! - 0.76) +
+        Math.abs(img.data[p * 3 + 1]! - 0.76) +
+        Math.abs(img.data[p * 3 + 2]! - 0.76);
+      const e =
+        Math.abs(img.data[p * 3]! - body[0]) +
+        Math.abs(img.data[p * 3 + 1]! - body[1]) +
+        Math.abs(img.data[p * 3 + 2]! - body[2]);
       if (d > 0.05 && e > 0.05 && Math.min(d, e) > 0.1) partial++;
     }
     // the circle's rim (circumference ≈ 2π·24 px) is mostly partial pixels, plus the glyph's edges
@@ -53,7 +68,8 @@ describe('renderer', () => {
     const coverage = (size: number) => {
       const img = renderReference(spec, size);
       let n = 0;
-      for (let p = 0; p < size * size; p++) if (Math.abs(img.data[p * 3]! - 0.76) + Math.abs(img.data[p * 3 + 2]! - 0.76) > 0.2) n++;
+      for (let p = 0; p < size * size; p++)
+        if (Math.abs(img.data[p * 3]! - 0.76) + Math.abs(img.data[p * 3 + 2]! - 0.76) > 0.2) n++;
       return n / (size * size);
     };
     const [a, b, c] = [coverage(32), coverage(64), coverage(128)];
@@ -66,7 +82,8 @@ describe('renderer', () => {
     const back = decodeRgbPng(encodeRgbPng(img));
     expect(back.width).toBe(32);
     let maxErr = 0;
-    for (let i = 0; i < img.data.length; i++) maxErr = Math.max(maxErr, Math.abs(img.data[i]! - back.data[i]!));
+    for (let i = 0; i < img.data.length; i++)
+      maxErr = Math.max(maxErr, Math.abs(img.data[i]! - back.data[i]!));
     expect(maxErr).toBeLessThanOrEqual(0.5 / 255 + 1e-6);
   });
 });

@@ -22,7 +22,12 @@ export type TView = z.infer<typeof ZView>;
 export type TPose = { cx: number; cy: number; r: number; rotation: number };
 
 export function viewToPose(view: TView, width: number, height: number): TPose {
-  return { cx: view.x * width, cy: view.y * height, r: (view.scale * Math.min(width, height)) / 2, rotation: view.rotation };
+  return {
+    cx: view.x * width,
+    cy: view.y * height,
+    r: (view.scale * Math.min(width, height)) / 2,
+    rotation: view.rotation,
+  };
 }
 
 /**
@@ -98,7 +103,11 @@ export function drawSubject(
 export const REFERENCE_VIEW: TView = { x: 0.5, y: 0.5, scale: 0.8, rotation: 0 };
 export const REFERENCE_BACKGROUND = [0.76, 0.76, 0.76] as const;
 
-export function renderReference(spec: TSubjectSpec, size = 32, view: TView = REFERENCE_VIEW): RgbImage {
+export function renderReference(
+  spec: TSubjectSpec,
+  size = 32,
+  view: TView = REFERENCE_VIEW,
+): RgbImage {
   const image = createImage(size, size);
   for (let i = 0; i < image.data.length; i++) image.data[i] = REFERENCE_BACKGROUND[i % 3]!;
   drawSubject(image, spec, view);

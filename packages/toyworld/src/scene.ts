@@ -8,14 +8,21 @@ import { ZSubjectSpec } from './subject';
 export const RELATIONS = ['left of', 'right of', 'above', 'below', 'next to'] as const;
 export type TRelation = (typeof RELATIONS)[number];
 
-export const ZRelationFact = z.object({ a: z.number().int().min(0), rel: z.enum(RELATIONS), b: z.number().int().min(0) });
+export const ZRelationFact = z.object({
+  a: z.number().int().min(0),
+  rel: z.enum(RELATIONS),
+  b: z.number().int().min(0),
+});
 export type TRelationFact = z.infer<typeof ZRelationFact>;
 
 /** A resolution-independent scene: subjects are drawn in order, so later ones occlude earlier ones. */
 export const ZScene = z
   .object({
     background: ZBackground,
-    placements: z.array(z.object({ subject: ZSubjectSpec, view: ZView }).strict()).min(1).max(4),
+    placements: z
+      .array(z.object({ subject: ZSubjectSpec, view: ZView }).strict())
+      .min(1)
+      .max(4),
     relations: z.array(ZRelationFact),
   })
   .strict();
@@ -28,7 +35,9 @@ export function renderScene(scene: TScene, width: number, height = width): TRend
   const image = createImage(width, height);
   paintBackground(image, scene.background);
   const ownerMap = new Int8Array(width * height).fill(-1);
-  scene.placements.forEach((p, index) => drawSubject(image, p.subject, p.view, { map: ownerMap, index }));
+  scene.placements.forEach((p, index) =>
+    drawSubject(image, p.subject, p.view, { map: ownerMap, index }),
+  );
   return { image, ownerMap };
 }
 
@@ -39,15 +48,34 @@ type Slot = [number, number];
 const LAYOUTS: Record<number, Slot[][]> = {
   1: [[[0.5, 0.5]]],
   2: [
-    [[0.27, 0.5], [0.73, 0.5]],
-    [[0.5, 0.27], [0.5, 0.73]],
+    [
+      [0.27, 0.5],
+      [0.73, 0.5],
+    ],
+    [
+      [0.5, 0.27],
+      [0.5, 0.73],
+    ],
   ],
   3: [
-    [[0.27, 0.72], [0.5, 0.28], [0.73, 0.72]],
-    [[0.27, 0.28], [0.5, 0.72], [0.73, 0.28]],
+    [
+      [0.27, 0.72],
+      [0.5, 0.28],
+      [0.73, 0.72],
+    ],
+    [
+      [0.27, 0.28],
+      [0.5, 0.72],
+      [0.73, 0.28],
+    ],
   ],
   4: [
-    [[0.27, 0.27], [0.73, 0.27], [0.73, 0.73], [0.27, 0.73]],
+    [
+      [0.27, 0.27],
+      [0.73, 0.27],
+      [0.73, 0.73],
+      [0.27, 0.73],
+    ],
   ],
 };
 
@@ -73,7 +101,11 @@ export type TLayoutOptions = {
 };
 
 /** Places k subjects on a layout family with relations between consecutive subjects. */
-export function layoutViews(rng: Rng, k: number, opt: TLayoutOptions): { views: TView[]; relations: TRelationFact[] } {
+export function layoutViews(
+  rng: Rng,
+  k: number,
+  opt: TLayoutOptions,
+): { views: TView[]; relations: TRelationFact[] } {
   const family = rng.pick(LAYOUTS[k]!);
   const base = SCALE_FOR_K[k]!;
   const views = family.map(([sx, sy]) => {
@@ -88,6 +120,8 @@ export function layoutViews(rng: Rng, k: number, opt: TLayoutOptions): { views: 
     v.y = rng.range(0.3, 0.7);
     v.scale = rng.range(0.45, 0.7);
   }
-  const relations = views.slice(1).map((v, i) => ({ a: i, rel: relationBetween(views[i]!, v, rng), b: i + 1 }));
+  const relations = views
+    .slice(1)
+    .map((v, i) => ({ a: i, rel: relationBetween(views[i]!, v, rng), b: i + 1 }));
   return { views, relations };
 }

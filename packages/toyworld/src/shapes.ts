@@ -111,7 +111,16 @@ export function sdShape(shape: TShape, x: number, y: number): number {
 export const SHAPE_MOMENTS: Record<TShape, { area: number; cx: number; cy: number }> = (() => {
   const n = 200;
   const out = {} as Record<TShape, { area: number; cx: number; cy: number }>;
-  for (const shape of ['circle', 'square', 'triangle', 'diamond', 'hexagon', 'star', 'cross', 'heart'] as TShape[]) {
+  for (const shape of [
+    'circle',
+    'square',
+    'triangle',
+    'diamond',
+    'hexagon',
+    'star',
+    'cross',
+    'heart',
+  ] as TShape[]) {
     let inside = 0;
     let sx = 0;
     let sy = 0;

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { conditionText, generateSubject, GLYPHS, parseSubjectSpec, PATTERNS, SHAPES } from './subject';
+import {
+  conditionText,
+  generateSubject,
+  GLYPHS,
+  parseSubjectSpec,
+  PATTERNS,
+  SHAPES,
+} from './subject';
 import { chroma, MAX_BACKGROUND_CHROMA, SUBJECT_COLORS, BACKGROUND_COLORS } from './palette';
 
 describe('subject specs', () => {
@@ -19,9 +26,11 @@ describe('subject specs', () => {
   });
 
   it('subject and background palettes are disjoint by chroma', () => {
-    for (const c of Object.values(SUBJECT_COLORS)) expect(chroma(c[0], c[1], c[2])).toBeGreaterThanOrEqual(0.64);
+    for (const c of Object.values(SUBJECT_COLORS))
+      expect(chroma(c[0], c[1], c[2])).toBeGreaterThanOrEqual(0.64);
     for (const group of Object.values(BACKGROUND_COLORS))
-      for (const c of group) expect(chroma(c[0], c[1], c[2])).toBeLessThanOrEqual(MAX_BACKGROUND_CHROMA);
+      for (const c of group)
+        expect(chroma(c[0], c[1], c[2])).toBeLessThanOrEqual(MAX_BACKGROUND_CHROMA);
   });
 
   it('bad specs fail with the field named', () => {
@@ -29,7 +38,9 @@ describe('subject specs', () => {
     expect(() => parseSubjectSpec('{"shape": ')).toThrow(/malformed JSON/);
     expect(() => parseSubjectSpec({ ...good, shape: 'blob' })).toThrow(/shape: Invalid option/);
     expect(() => parseSubjectSpec({ ...good, body: 'beige' })).toThrow(/body:/);
-    expect(() => parseSubjectSpec({ ...good, accent: good.body })).toThrow(/accent: accent must differ/);
+    expect(() => parseSubjectSpec({ ...good, accent: good.body })).toThrow(
+      /accent: accent must differ/,
+    );
     expect(() => parseSubjectSpec({ ...good, glyph: [1, 1, 1, 1] })).toThrow(/glyph/);
     expect(() => parseSubjectSpec({ ...good, extra: 1 })).toThrow(/Unrecognized key/);
     expect(() => generateSubject(-1)).toThrow(/seed/);

@@ -2,7 +2,16 @@ import { z } from 'zod';
 import { chroma, COLOR_NAMES, SUBJECT_COLORS, type TColorName } from './palette';
 import { makeRng, type Rng } from './rng';
 
-export const SHAPES = ['circle', 'square', 'triangle', 'diamond', 'hexagon', 'star', 'cross', 'heart'] as const;
+export const SHAPES = [
+  'circle',
+  'square',
+  'triangle',
+  'diamond',
+  'hexagon',
+  'star',
+  'cross',
+  'heart',
+] as const;
 export const PATTERNS = ['plain', 'stripes', 'dots', 'checker', 'halves', 'ring'] as const;
 export type TShape = (typeof SHAPES)[number];
 export type TPattern = (typeof PATTERNS)[number];
@@ -11,7 +20,10 @@ export type TPattern = (typeof PATTERNS)[number];
 export const ZGlyph = z
   .array(z.union([z.literal(0), z.literal(1)]))
   .length(4)
-  .refine((g) => g.some((b) => b === 1) && g.some((b) => b === 0), 'glyph needs 1 to 3 of its 4 cells set');
+  .refine(
+    (g) => g.some((b) => b === 1) && g.some((b) => b === 0),
+    'glyph needs 1 to 3 of its 4 cells set',
+  );
 
 export const ZSubjectSpec = z
   .object({
@@ -24,7 +36,10 @@ export const ZSubjectSpec = z
   })
   .strict()
   .refine((s) => s.body !== s.accent, { message: 'accent must differ from body', path: ['accent'] })
-  .refine((s) => blendStaysSaturated(s.body, s.accent), { message: 'accent blends to grey with body (complementary pair)', path: ['accent'] });
+  .refine((s) => blendStaysSaturated(s.body, s.accent), {
+    message: 'accent blends to grey with body (complementary pair)',
+    path: ['accent'],
+  });
 export type TSubjectSpec = z.infer<typeof ZSubjectSpec>;
 
 /** All glyphs, in a fixed order (index = glyph id). */
@@ -77,13 +92,15 @@ export function drawSubjectSpec(rng: Rng, seed: number): TSubjectSpec {
 
 /** The deterministic subject of a seed. */
 export function generateSubject(seed: number): TSubjectSpec {
-  if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`seed: must be a non-negative integer (got ${seed})`);
+  if (!Number.isSafeInteger(seed) || seed < 0)
+    throw new Error(`seed: must be a non-negative integer (got ${seed})`);
   return drawSubjectSpec(makeRng(0x5b1ec7, seed), seed);
 }
 
 /** The class word that text may say about a subject: everything else only the reference carries. */
 export const classWord = (shape: TShape): string => `${shape} toy`;
-export const conditionText = (spec: Pick<TSubjectSpec, 'shape'>): string => `a ${classWord(spec.shape)}`;
+export const conditionText = (spec: Pick<TSubjectSpec, 'shape'>): string =>
+  `a ${classWord(spec.shape)}`;
 
 /** Identity key: two specs with the same key are the same subject (the seed is not identity). */
 export const identityKey = (s: TSubjectSpec): string =>

@@ -9,11 +9,20 @@ import { blendStaysSaturated, ZSubjectSpec, type TSubjectSpec } from './subject'
 
 export const SUITE_NAMES = ['two-subject', 'three-subject', 'four-subject'] as const;
 export type TSuiteName = (typeof SUITE_NAMES)[number];
-export const SUITE_K: Record<TSuiteName, number> = { 'two-subject': 2, 'three-subject': 3, 'four-subject': 4 };
+export const SUITE_K: Record<TSuiteName, number> = {
+  'two-subject': 2,
+  'three-subject': 3,
+  'four-subject': 4,
+};
 export const DEFAULT_SUITE_ITEMS = 100;
 
 export const ZSuiteItem = z
-  .object({ id: z.string().min(1), prompt: z.string().min(1), subjects: z.array(ZSubjectSpec).min(1).max(4), scene: ZScene })
+  .object({
+    id: z.string().min(1),
+    prompt: z.string().min(1),
+    subjects: z.array(ZSubjectSpec).min(1).max(4),
+    scene: ZScene,
+  })
   .strict();
 export type TSuiteItem = z.infer<typeof ZSuiteItem>;
 
@@ -27,7 +36,9 @@ function distToBlend(c: TColorName, a: TColorName, b: TColorName): number {
     den += (pb[i]! - pa[i]!) ** 2;
   }
   const t = Math.min(1, Math.max(0, num / den));
-  return Math.sqrt([0, 1, 2].reduce((s, i) => s + (pc[i]! - pa[i]! - t * (pb[i]! - pa[i]!)) ** 2, 0));
+  return Math.sqrt(
+    [0, 1, 2].reduce((s, i) => s + (pc[i]! - pa[i]! - t * (pb[i]! - pa[i]!)) ** 2, 0),
+  );
 }
 
 /**
@@ -65,13 +76,23 @@ export function suiteItem(name: TSuiteName, index: number): TSuiteItem {
     else if (attempt > 200) throw new Error(`suite ${name}: cannot compose item ${index}`);
     else subjects = []; // dead end: start the composition over
   }
-  const { views, relations } = layoutViews(rng, k, { jitter: 0.015, scaleJitter: 0.05, maxRotation: 0.25, spacing: 1 });
+  const { views, relations } = layoutViews(rng, k, {
+    jitter: 0.015,
+    scaleJitter: 0.05,
+    maxRotation: 0.25,
+    spacing: 1,
+  });
   const scene: TScene = {
     background: drawBackground(rng),
     placements: subjects.map((subject, i) => ({ subject, view: views[i]! })),
     relations,
   };
-  return { id: `${name}-${String(index).padStart(3, '0')}`, prompt: buildPrompt(scene), subjects, scene };
+  return {
+    id: `${name}-${String(index).padStart(3, '0')}`,
+    prompt: buildPrompt(scene),
+    subjects,
+    scene,
+  };
 }
 
 export function buildSuite(name: TSuiteName, count = DEFAULT_SUITE_ITEMS): TSuiteItem[] {

@@ -35,7 +35,12 @@ export const world: TCommandGroup = {
     subject: {
       summary: 'render the reference photo of the subject of a seed',
       usage: 'musar world subject --seed N --out ref.png [--spec-out s.json] [--size 32]',
-      options: { seed: { type: 'string' }, out: { type: 'string' }, 'spec-out': { type: 'string' }, size: { type: 'string' } },
+      options: {
+        seed: { type: 'string' },
+        out: { type: 'string' },
+        'spec-out': { type: 'string' },
+        size: { type: 'string' },
+      },
       async run(v, io) {
         const usage = this.usage;
         const seed = intOption(v, 'seed', NaN);
@@ -47,7 +52,9 @@ export const world: TCommandGroup = {
           await mkdir(dirname(v['spec-out']), { recursive: true });
           await writeFile(v['spec-out'], JSON.stringify(spec, null, 1) + '\n');
         }
-        io.out(`${out}: ${spec.body} ${spec.shape} toy, ${spec.accent} ${spec.pattern}, glyph ${spec.glyph.join('')}`);
+        io.out(
+          `${out}: ${spec.body} ${spec.shape} toy, ${spec.accent} ${spec.pattern}, glyph ${spec.glyph.join('')}`,
+        );
       },
     },
     render: {
@@ -63,7 +70,9 @@ export const world: TCommandGroup = {
           const scene = ZScene.safeParse(json);
           if (!scene.success) {
             const i = scene.error.issues[0]!;
-            throw new UsageError(`${specPath}: invalid scene at ${i.path.join('.') || '(root)'}: ${i.message}`);
+            throw new UsageError(
+              `${specPath}: invalid scene at ${i.path.join('.') || '(root)'}: ${i.message}`,
+            );
           }
           await writePngFile(out, renderScene(scene.data, size).image);
         } else {
@@ -75,17 +84,26 @@ export const world: TCommandGroup = {
     suite: {
       summary: 'write an evaluation suite of held-out subjects (references, prompts, specs)',
       usage: `musar world suite --name ${SUITE_NAMES.join('|')} --out DIR [--count 100] [--size 32] [--with-truth]`,
-      options: { name: { type: 'string' }, out: { type: 'string' }, count: { type: 'string' }, size: { type: 'string' }, 'with-truth': { type: 'boolean' } },
+      options: {
+        name: { type: 'string' },
+        out: { type: 'string' },
+        count: { type: 'string' },
+        size: { type: 'string' },
+        'with-truth': { type: 'boolean' },
+      },
       async run(v, io) {
         const name = requireOption(v, 'name', this.usage);
-        if (!(SUITE_NAMES as readonly string[]).includes(name)) throw new UsageError(`--name must be one of ${SUITE_NAMES.join(', ')} (got ${name})`);
+        if (!(SUITE_NAMES as readonly string[]).includes(name))
+          throw new UsageError(`--name must be one of ${SUITE_NAMES.join(', ')} (got ${name})`);
         const out = requireOption(v, 'out', this.usage);
         const m = await writeSuiteDir(out, name as TSuiteName, {
           count: intOption(v, 'count', 100, 1),
           size: intOption(v, 'size', 32, 8),
           withTruth: v['with-truth'] === true,
         });
-        io.out(`${out}: ${m.items.length} items of ${name} at ${m.size}x${m.size}${v['with-truth'] ? ' (with truth/)' : ''}`);
+        io.out(
+          `${out}: ${m.items.length} items of ${name} at ${m.size}x${m.size}${v['with-truth'] ? ' (with truth/)' : ''}`,
+        );
       },
     },
     score: {
@@ -95,7 +113,11 @@ export const world: TCommandGroup = {
       async run(v, io) {
         const suiteDir = requireOption(v, 'suite', this.usage);
         const result = await scoreFolder(suiteDir, requireOption(v, 'images', this.usage));
-        const { summary, files } = await writeReport(requireOption(v, 'out', this.usage), suiteDir, result);
+        const { summary, files } = await writeReport(
+          requireOption(v, 'out', this.usage),
+          suiteDir,
+          result,
+        );
         for (const id of summary.missing) io.err(`missing: ${id}`);
         for (const e of summary.errors) io.err(`error: ${e.error}`);
         const m = summary.mean;

@@ -12,11 +12,19 @@ describe('datasets', () => {
     expect(a.prompt).toBe(b.prompt);
     expect(Buffer.from(a.target.data.buffer).equals(Buffer.from(b.target.data.buffer))).toBe(true);
     const all = [...streamDataset({ kind: 'pair', seed: 1, count: 12 })].map((s) => s.index);
-    const s0 = [...streamDataset({ kind: 'pair', seed: 1, count: 12, shard: 0, shards: 3 })].map((s) => s.index);
-    const s1 = [...streamDataset({ kind: 'pair', seed: 1, count: 12, shard: 1, shards: 3 })].map((s) => s.index);
-    const s2 = [...streamDataset({ kind: 'pair', seed: 1, count: 12, shard: 2, shards: 3 })].map((s) => s.index);
+    const s0 = [...streamDataset({ kind: 'pair', seed: 1, count: 12, shard: 0, shards: 3 })].map(
+      (s) => s.index,
+    );
+    const s1 = [...streamDataset({ kind: 'pair', seed: 1, count: 12, shard: 1, shards: 3 })].map(
+      (s) => s.index,
+    );
+    const s2 = [...streamDataset({ kind: 'pair', seed: 1, count: 12, shard: 2, shards: 3 })].map(
+      (s) => s.index,
+    );
     expect([...s0, ...s1, ...s2].sort((x, y) => x - y)).toEqual(all);
-    expect(() => [...streamDataset({ kind: 'pair', seed: 1, shard: 3, shards: 3, count: 1 })]).toThrow(/shard/);
+    expect(() => [
+      ...streamDataset({ kind: 'pair', seed: 1, shard: 3, shards: 3, count: 1 }),
+    ]).toThrow(/shard/);
   });
 
   it('base scenes: 1–3 generic objects, no references, class named in the prompt', () => {
@@ -48,7 +56,9 @@ describe('datasets', () => {
       expect(s.ownerMap[y * 32 + 15]).toBe(0);
       expect(s.ownerMap[y * 32 + 16]).toBe(1);
     }
-    expect(Array.from(regionMapAtGrid(s.ownerMap, 32, 32, 8))).toEqual(Array.from({ length: 64 }, (_, i) => (i % 8 < 4 ? 0 : 1)));
+    expect(Array.from(regionMapAtGrid(s.ownerMap, 32, 32, 8))).toEqual(
+      Array.from({ length: 64 }, (_, i) => (i % 8 < 4 ? 0 : 1)),
+    );
   });
 
   it('oracle scenes: 2–4 subjects with references and a per-subject owner map', () => {
@@ -61,7 +71,9 @@ describe('datasets', () => {
   });
 
   it('mixtures follow their weights', () => {
-    const kinds = [...streamMixture({ pair: 3, diptych: 1 }, { seed: 1, count: 400, size: 16, refSize: 16 })].map((s) => s.kind);
+    const kinds = [
+      ...streamMixture({ pair: 3, diptych: 1 }, { seed: 1, count: 400, size: 16, refSize: 16 }),
+    ].map((s) => s.kind);
     const diptychs = kinds.filter((k) => k === 'diptych').length / kinds.length;
     expect(diptychs).toBeGreaterThan(0.18);
     expect(diptychs).toBeLessThan(0.32);

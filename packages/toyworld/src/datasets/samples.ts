@@ -34,7 +34,12 @@ const TRAIN_LAYOUT = { jitter: 0.04, scaleJitter: 0.12, maxRotation: 0.3, spacin
 
 /** A varied reference photo of a subject (position, scale, rotation jittered around the canonical view). */
 function referenceView(rng: Rng): TView {
-  return { x: rng.range(0.42, 0.58), y: rng.range(0.42, 0.58), scale: rng.range(0.7, 0.85), rotation: rng.range(-0.15, 0.15) };
+  return {
+    x: rng.range(0.42, 0.58),
+    y: rng.range(0.42, 0.58),
+    scale: rng.range(0.7, 0.85),
+    rotation: rng.range(-0.15, 0.15),
+  };
 }
 
 function sceneOf(rng: Rng, subjects: TSubjectSpec[], spacing = 1): TScene {
@@ -52,10 +57,25 @@ export function baseSample(rng: Rng, index: number, o: TSampleOptions): TSample 
   const scene = sceneOf(rng, subjects, rng.chance(0.3) ? 0.8 : 1);
   const { image, ownerMap } = renderScene(scene, o.size);
   const prompt = buildPrompt(scene, { colors: rng.chance(0.5) });
-  return { kind: 'base', index, prompt, target: image, subjects, references: [], conditions: subjects.map(conditionText), ownerMap, scene };
+  return {
+    kind: 'base',
+    index,
+    prompt,
+    target: image,
+    subjects,
+    references: [],
+    conditions: subjects.map(conditionText),
+    ownerMap,
+    scene,
+  };
 }
 
-export function pairSample(rng: Rng, index: number, o: TSampleOptions, subject = drawTrainingSubject(rng)): TSample {
+export function pairSample(
+  rng: Rng,
+  index: number,
+  o: TSampleOptions,
+  subject = drawTrainingSubject(rng),
+): TSample {
   const scene = sceneOf(rng, [subject]);
   const { image, ownerMap } = renderScene(scene, o.size);
   const reference = renderReference(subject, o.refSize, referenceView(rng));
@@ -78,15 +98,21 @@ export function diptychSample(rng: Rng, index: number, o: TSampleOptions): TSamp
   const left = sceneOf(rng, [drawTrainingSubject(rng)]);
   const right = sceneOf(rng, [drawTrainingSubject(rng)]);
   if (rng.chance(0.5)) right.background = left.background;
-  for (const s of [left, right]) s.placements[0]!.view.scale = Math.min(0.85, s.placements[0]!.view.scale * 1.1);
+  for (const s of [left, right])
+    s.placements[0]!.view.scale = Math.min(0.85, s.placements[0]!.view.scale * 1.1);
   const target = createImage(o.size, o.size);
   blit(target, renderScene(left, half, o.size).image, 0, 0);
   blit(target, renderScene(right, o.size - half, o.size).image, half, 0);
   const ownerMap = new Int8Array(o.size * o.size);
   for (let i = 0; i < ownerMap.length; i++) ownerMap[i] = i % o.size < half ? 0 : 1;
   const subjects = [left.placements[0]!.subject, right.placements[0]!.subject];
-  const rel = relationBetween({ x: 0.25, y: 0.5, scale: 1, rotation: 0 }, { x: 0.75, y: 0.5, scale: 1, rotation: 0 }, rng);
-  const bg = left.background === right.background ? ` ${BACKGROUND_PHRASES[left.background.kind]}` : '';
+  const rel = relationBetween(
+    { x: 0.25, y: 0.5, scale: 1, rotation: 0 },
+    { x: 0.75, y: 0.5, scale: 1, rotation: 0 },
+    rng,
+  );
+  const bg =
+    left.background === right.background ? ` ${BACKGROUND_PHRASES[left.background.kind]}` : '';
   return {
     kind: 'diptych',
     index,
@@ -118,9 +144,19 @@ export function oracleSample(rng: Rng, index: number, o: TSampleOptions): TSampl
   };
 }
 
-const MAKERS = { base: baseSample, pair: pairSample, diptych: diptychSample, oracle: oracleSample } as const;
+const MAKERS = {
+  base: baseSample,
+  pair: pairSample,
+  diptych: diptychSample,
+  oracle: oracleSample,
+} as const;
 
 /** Random access: sample `index` of dataset (kind, seed) is always the same. */
-export function sampleAt(kind: TDatasetKind, seed: number, index: number, o: TSampleOptions): TSample {
+export function sampleAt(
+  kind: TDatasetKind,
+  seed: number,
+  index: number,
+  o: TSampleOptions,
+): TSample {
   return MAKERS[kind](makeRng(0xda7a, DATASET_KINDS.indexOf(kind), seed, index), index, o);
 }

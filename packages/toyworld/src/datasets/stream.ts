@@ -26,7 +26,8 @@ export function* streamDataset(options: TStreamOptions): Generator<TSample> {
   const end = o.count === undefined ? Infinity : o.start + o.count;
   let i = o.start;
   while (i % o.shards !== o.shard) i++;
-  for (; i < end; i += o.shards) yield sampleAt(o.kind, o.seed, i, { size: o.size, refSize: o.refSize });
+  for (; i < end; i += o.shards)
+    yield sampleAt(o.kind, o.seed, i, { size: o.size, refSize: o.refSize });
 }
 
 /** Mixes kinds by weight (e.g. stage 2: pairs and diptychs), deterministic in (seed, index). */
@@ -34,13 +35,20 @@ export function* streamMixture(
   weights: Partial<Record<(typeof DATASET_KINDS)[number], number>>,
   options: Omit<TStreamOptions, 'kind'>,
 ): Generator<TSample> {
-  const entries = Object.entries(weights).filter(([, w]) => (w ?? 0) > 0) as [(typeof DATASET_KINDS)[number], number][];
+  const entries = Object.entries(weights).filter(([, w]) => (w ?? 0) > 0) as [
+    (typeof DATASET_KINDS)[number],
+    number,
+  ][];
   if (entries.length === 0) throw new Error('streamMixture: give at least one positive weight');
   const total = entries.reduce((s, [, w]) => s + w, 0);
   const o = ZStreamOptions.parse({ ...options, kind: entries[0]![0] });
   const end = o.count === undefined ? Infinity : o.start + o.count;
-  for (let i = o.start + ((o.shard - o.start) % o.shards + o.shards) % o.shards; i < end; i += o.shards) {
-    let u = ((Math.imul(i + 1, 0x9e3779b1) ^ o.seed) >>> 0) / 4294967296 * total;
+  for (
+    let i = o.start + ((((o.shard - o.start) % o.shards) + o.shards) % o.shards);
+    i < end;
+    i += o.shards
+  ) {
+    let u = (((Math.imul(i + 1, 0x9e3779b1) ^ o.seed) >>> 0) / 4294967296) * total;
     const kind = entries.find(([, w]) => (u -= w) < 0)?.[0] ?? entries[0]![0];
     yield sampleAt(kind, o.seed, i, { size: o.size, refSize: o.refSize });
   }

@@ -26,7 +26,13 @@ function fill(img: RgbImage, x0: number, y0: number, w: number, h: number, c: re
 }
 
 /** Nearest-neighbour scaled copy into a CELL×CELL cell, optionally tinted by a routing grid. */
-function paste(sheet: RgbImage, src: RgbImage, x0: number, y0: number, routing?: { grid: number; map: number[] }) {
+function paste(
+  sheet: RgbImage,
+  src: RgbImage,
+  x0: number,
+  y0: number,
+  routing?: { grid: number; map: number[] },
+) {
   for (let y = 0; y < CELL; y++)
     for (let x = 0; x < CELL; x++) {
       const sx = Math.floor((x * src.width) / CELL);
@@ -35,14 +41,23 @@ function paste(sheet: RgbImage, src: RgbImage, x0: number, y0: number, routing?:
       const d = ((y0 + y) * sheet.width + x0 + x) * 3;
       let tint: readonly number[] | undefined;
       if (routing) {
-        const owner = routing.map[Math.floor((y * routing.grid) / CELL) * routing.grid + Math.floor((x * routing.grid) / CELL)]!;
+        const owner =
+          routing.map[
+            Math.floor((y * routing.grid) / CELL) * routing.grid +
+              Math.floor((x * routing.grid) / CELL)
+          ]!;
         tint = owner >= 0 ? SUBJECT_TINTS[owner % SUBJECT_TINTS.length] : [0, 0, 0];
       }
-      for (let ch = 0; ch < 3; ch++) sheet.data[d + ch] = tint ? 0.5 * src.data[s + ch]! + 0.5 * tint[ch]! : src.data[s + ch]!;
+      for (let ch = 0; ch < 3; ch++)
+        sheet.data[d + ch] = tint ? 0.5 * src.data[s + ch]! + 0.5 * tint[ch]! : src.data[s + ch]!;
     }
 }
 
-export function contactSheet(items: TItemResult[], references: RgbImage[][], maxRows = 50): RgbImage {
+export function contactSheet(
+  items: TItemResult[],
+  references: RgbImage[][],
+  maxRows = 50,
+): RgbImage {
   const rows = items.slice(0, maxRows);
   const maxRefs = Math.max(1, ...references.map((r) => r.length));
   const cols = maxRefs + 2; // references, output, routing overlay

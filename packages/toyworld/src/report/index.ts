@@ -20,13 +20,19 @@ export async function writeReport(
     summary,
     items: result.items.map(({ image: _i, ...rest }) => rest),
   };
-  const files = [join(outDir, 'report.md'), join(outDir, 'report.json'), join(outDir, 'contact.png')];
+  const files = [
+    join(outDir, 'report.md'),
+    join(outDir, 'report.json'),
+    join(outDir, 'contact.png'),
+  ];
   await writeFile(files[0]!, toMarkdown(summary, result.items));
   await writeFile(files[1]!, JSON.stringify(json, null, 1));
   const byId = new Map(result.suite.items.map((i) => [i.id, i]));
   const rows = result.items.slice(0, 50);
   const refs = await Promise.all(
-    rows.map((r) => Promise.all((byId.get(r.id)?.references ?? []).map((p) => readPngFile(join(suiteDir, p))))),
+    rows.map((r) =>
+      Promise.all((byId.get(r.id)?.references ?? []).map((p) => readPngFile(join(suiteDir, p)))),
+    ),
   );
   await writePngFile(files[2]!, contactSheet(rows, refs));
   return { summary, files };

@@ -17,7 +17,10 @@ export type TSummary = {
 export function summarise(suite: TSuiteManifest, items: TItemResult[]): TSummary {
   const scored = items.filter((i) => i.score);
   const mean = Object.fromEntries(
-    METRICS.map((m) => [m, scored.length ? scored.reduce((s, i) => s + i.score![m], 0) / scored.length : 0]),
+    METRICS.map((m) => [
+      m,
+      scored.length ? scored.reduce((s, i) => s + i.score![m], 0) / scored.length : 0,
+    ]),
   ) as TSummary['mean'];
   return {
     suite: suite.name,
@@ -26,7 +29,9 @@ export function summarise(suite: TSuiteManifest, items: TItemResult[]): TSummary
     missing: items.filter((i) => i.status === 'missing').map((i) => i.id),
     errors: items.filter((i) => i.status === 'error').map((i) => ({ id: i.id, error: i.error! })),
     mean,
-    leakageRate: scored.length ? scored.filter((i) => i.score!.leakage > 0).length / scored.length : 0,
+    leakageRate: scored.length
+      ? scored.filter((i) => i.score!.leakage > 0).length / scored.length
+      : 0,
     seamRate: scored.length ? scored.filter((i) => i.score!.seam > 0).length / scored.length : 0,
   };
 }
@@ -42,7 +47,11 @@ function why(item: TItemResult): string {
   if (leak) return leak;
   if (worst && worst.combined < 0.95) return worst.reasons[0] ?? '';
   if (s.count < 1) return s.reasons.find((r) => r.startsWith('count')) ?? 'count';
-  if (s.relation < 1) return s.reasons.find((r) => r.includes('does not hold') || r.includes('cannot be checked')) ?? 'relation';
+  if (s.relation < 1)
+    return (
+      s.reasons.find((r) => r.includes('does not hold') || r.includes('cannot be checked')) ??
+      'relation'
+    );
   if (s.background < 1) return s.reasons.find((r) => r.startsWith('background')) ?? 'background';
   if (s.seam > 0) return s.reasons.filter((r) => r.startsWith('seam')).join('; ');
   return 'ok';

@@ -5,7 +5,14 @@ import { GLYPH_HALF, sdAccent } from '../pattern';
 import type { TPose } from '../render';
 import { dcos, dsin } from '../rng';
 import { SHAPE_MOMENTS, sdShape } from '../shapes';
-import { GLYPHS, PATTERNS, SHAPES, type TPattern, type TShape, type TSubjectSpec } from '../subject';
+import {
+  GLYPHS,
+  PATTERNS,
+  SHAPES,
+  type TPattern,
+  type TShape,
+  type TSubjectSpec,
+} from '../subject';
 import type { TPixels, TRegion } from './pixels';
 
 export type TFitContext = {
@@ -24,7 +31,13 @@ function sampleGrid(shape: TShape, pose: TPose, W: number, H: number): Grid {
   const y0 = Math.max(0, Math.floor(pose.cy - ext));
   const y1 = Math.min(H, Math.ceil(pose.cy + ext));
   const cap = Math.max(0, (x1 - x0) * (y1 - y0));
-  const g: Grid = { idx: new Int32Array(cap), xs: new Float64Array(cap), ys: new Float64Array(cap), sd: new Float64Array(cap), n: 0 };
+  const g: Grid = {
+    idx: new Int32Array(cap),
+    xs: new Float64Array(cap),
+    ys: new Float64Array(cap),
+    sd: new Float64Array(cap),
+    n: 0,
+  };
   const c = dcos(pose.rotation);
   const s = dsin(pose.rotation);
   for (let py = y0; py < y1; py++) {
@@ -58,7 +71,12 @@ function silhouetteIoU(ctx: TFitContext, g: Grid, r: number): number {
 }
 
 /** Accent-ness of a pixel on the body→accent colour segment; NaN where the colour is neither. */
-export function accentness(data: Float32Array, p: number, body: readonly number[], accent: readonly number[]): number {
+export function accentness(
+  data: Float32Array,
+  p: number,
+  body: readonly number[],
+  accent: readonly number[],
+): number {
   let num = 0;
   let den = 0;
   for (let c = 0; c < 3; c++) {
@@ -68,7 +86,8 @@ export function accentness(data: Float32Array, p: number, body: readonly number[
   }
   const t = num / den;
   let res = 0;
-  for (let c = 0; c < 3; c++) res += (data[p * 3 + c]! - body[c]! - t * (accent[c]! - body[c]!)) ** 2;
+  for (let c = 0; c < 3; c++)
+    res += (data[p * 3 + c]! - body[c]! - t * (accent[c]! - body[c]!)) ** 2;
   if (res > 0.04 || t < -0.25 || t > 1.25) return NaN;
   return t < 0 ? 0 : t > 1 ? 1 : t;
 }
@@ -102,7 +121,8 @@ function observedAccent(ctx: TFitContext, g: Grid, spec: TSubjectSpec): Float64A
   const body = SUBJECT_COLORS[spec.body];
   const accent = SUBJECT_COLORS[spec.accent];
   const out = new Float64Array(g.n);
-  for (let i = 0; i < g.n; i++) out[i] = ctx.mask[g.idx[i]!] === 2 ? NaN : accentness(ctx.px.data, g.idx[i]!, body, accent);
+  for (let i = 0; i < g.n; i++)
+    out[i] = ctx.mask[g.idx[i]!] === 2 ? NaN : accentness(ctx.px.data, g.idx[i]!, body, accent);
   return out;
 }
 
@@ -112,11 +132,21 @@ export type TFit = { pose: TPose; iou: number; grid: Grid; obs: Float64Array; ac
  * Coordinate search over rotation, radius and centre; the objective is silhouette IoU plus accent
  * agreement. `rounds` = 0 is a coarse search (used for rival shapes).
  */
-export function fitSubject(ctx: TFitContext, spec: TSubjectSpec, useAccent = true, rounds = 2): TFit {
+export function fitSubject(
+  ctx: TFitContext,
+  spec: TSubjectSpec,
+  useAccent = true,
+  rounds = 2,
+): TFit {
   const { W, H } = ctx.px;
   const m = SHAPE_MOMENTS[spec.shape];
   const r0 = Math.sqrt(ctx.region.area / m.area);
-  let pose: TPose = { cx: ctx.region.cx - m.cx * r0, cy: ctx.region.cy - m.cy * r0, r: r0, rotation: 0 };
+  let pose: TPose = {
+    cx: ctx.region.cx - m.cx * r0,
+    cy: ctx.region.cy - m.cy * r0,
+    r: r0,
+    rotation: 0,
+  };
   const evaluate = (p: TPose) => {
     const g = sampleGrid(spec.shape, p, W, H);
     const iou = silhouetteIoU(ctx, g, p.r);
@@ -142,27 +172,46 @@ export function fitSubject(ctx: TFitContext, spec: TSubjectSpec, useAccent = tru
   }
   for (let round = 0; round < rounds; round++) {
     pose = best.pose;
-    for (let k = -4; k <= 4; k++) if (k) tryPose({ ...pose, rotation: Math.max(-0.35, Math.min(0.35, pose.rotation + (k * 0.075) / (round + 1))) });
+    for (let k = -4; k <= 4; k++)
+      if (k)
+        tryPose({
+          ...pose,
+          rotation: Math.max(-0.35, Math.min(0.35, pose.rotation + (k * 0.075) / (round + 1))),
+        });
     pose = best.pose;
-    for (const f of [0.88, 0.92, 0.96, 1.04, 1.08, 1.12]) tryPose({ ...pose, r: pose.r * (1 + (f - 1) / (round + 1)) });
+    for (const f of [0.88, 0.92, 0.96, 1.04, 1.08, 1.12])
+      tryPose({ ...pose, r: pose.r * (1 + (f - 1) / (round + 1)) });
     for (const axis of ['cx', 'cy'] as const) {
       pose = best.pose;
-      for (const d of [-1, -0.5, -0.25, 0.25, 0.5, 1]) tryPose({ ...pose, [axis]: pose[axis] + d / (round + 1) });
+      for (const d of [-1, -0.5, -0.25, 0.25, 0.5, 1])
+        tryPose({ ...pose, [axis]: pose[axis] + d / (round + 1) });
     }
   }
   return best;
 }
 
 /** Best silhouette IoU of each other shape, from the same starting point (coarse search). */
-export function otherShapeIoUs(ctx: TFitContext, spec: TSubjectSpec): { shape: TShape; iou: number }[] {
-  return SHAPES.filter((s) => s !== spec.shape).map((shape) => ({ shape, iou: fitSubject(ctx, { ...spec, shape }, false, 0).iou }));
+export function otherShapeIoUs(
+  ctx: TFitContext,
+  spec: TSubjectSpec,
+): { shape: TShape; iou: number }[] {
+  return SHAPES.filter((s) => s !== spec.shape).map((shape) => ({
+    shape,
+    iou: fitSubject(ctx, { ...spec, shape }, false, 0).iou,
+  }));
 }
 
 /** Accent-layout error of every pattern and every glyph at the fitted pose. */
 export function alternatives(ctx: TFitContext, spec: TSubjectSpec, fit: TFit) {
   const r = fit.pose.r;
-  const patterns = PATTERNS.map((pattern) => ({ pattern, ...accentError(ctx, fit.grid, r, { ...spec, pattern }, fit.obs) }));
-  const glyphs = GLYPHS.map((glyph) => ({ glyph, ...accentError(ctx, fit.grid, r, { ...spec, glyph }, fit.obs, true) }));
+  const patterns = PATTERNS.map((pattern) => ({
+    pattern,
+    ...accentError(ctx, fit.grid, r, { ...spec, pattern }, fit.obs),
+  }));
+  const glyphs = GLYPHS.map((glyph) => ({
+    glyph,
+    ...accentError(ctx, fit.grid, r, { ...spec, glyph }, fit.obs, true),
+  }));
   return { patterns, glyphs };
 }
 
@@ -171,15 +220,27 @@ export function alternatives(ctx: TFitContext, spec: TSubjectSpec, fit: TFit) {
  * body (or accent) must lie on the spec's body→accent colour line (`valid`), and the observed body
  * (or accent) mass must reach most of what the template expects (`mass`).
  */
-export function colourScores(fit: TFit, spec: TSubjectSpec): Record<'body' | 'accent', { valid: number; mass: number; expected: number }> {
+export function colourScores(
+  fit: TFit,
+  spec: TSubjectSpec,
+): Record<'body' | 'accent', { valid: number; mass: number; expected: number }> {
   const r = fit.pose.r;
   const g = fit.grid;
   const run = (minAlpha: number) => {
-    const acc = { body: { valid: 0, mass: 0, expected: 0 }, accent: { valid: 0, mass: 0, expected: 0 } };
+    const acc = {
+      body: { valid: 0, mass: 0, expected: 0 },
+      accent: { valid: 0, mass: 0, expected: 0 },
+    };
     for (let i = 0; i < g.n; i++) {
       if (0.5 - g.sd[i]! * r < minAlpha) continue;
       const t = fit.obs[i]!;
-      const b = Math.min(1, Math.max(0, 0.5 - sdAccent(spec.pattern, spec.shape, spec.glyph, g.xs[i]!, g.ys[i]!, g.sd[i]!) * r));
+      const b = Math.min(
+        1,
+        Math.max(
+          0,
+          0.5 - sdAccent(spec.pattern, spec.shape, spec.glyph, g.xs[i]!, g.ys[i]!, g.sd[i]!) * r,
+        ),
+      );
       acc.body.expected += 1 - b;
       acc.accent.expected += b;
       if (Number.isNaN(t)) continue;

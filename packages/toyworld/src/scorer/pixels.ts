@@ -69,7 +69,8 @@ function distToSegment(data: Float32Array, p: number, a: number, b: number): num
   }
   const t = den ? Math.min(1, Math.max(0, num / den)) : 0;
   let r = 0;
-  for (let c = 0; c < 3; c++) r += (data[p * 3 + c]! - data[a * 3 + c]! - t * (data[b * 3 + c]! - data[a * 3 + c]!)) ** 2;
+  for (let c = 0; c < 3; c++)
+    r += (data[p * 3 + c]! - data[a * 3 + c]! - t * (data[b * 3 + c]! - data[a * 3 + c]!)) ** 2;
   return Math.sqrt(r);
 }
 
@@ -79,14 +80,24 @@ function distToSegment(data: Float32Array, p: number, a: number, b: number): num
  */
 function bridgeBlends(W: number, H: number, data: Float32Array, fg: Uint8Array): void {
   const add: number[] = [];
-  const at = (x: number, y: number) => (x >= 0 && y >= 0 && x < W && y < H && fg[y * W + x] ? y * W + x : -1);
+  const at = (x: number, y: number) =>
+    x >= 0 && y >= 0 && x < W && y < H && fg[y * W + x] ? y * W + x : -1;
   for (let y = 0; y < H; y++)
     for (let x = 0; x < W; x++) {
       const p = y * W + x;
       if (fg[p]) continue;
       let bridged = false;
-      for (const [dx, dy] of [[1, 0], [0, 1], [1, 1], [1, -1]] as const) {
-        for (const [s, t] of [[1, 1], [1, 2], [2, 1]] as const) {
+      for (const [dx, dy] of [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+        [1, -1],
+      ] as const) {
+        for (const [s, t] of [
+          [1, 1],
+          [1, 2],
+          [2, 1],
+        ] as const) {
           const a = at(x - s * dx, y - s * dy);
           const b = at(x + t * dx, y + t * dy);
           if (a >= 0 && b >= 0 && distToSegment(data, p, a, b) < 0.12) bridged = true;
@@ -138,7 +149,12 @@ export function findBlobs(px: TPixels): number[][] {
  * Splits a blob that holds the body colours of several subjects (touching or overlapping subjects):
  * multi-source BFS from each body colour's stable pixels.
  */
-export function splitBlob(px: TPixels, blob: number[], bodyLabels: number[], minSeed: number): number[][] {
+export function splitBlob(
+  px: TPixels,
+  blob: number[],
+  bodyLabels: number[],
+  minSeed: number,
+): number[][] {
   const { W, label, stable } = px;
   const seeds = bodyLabels.map((l) => blob.filter((p) => label[p] === l && stable[p]));
   const present = seeds.filter((s) => s.length >= minSeed);
@@ -162,12 +178,20 @@ export function splitBlob(px: TPixels, blob: number[], bodyLabels: number[], min
 }
 
 /** Candidate subject regions: blobs above a minimum size, split where subjects' bodies touch. */
-export function findRegions(px: TPixels, bodyLabels: number[], k: number): { regions: TRegion[]; minArea: number; noise: number } {
+export function findRegions(
+  px: TPixels,
+  bodyLabels: number[],
+  k: number,
+): { regions: TRegion[]; minArea: number; noise: number } {
   const minArea = Math.max(3, Math.round(0.0035 * px.W * px.H));
   const blobs = findBlobs(px);
   let kept = blobs.filter((b) => b.length >= minArea);
   const noise = blobs.length - kept.length;
-  if (kept.length < k) kept = kept.flatMap((b) => splitBlob(px, b, bodyLabels, Math.max(2, minArea / 2)));
-  kept = kept.filter((b) => b.length >= minArea).sort((a, b) => b.length - a.length).slice(0, 8);
+  if (kept.length < k)
+    kept = kept.flatMap((b) => splitBlob(px, b, bodyLabels, Math.max(2, minArea / 2)));
+  kept = kept
+    .filter((b) => b.length >= minArea)
+    .sort((a, b) => b.length - a.length)
+    .slice(0, 8);
   return { regions: kept.map((b, i) => regionOf(i, b, px.W)), minArea, noise };
 }

@@ -25,7 +25,8 @@ export function splitBackground(scene: TScene, size: number, seed: number): RgbI
   const half = createImage(size - size / 2, size);
   for (let y = 0; y < size; y++)
     for (let x = 0; x < half.width; x++)
-      for (let c = 0; c < 3; c++) half.data[(y * half.width + x) * 3 + c] = right.data[(y * size + x + size / 2) * 3 + c]!;
+      for (let c = 0; c < 3; c++)
+        half.data[(y * half.width + x) * 3 + c] = right.data[(y * size + x + size / 2) * 3 + c]!;
   blit(left, half, size / 2, 0);
   return left;
 }
@@ -41,7 +42,9 @@ export function dropSubject(scene: TScene, size: number): RgbImage {
 export function wrongGlyph(scene: TScene, size: number, seed: number, minFlips = 2): RgbImage {
   const s = clone(scene);
   const subject = s.placements[0]!.subject;
-  const candidates = GLYPHS.filter((g) => g.filter((b, i) => b !== subject.glyph[i]).length >= minFlips);
+  const candidates = GLYPHS.filter(
+    (g) => g.filter((b, i) => b !== subject.glyph[i]).length >= minFlips,
+  );
   subject.glyph = [...candidates[seed % candidates.length]!];
   return renderScene(s, size).image;
 }

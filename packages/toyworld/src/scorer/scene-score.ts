@@ -22,7 +22,15 @@ export function backgroundMask(px: TPixels): Uint8Array {
   return bg;
 }
 
-function bandMean(px: TPixels, bg: Uint8Array, y0: number, y1: number, x0 = 0, x1 = px.W, minPixels = 2): Rgb | undefined {
+function bandMean(
+  px: TPixels,
+  bg: Uint8Array,
+  y0: number,
+  y1: number,
+  x0 = 0,
+  x1 = px.W,
+  minPixels = 2,
+): Rgb | undefined {
   const s = [0, 0, 0];
   let n = 0;
   for (let y = y0; y < y1; y++)
@@ -35,19 +43,28 @@ function bandMean(px: TPixels, bg: Uint8Array, y0: number, y1: number, x0 = 0, x
   return n >= minPixels ? [s[0]! / n, s[1]! / n, s[2]! / n] : undefined;
 }
 
-const mix = (a: Rgb, b: Rgb, t: number): Rgb => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
+const mix = (a: Rgb, b: Rgb, t: number): Rgb => [
+  a[0] + (b[0] - a[0]) * t,
+  a[1] + (b[1] - a[1]) * t,
+  a[2] + (b[2] - a[2]) * t,
+];
 const SKY_T = BACKGROUND_COLORS.skyTop[0];
 const SKY_B = BACKGROUND_COLORS.skyBottom[0];
 /** Expected (top band, bottom band) colours of each background kind. */
 const PROTOTYPES: Record<TBackgroundKind, [Rgb, Rgb][]> = {
   plain: BACKGROUND_COLORS.plain.map((c) => [c, c]),
-  room: BACKGROUND_COLORS.wall.flatMap((w) => BACKGROUND_COLORS.floor.map((f) => [w, f] as [Rgb, Rgb])),
+  room: BACKGROUND_COLORS.wall.flatMap((w) =>
+    BACKGROUND_COLORS.floor.map((f) => [w, f] as [Rgb, Rgb]),
+  ),
   sky: [[mix(SKY_T, SKY_B, 0.1), mix(SKY_T, SKY_B, 0.92)]],
   grass: BACKGROUND_COLORS.grass.map((g) => [mix(SKY_T, SKY_B, 0.16), g]),
   sand: BACKGROUND_COLORS.sand.map((g) => [mix(SKY_T, SKY_B, 0.16), g]),
 };
 
-export function classifyBackground(px: TPixels, bg: Uint8Array): { kind?: TBackgroundKind; distance: number } {
+export function classifyBackground(
+  px: TPixels,
+  bg: Uint8Array,
+): { kind?: TBackgroundKind; distance: number } {
   const top = bandMean(px, bg, 0, Math.max(1, Math.round(px.H * 0.2)));
   const bottom = bandMean(px, bg, Math.round(px.H * 0.85), px.H);
   if (!top || !bottom) return { distance: Infinity };
@@ -108,14 +125,21 @@ export function seamScore(px: TPixels, bg: Uint8Array): { seam: number; reasons:
   const s1 = clamp01((bestFrac - 0.4) / 0.3);
   const s2 = clamp01((diff - 0.05) / 0.1);
   const reasons = [
-    bestX >= 0 ? `seam: background jumps across column ${bestX} in ${Math.round(bestFrac * 100)}% of row bands` : 'seam: no column where the background jumps',
+    bestX >= 0
+      ? `seam: background jumps across column ${bestX} in ${Math.round(bestFrac * 100)}% of row bands`
+      : 'seam: no column where the background jumps',
     `seam: left/right background differ by ${diff.toFixed(3)} (max channel)`,
   ];
   return { seam: Math.max(s1, s2), reasons };
 }
 
 /** Whether a relation holds between two centres (pixels); tolerance is 3% of the width. */
-export function relationHolds(rel: TRelation, a: { x: number; y: number }, b: { x: number; y: number }, W: number): boolean {
+export function relationHolds(
+  rel: TRelation,
+  a: { x: number; y: number },
+  b: { x: number; y: number },
+  W: number,
+): boolean {
   const tol = 0.03 * W;
   const dx = b.x - a.x;
   const dy = b.y - a.y;
@@ -129,6 +153,8 @@ export function relationHolds(rel: TRelation, a: { x: number; y: number }, b: { 
     case 'below':
       return dy < -tol;
     case 'next to':
-      return Math.abs(dx) >= 0.5 * Math.abs(dy) && Math.abs(dx) > tol && Math.hypot(dx, dy) < 0.75 * W;
+      return (
+        Math.abs(dx) >= 0.5 * Math.abs(dy) && Math.abs(dx) > tol && Math.hypot(dx, dy) < 0.75 * W
+      );
   }
 }

@@ -39,7 +39,11 @@ describe('blurred, noisy renders (what a generator produces)', () => {
     for (const name of SUITE_NAMES)
       for (let i = 0; i < 15; i++) {
         const item = suiteItem(name, i);
-        const s = scoreImage(degrade(renderScene(item.scene, 32).image, 0.03, i), item.subjects, item.prompt);
+        const s = scoreImage(
+          degrade(renderScene(item.scene, 32).image, 0.03, i),
+          item.subjects,
+          item.prompt,
+        );
         expect(s.leakage, item.id).toBeLessThanOrEqual(0.1);
         expect(s.seam, item.id).toBeLessThanOrEqual(0.25);
         expect(s.count, item.id).toBe(1);
@@ -101,7 +105,9 @@ describe(`planted failures are caught on ${SEEDS} seeds`, () => {
       const item = suiteItem(SUITE_NAMES[i % 3]!, 200 + i);
       const truth = scoreImage(renderScene(item.scene, 32).image, item.subjects, item.prompt);
       const s = scoreImage(wrongGlyph(item.scene, 32, i, 1), item.subjects, item.prompt);
-      expect(truth.perSubject[0]!.glyph - s.perSubject[0]!.glyph, item.id).toBeGreaterThanOrEqual(0.5);
+      expect(truth.perSubject[0]!.glyph - s.perSubject[0]!.glyph, item.id).toBeGreaterThanOrEqual(
+        0.5,
+      );
     }
   });
 });

@@ -61,12 +61,23 @@ function assign(scores: number[][], minScore: number): (number | undefined)[] {
   return best;
 }
 
-function leakageOf(px: TPixels, region: TRegion, i: number, subjects: TSubjectSpec[]): { leak: number; reason?: string } {
-  const own = new Set([COLOR_NAMES.indexOf(subjects[i]!.body), COLOR_NAMES.indexOf(subjects[i]!.accent)]);
+function leakageOf(
+  px: TPixels,
+  region: TRegion,
+  i: number,
+  subjects: TSubjectSpec[],
+): { leak: number; reason?: string } {
+  const own = new Set([
+    COLOR_NAMES.indexOf(subjects[i]!.body),
+    COLOR_NAMES.indexOf(subjects[i]!.accent),
+  ]);
   const foreign = new Map<number, string>();
   subjects.forEach((s, j) => {
     if (j === i) return;
-    for (const [c, what] of [[s.body, 'body'], [s.accent, 'accent']] as const) {
+    for (const [c, what] of [
+      [s.body, 'body'],
+      [s.accent, 'accent'],
+    ] as const) {
       const id = COLOR_NAMES.indexOf(c);
       if (!own.has(id)) foreign.set(id, `subject ${j}'s ${what} colour ${c}`);
     }
@@ -90,7 +101,10 @@ function leakageOf(px: TPixels, region: TRegion, i: number, subjects: TSubjectSp
   const leak = clamp01((frac - 0.05) / 0.2);
   if (total === 0) return { leak };
   const top = [...hits.entries()].sort((a, b) => b[1] - a[1])[0]!;
-  return { leak, reason: `leakage: ${Math.round(frac * 100)}% of subject ${i}'s stable pixels carry ${foreign.get(top[0])}` };
+  return {
+    leak,
+    reason: `leakage: ${Math.round(frac * 100)}% of subject ${i}'s stable pixels carry ${foreign.get(top[0])}`,
+  };
 }
 
 /** Scores one image against its subjects and prompt using the image alone. */
@@ -99,7 +113,11 @@ export function scoreImage(image: RgbImage, subjects: TSubjectSpec[], prompt: st
   const specs = z.array(ZSubjectSpec).min(1).max(8).parse(subjects);
   const k = specs.length;
   const px = analysePixels(image);
-  const { regions } = findRegions(px, specs.map((s) => COLOR_NAMES.indexOf(s.body)), k);
+  const { regions } = findRegions(
+    px,
+    specs.map((s) => COLOR_NAMES.indexOf(s.body)),
+    k,
+  );
   const contexts = regions.map((r) => contextFor(px, regions, r));
   const quick = specs.map((s) => contexts.map((ctx) => quickMatch(ctx, s).score));
   const assigned = assign(quick, 0.6);
@@ -131,7 +149,9 @@ export function scoreImage(image: RgbImage, subjects: TSubjectSpec[], prompt: st
       const pl = clamp01((own - theirs - 0.05) / 0.1);
       if (pl <= 0) return;
       leakage = Math.max(leakage, pl);
-      reasons.push(`leakage: subject ${i} shows subject ${j}'s pattern ${o.pattern} (error ${theirs.toFixed(2)} vs ${own.toFixed(2)} for its own ${specs[i]!.pattern})`);
+      reasons.push(
+        `leakage: subject ${i} shows subject ${j}'s pattern ${o.pattern} (error ${theirs.toFixed(2)} vs ${own.toFixed(2)} for its own ${specs[i]!.pattern})`,
+      );
     });
   });
 
@@ -154,7 +174,9 @@ export function scoreImage(image: RgbImage, subjects: TSubjectSpec[], prompt: st
     const b = perSubject[phraseToSubject[rel.b]!]?.at;
     const ok = !!a && !!b && relationHolds(rel.rel, a, b, px.W);
     if (ok) held++;
-    reasons.push(`relation: ${parsed.subjects[rel.a]!.shape} ${rel.rel} ${parsed.subjects[rel.b]!.shape} ${ok ? 'holds' : a && b ? 'does not hold' : 'cannot be checked (subject missing)'}`);
+    reasons.push(
+      `relation: ${parsed.subjects[rel.a]!.shape} ${rel.rel} ${parsed.subjects[rel.b]!.shape} ${ok ? 'holds' : a && b ? 'does not hold' : 'cannot be checked (subject missing)'}`,
+    );
   }
   const relation = parsed.relations.length ? held / parsed.relations.length : 1;
 
@@ -163,11 +185,24 @@ export function scoreImage(image: RgbImage, subjects: TSubjectSpec[], prompt: st
   let background = 1;
   if (parsed.background) {
     background = bg.kind === parsed.background ? 1 : 0;
-    reasons.push(`background: looks like ${bg.kind ?? 'nothing known'} (distance ${bg.distance.toFixed(2)}), prompt asks for ${parsed.background}`);
+    reasons.push(
+      `background: looks like ${bg.kind ?? 'nothing known'} (distance ${bg.distance.toFixed(2)}), prompt asks for ${parsed.background}`,
+    );
   } else reasons.push('background: prompt names none');
   const seam = seamScore(px, bgMask);
   reasons.push(...seam.reasons);
-  if (parsed.unknownWords.length) reasons.push(`prompt words outside the grammar: ${parsed.unknownWords.join(', ')}`);
+  if (parsed.unknownWords.length)
+    reasons.push(`prompt words outside the grammar: ${parsed.unknownWords.join(', ')}`);
 
-  return { perSubject, fidelity, leakage, seam: seam.seam, count, relation, background, detected, reasons };
+  return {
+    perSubject,
+    fidelity,
+    leakage,
+    seam: seam.seam,
+    count,
+    relation,
+    background,
+    detected,
+    reasons,
+  };
 }
