@@ -14,6 +14,11 @@ export {
   type TRetrainRequest,
 } from './services/consent-hooks';
 export { expireConsents, revokeConsent, revokeSubjectConsents } from './services/consent-revoke';
+export {
+  registerConsentExpiry,
+  CONSENT_EXPIRY_QUEUE,
+  type TBossLike,
+} from './services/consent-expiry';
 export { runRevocationCascade, type TCascadeResult } from './services/consent-cascade';
 export { eraseSubject } from './services/erasure';
 export { recordLineage, trainingSet } from './services/training-set';
