@@ -126,7 +126,7 @@ export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
       await sql.end({ timeout: 0 }).catch(() => {});
       if (Date.now() > deadline) {
         await stop();
-        throw new Error(`postgres did not start: ${String(error)}\n${log}`);
+        throw new Error(`postgres did not start: ${String(error)}\n${log}`, { cause: error });
       }
       await new Promise((r) => setTimeout(r, 100));
     }
