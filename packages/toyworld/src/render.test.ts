@@ -77,6 +77,36 @@ describe('renderer', () => {
     expect(Math.abs(b - c)).toBeLessThan(0.03);
   });
 
+  it('later subjects occlude earlier ones (image and owner map)', () => {
+    const [a, b] = [generateSubject(1), generateSubject(2)];
+    const scene = {
+      background: {
+        kind: 'plain' as const,
+        top: [0.7, 0.7, 0.7] as [number, number, number],
+        bottom: [0.7, 0.7, 0.7] as [number, number, number],
+        horizon: 1,
+      },
+      placements: [
+        {
+          subject: { ...a, pattern: 'plain' as const },
+          view: { x: 0.4, y: 0.5, scale: 0.4, rotation: 0 },
+        },
+        {
+          subject: { ...b, shape: 'circle' as const, pattern: 'plain' as const },
+          view: { x: 0.6, y: 0.5, scale: 0.4, rotation: 0 },
+        },
+      ],
+      relations: [],
+    };
+    const { image, ownerMap } = renderScene(scene, 64);
+    const p = 32 * 64 + 29; // inside both discs' overlap, off the glyph
+    expect(ownerMap[p]).toBe(1);
+    const body = SUBJECT_COLORS[b.body];
+    for (let c = 0; c < 3; c++) expect(image.data[p * 3 + c]).toBeCloseTo(body[c]!, 5);
+    const swapped = renderScene({ ...scene, placements: [...scene.placements].reverse() }, 64);
+    expect(swapped.ownerMap[p]).toBe(1); // now subject a is in front (index 1)
+  });
+
   it('PNG round trip keeps 8-bit values', () => {
     const img = renderReference(generateSubject(4), 32);
     const back = decodeRgbPng(encodeRgbPng(img));

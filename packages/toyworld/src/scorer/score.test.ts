@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BACKGROUND_KINDS, drawBackground } from '../background';
 import { createImage } from '../image';
 import { makeRng } from '../rng';
 import { renderScene } from '../scene';
@@ -108,6 +109,36 @@ describe(`planted failures are caught on ${SEEDS} seeds`, () => {
       expect(truth.perSubject[0]!.glyph - s.perSubject[0]!.glyph, item.id).toBeGreaterThanOrEqual(
         0.5,
       );
+    }
+  });
+});
+
+describe('relation and background adherence', () => {
+  it('a mirrored image breaks left/right relations; another background kind fails background', () => {
+    let checked = 0;
+    for (let i = 0; i < 200 && checked < 20; i++) {
+      const item = suiteItem('two-subject', 500 + i);
+      const rel = item.scene.relations[0]!.rel;
+      if (rel !== 'left of' && rel !== 'right of') continue;
+      const img = renderScene(item.scene, 32).image;
+      const mirrored = createImage(32, 32);
+      for (let y = 0; y < 32; y++)
+        for (let x = 0; x < 32; x++)
+          for (let c = 0; c < 3; c++)
+            mirrored.data[(y * 32 + x) * 3 + c] = img.data[(y * 32 + 31 - x) * 3 + c]!;
+      expect(scoreImage(mirrored, item.subjects, item.prompt).relation, item.id).toBe(0);
+      checked++;
+    }
+    expect(checked).toBe(20);
+    for (let i = 0; i < 20; i++) {
+      const item = suiteItem('three-subject', 600 + i);
+      const other = structuredClone(item.scene);
+      const kinds = BACKGROUND_KINDS.filter((k) => k !== item.scene.background.kind);
+      other.background = drawBackground(makeRng(i), kinds[i % kinds.length]);
+      expect(
+        scoreImage(renderScene(other, 32).image, item.subjects, item.prompt).background,
+        item.id,
+      ).toBe(0);
     }
   });
 });
