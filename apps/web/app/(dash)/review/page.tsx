@@ -13,6 +13,9 @@ export default async function ReviewPage() {
         <span className="text-xs text-slate-500">
           Press <Kbd>?</Kbd> for keys
         </span>
+        <Link href="/review/adjudication" className="text-indigo-700 underline">
+          Adjudication
+        </Link>
         <Link href="/review/history" className="text-indigo-700 underline">
           History &amp; my stats
         </Link>

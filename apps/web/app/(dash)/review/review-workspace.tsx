@@ -88,10 +88,10 @@ export function ReviewWorkspace() {
     if (prefetchId) void qc.prefetchQuery(trpc.review.item.queryOptions({ outputId: prefetchId }));
   }, [prefetchId, qc, trpc]);
   useEffect(() => {
-    if (queue?.length !== 0) return;
-    const t = setInterval(refill, 10_000); // wait for new outputs
+    // empty: look for new outputs every 10 s; holding items: renew the leases every minute
+    const t = setInterval(refill, queue?.length === 0 ? 10_000 : 60_000);
     return () => clearInterval(t);
-  }, [queue]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [queue?.length]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
     setMode('normal'); setReasons([]); setComment(''); setCells(null); setStrength({}); setSelected(0); setCursor(0);
   }, [currentId]);
