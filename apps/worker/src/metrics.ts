@@ -11,6 +11,7 @@ export function createMetrics(opts: { db: Db | (() => Db | null); role: 'web' | 
   const registry = new Registry();
   registry.setDefaultLabels({ role: opts.role });
   if (opts.defaults !== false) collectDefaultMetrics({ register: registry });
+  let warned = false;
   const dbOf = () => (typeof opts.db === 'function' ? opts.db() : opts.db);
 
   // Registered first: its collect() fills the age and scrape gauges before they are serialised.
@@ -40,8 +41,10 @@ export function createMetrics(opts: { db: Db | (() => Db | null); role: 'web' | 
           if (r.oldest !== null) age.set({ queue: r.name }, r.oldest);
         }
         scrapeOk.set(1);
-      } catch {
+      } catch (error) {
         scrapeOk.set(0);
+        if (!warned) console.error('[metrics] reading queue depth failed:', error);
+        warned = true;
       }
     },
   });

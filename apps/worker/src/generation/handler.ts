@@ -1,12 +1,12 @@
 // The `generate` consumer: validate → begin (consent re-check) → compute in a thread, with
 // progress and cancellation → complete (outputs + job completion in one transaction).
-import { eq, sql } from 'drizzle-orm';
-import { writeAudit, type Db } from '@musar/db';
+import { sql } from 'drizzle-orm';
+import { executeRows, writeAudit, type Db } from '@musar/db';
 import { generationRequests } from '@musar/db/schema';
 import type { TComputePool } from '../pool';
 import type { TLogger } from '../log';
 import type { TMetrics } from '../metrics';
-import { jobState, type TJobAttempt } from '../queue/job-sql';
+import type { TJobAttempt } from '../queue/job-sql';
 import { describeZodError, ZGeneratePayload } from '../queue/payloads';
 import type { TProgress } from '../thread/types';
 import { resolveModel } from './model-source';
@@ -45,9 +45,13 @@ export async function handleGenerate(deps: THandlerDeps, job: TJob, signal?: Abo
   // Cancellation is a state change in the database; watch it while the thread computes.
   const watch = setInterval(async () => {
     try {
-      const [row] = await db.select({ state: generationRequests.state }).from(generationRequests).where(eq(generationRequests.id, p.requestId));
-      const js = await jobState(db, job.name, job.id);
-      if (row?.state === 'cancelled' || js?.state === 'cancelled') {
+      // One round trip: the request's state and its pg-boss job's state.
+      const [row] = await executeRows<{ request: string | null; job: string | null }>(
+        db,
+        sql`SELECT (SELECT state::text FROM generation_requests WHERE id = ${p.requestId}::uuid) AS request,
+                   (SELECT state::text FROM pgboss.job WHERE name = ${job.name} AND id = ${job.id}::uuid) AS job`,
+      );
+      if (row?.request === 'cancelled' || row?.job === 'cancelled') {
         cancelled = true;
         abort.abort(new Error('cancelled'));
       }
