@@ -3,6 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError } from './errors';
 import { registerFastMatMulGradient } from './model/matmul-grad';
+import { installFastWasmSlices } from './model/wasm-kernels';
 
 // ---------------------------------------------------------------------------------------------
 // Backend selection: MUSAR_BACKEND=auto|wasm|cpu|webgpu|tensorflow (default auto).
@@ -99,6 +100,7 @@ export async function initBackend(requested: string | undefined = process.env.MU
   }
   await tf.ready();
   registerFastMatMulGradient();
+  if (info.name === 'wasm') installFastWasmSlices();
   current = info;
   return info;
 }

@@ -1,12 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { gridSide, tokensPerImage } from './config';
+import { gridSide } from './config';
 import { parseOrThrow } from './errors';
 import { deriveSeed } from './random';
 import type { MusarModel, TContextCache } from './model/dit';
 import { validateInputs, type TModelInputs } from './model/inputs';
 import { dynamicRouter, type TDynamicRouter, type TRoutingParamsInput } from './routing/dynamic';
-import { staticRoutingPlan, targetContextBias, type TRoutingPlan } from './routing/plan';
+import { staticRoutingPlan, targetContextBias } from './routing/plan';
 
 // ---------------------------------------------------------------------------------------------
 // Sampling: integrate dx/dt = v from t = 1 (noise) to 0 with Euler or Heun, classifier-free
@@ -18,8 +18,11 @@ export const ZSampleOptions = z.object({
   steps: z.number().int().min(1).max(1000).default(20),
   /** Euler (1 evaluation per step) or Heun (2, last step Euler). */
   method: z.enum(['euler', 'heun']).default('euler'),
-  /** Guidance scales: v = v∅ + p·(v_P − v∅) + r·(v_PR − v_P). p = r = 1 turns guidance off. */
-  guidance: z.object({ prompt: z.number().min(0).max(50).default(3), reference: z.number().min(0).max(50).default(1.5) }).prefault({}),
+  /**
+   * Guidance scales: v = v∅ + p·(v_P − v∅) + r·(v_PR − v_P). p = r = 1 turns guidance off; p = r
+   * (the default) needs one reference-free pass, p ≠ r a second one (prompt only).
+   */
+  guidance: z.object({ prompt: z.number().min(0).max(50).default(3), reference: z.number().min(0).max(50).default(3) }).prefault({}),
   /** Seed of the initial noise; image i of the batch draws its noise from (seed, firstImageIndex + i). */
   seed: z.number().int().min(0).default(0),
   /** Index of the batch's first image, so a batch split across workers draws the same noise. */
@@ -38,57 +41,52 @@ export type TSampleResult = {
   routingMap: Int32Array | null;
 };
 
-/** Stacks the guidance rows: [P+R | P only | ∅] (or just P+R without guidance). */
-function guidanceInputs(inputs: TModelInputs, rows: number): TModelInputs {
-  if (rows === 1) return inputs;
-  const rep = <T extends tf.Tensor>(x: T | null | undefined) => (x ? (tf.concat([x, x, x], 0) as T) : x);
-  return {
-    prompt: tf.concat([inputs.prompt, inputs.prompt, tf.zerosLike(inputs.prompt)], 0),
-    condText: rep(inputs.condText),
-    references: rep(inputs.references),
-  };
-}
+type TPrediction = { v: tf.Tensor4D; mass: tf.Tensor3D | null };
 
 export function generate(model: MusarModel, inputs: TModelInputs, options: TSampleOptions = {}): TSampleResult {
   const o = parseOrThrow(ZSampleOptions, options, 'invalid sample options');
   const { batch: B, subjects: k } = validateInputs(model.cfg, inputs);
   const { imageSize: S } = model.cfg;
-  const nx = tokensPerImage(model.cfg);
-  const guided = !(o.guidance.prompt === 1 && o.guidance.reference === 1);
-  const rows = guided ? 3 : 1;
-  const keepSubject = Array.from({ length: rows * B }, (_, r) => Array(k).fill(r < B));
-  const plan: TRoutingPlan = staticRoutingPlan({ subjects: k, batch: rows * B, keepSubject });
+  const { prompt: gp, reference: gr } = o.guidance;
+  const guided = !(gp === 1 && gr === 1);
+  // v = v∅ + p·(v_P − v∅) + r·(v_PR − v_P); with p = r (or no subjects) v_P cancels out.
+  const needPromptOnly = guided && k > 0 && gp !== gr;
   const router: TDynamicRouter | null =
     o.routing && k > 0 ? dynamicRouter(o.routing, { subjects: k, grid: gridSide(model.cfg), depth: model.cfg.depth }) : null;
   const layout = model.layout();
+  const plan = staticRoutingPlan({ subjects: k, batch: B });
 
-  const ctxInputs = tf.tidy(() => guidanceInputs(inputs, rows) as unknown as tf.TensorContainer) as unknown as TModelInputs;
-  const encode = () => tf.tidy(() => model.encodeContext(ctxInputs) as unknown as tf.TensorContainer) as unknown as TContextCache;
-  let cache: TContextCache | null = o.cache ? encode() : null;
-  const staticBias = targetContextBias(plan, layout);
+  // Rows with references, and reference-free guidance rows [∅ | P] that need no condition keys.
+  const freeInputs: TModelInputs | null = guided
+    ? { prompt: tf.tidy(() => tf.concat([tf.zerosLike(inputs.prompt), ...(needPromptOnly ? [inputs.prompt] : [])], 0)) }
+    : null;
+  const encode = (i: TModelInputs) => tf.tidy(() => model.encodeContext(i) as unknown as tf.TensorContainer) as unknown as TContextCache;
+  const cached = o.cache ? { cond: encode(inputs), free: freeInputs ? encode(freeInputs) : null } : null;
   let map: Int32Array | null = router?.params.fixedMap ? router.update(new Float32Array(0), B) : null;
 
   /** Guided velocity at (x, t) for step `step`; reads routing mass when the router wants it. */
-  const velocity = (x: tf.Tensor4D, t: number, step: number, readMass: boolean) => {
-    const stepCache = cache ?? encode();
-    const gate = router && map && router.active(step) ? padGate(router.gate(map, B), rows * B, nx, k) : null;
+  const velocity = (x: tf.Tensor4D, t: number, step: number, readMass: boolean): TPrediction => {
+    const cond = cached?.cond ?? encode(inputs);
+    const free = cached ? cached.free : freeInputs ? encode(freeInputs) : null;
+    const gate = router && map && router.active(step) ? router.gate(map, B) : null;
     const out = tf.tidy(() => {
-      const gateBias = gate ? targetContextBias(plan, layout, gate) : staticBias;
-      const xr = rows === 1 ? x : (tf.concat([x, x, x], 0) as tf.Tensor4D);
-      const tt = tf.fill([rows * B], t) as tf.Tensor1D;
-      const r = model.forwardTarget(xr, tt, stepCache, {
-        bias: gateBias,
-        readout: readMass && router ? { layers: router.layers, bias: staticBias } : undefined,
+      const r = model.forwardTarget(x, tf.fill([B], t) as tf.Tensor1D, cond, {
+        bias: gate ? targetContextBias(plan, layout, gate) : null,
+        readout: readMass && router ? { layers: router.layers, bias: null } : undefined,
       });
       let v = r.velocity;
-      if (rows === 3) {
-        const [vf, vp, vu] = tf.split(v, 3, 0) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
-        v = tf.add(tf.add(vu, tf.mul(tf.sub(vp, vu), o.guidance.prompt)), tf.mul(tf.sub(vf, vp), o.guidance.reference));
+      if (free) {
+        const rows = needPromptOnly ? 2 : 1;
+        const xf = rows === 1 ? x : (tf.concat([x, x], 0) as tf.Tensor4D);
+        const vfree = model.forwardTarget(xf, tf.fill([rows * B], t) as tf.Tensor1D, free).velocity;
+        if (needPromptOnly) {
+          const [vu, vp] = tf.split(vfree, 2, 0) as [tf.Tensor4D, tf.Tensor4D];
+          v = tf.add(tf.add(vu, tf.mul(tf.sub(vp, vu), gp)), tf.mul(tf.sub(v, vp), gr));
+        } else v = tf.add(vfree, tf.mul(tf.sub(v, vfree), gp));
       }
-      const mass = r.mass ? tf.slice(r.mass, [0, 0, 0], [B, nx, k]) : null;
-      return { v, mass } as unknown as tf.TensorContainer;
-    }) as unknown as { v: tf.Tensor4D; mass: tf.Tensor3D | null };
-    if (!cache) tf.dispose(stepCache as unknown as tf.TensorContainer);
+      return { v, mass: r.mass } as unknown as tf.TensorContainer;
+    }) as unknown as TPrediction;
+    if (!cached) tf.dispose([cond, free ?? []] as unknown as tf.TensorContainer);
     return out;
   };
 
@@ -112,15 +110,6 @@ export function generate(model: MusarModel, inputs: TModelInputs, options: TSamp
     x = next;
   }
   const images = tf.tidy(() => tf.clipByValue(x, -1, 1) as tf.Tensor4D);
-  tf.dispose([x, staticBias ?? [], (cache ?? []) as unknown as tf.TensorContainer]);
-  if (ctxInputs !== inputs) tf.dispose(ctxInputs as unknown as tf.TensorContainer);
+  tf.dispose([x, freeInputs?.prompt ?? [], (cached ? [cached.cond, cached.free ?? []] : []) as unknown as tf.TensorContainer]);
   return { images, routingMap: router ? map : null };
-}
-
-/** The gate covers the P+R rows; guidance rows without references are blocked anyway (0 gate). */
-function padGate(gate: Float32Array, rows: number, nx: number, k: number): Float32Array {
-  if (gate.length === rows * nx * k) return gate;
-  const out = new Float32Array(rows * nx * k);
-  out.set(gate);
-  return out;
 }

@@ -90,8 +90,8 @@ export class Trainer {
   }
 
   /** Clips by global norm, applies, updates the EMA; returns the pre-clip norm. Disposes `grads`. */
-  applyGradients(grads: tf.Tensor[]): number {
-    const norm = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+  applyGradients(grads: tf.Tensor[], knownNorm?: number): number {
+    const norm = knownNorm ?? tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
     const scale = Math.min(1, this.options.clipNorm / (norm + 1e-6));
     tf.tidy(() => {
       // An array keeps the order fixed: Adam aligns its moments with variables by position.
@@ -115,6 +115,19 @@ export class Trainer {
     return { loss: value, gradNorm, step: this.step };
   }
 
+  /**
+   * trainStep without synchronous reads: the webgpu backend in Node cannot read GPU data
+   * synchronously (its readSync needs OffscreenCanvas), so loss and norm are awaited.
+   */
+  async trainStepAsync(batch: TTrainBatch, opts: { t?: tf.Tensor1D; noise?: tf.Tensor4D; dropout?: boolean } = {}): Promise<TStepResult> {
+    const { loss, grads } = this.computeGradients(batch, opts);
+    const normT = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))));
+    const [lv, nv] = await Promise.all([loss.data(), normT.data()]);
+    tf.dispose([loss, normT]);
+    const gradNorm = this.applyGradients(grads, nv[0]!);
+    return { loss: lv[0]!, gradNorm, step: this.step };
+  }
+
   /** Swaps live weights and EMA weights (call again to swap back): evaluate or save with EMA. */
   swapEma(): void {
     if (!this.ema) return;
@@ -130,8 +143,10 @@ export class Trainer {
   /** Optimizer moments, EMA and step as safetensors bytes (resume). */
   async saveState(): Promise<Uint8Array> {
     const weights = await this.optimizer.getWeights();
-    const arrays: TNamedArray[] = weights.map((w, i) => ({ name: `optimizer.${String(i).padStart(4, '0')}`, shape: w.tensor.shape, data: w.tensor.dataSync() as Float32Array }));
-    this.ema?.forEach((e, i) => arrays.push({ name: `ema.${this.names[i]}`, shape: e.shape, data: e.dataSync() as Float32Array }));
+    const arrays: TNamedArray[] = await Promise.all(
+      weights.map(async (w, i) => ({ name: `optimizer.${String(i).padStart(4, '0')}`, shape: w.tensor.shape, data: (await w.tensor.data()) as Float32Array })),
+    );
+    for (const [i, e] of (this.ema ?? []).entries()) arrays.push({ name: `ema.${this.names[i]}`, shape: e.shape, data: (await e.data()) as Float32Array });
     return encodeSafetensors(arrays, { step: String(this.step), mode: this.options.mode, names: JSON.stringify(this.names) });
   }
 

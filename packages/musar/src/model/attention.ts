@@ -1,57 +1,84 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 // ---------------------------------------------------------------------------------------------
-// Attention cores. Keys are transposed explicitly (wasm's transposed matmul is ~10× slower).
-//  - selfAttention: a group attending only to itself (P, each Ci with subjects folded into batch)
-//  - targetAttention: X attending to cached context keys [P | C1..Ck] and to X itself
-//  - maskedAttention: the reference path over the whole sequence with a full bias
+// Attention as per-group rank-2 matmuls with block-diagonal keys and values.
+// wasm runs batched matmuls ~10× slower per FLOP than rank-2 ones, so instead of [B, H, T, dh]
+// batches, every group (a sample, or a sample's subject) does S = Q·K_bd and O = P·V_bd with
+//   K_bd [D, H·L]: head h's keys transposed in the rows of h's channels, zeros elsewhere,
+//   V_bd [H·L, D]: head h's values in the columns of h's channels, zeros elsewhere.
+// That spends H× the useful FLOPs at the fast rate, and the output lands as [T, D] rows with no
+// head transposes. Context keys of a generation are built once and cached.
 // ---------------------------------------------------------------------------------------------
 
-/** [B·T, D] rows → [B, H, T, dh]. */
-export function toHeads(rows: tf.Tensor2D, B: number, T: number, H: number): tf.Tensor4D {
-  const dh = rows.shape[1] / H;
-  return tf.transpose(tf.reshape(rows, [B, T, H, dh]), [0, 2, 1, 3]);
+/** Block-diagonal keys/values of n groups of L tokens each. */
+export type TBlockKeys = { kbd: tf.Tensor2D[]; vbd: tf.Tensor2D[]; len: number };
+
+const masks = new Map<string, tf.Tensor>();
+/** mask[d, h·L + l] = 1 when channel d belongs to head h (cached; shapes are few). */
+function headMask(D: number, H: number, L: number, forValues: boolean): tf.Tensor {
+  const key = `${D}:${H}:${L}:${forValues}`;
+  let m = masks.get(key);
+  if (!m) {
+    const dh = D / H;
+    const a = new Float32Array(D * H * L);
+    for (let d = 0; d < D; d++)
+      for (let h = 0; h < H; h++)
+        if (Math.floor(d / dh) === h)
+          for (let l = 0; l < L; l++) a[forValues ? (h * L + l) * D + d : d * H * L + h * L + l] = 1;
+    m = tf.keep(forValues ? tf.tensor3d(a, [1, H * L, D]) : tf.tensor3d(a, [1, D, H * L]));
+    masks.set(key, m);
+  }
+  return m;
 }
 
-/** [B, H, T, dh] → [B·T, D] rows. */
-export function fromHeads(t: tf.Tensor4D): tf.Tensor2D {
-  const [B, H, T, dh] = t.shape;
-  return tf.reshape(tf.transpose(t, [0, 2, 1, 3]), [B * T, H * dh]);
+/** Keys/values rows [n·L, D] → per-group block-diagonal K [D, H·L] and V [H·L, D]. */
+export function blockKeys(k: tf.Tensor2D, v: tf.Tensor2D, n: number, L: number, H: number): TBlockKeys {
+  const D = k.shape[1];
+  const kT = tf.transpose(tf.reshape(k, [n, L, D]), [0, 2, 1]); // [n, D, L]
+  // Repeat by concat: wasm's Tile kernel is ~20× slower than a concat copy.
+  const kbd = tf.mul(tf.concat(Array<tf.Tensor>(H).fill(kT), 2), headMask(D, H, L, false)); // [n, D, H·L]
+  const v3 = tf.reshape(v, [n, L, D]);
+  const vbd = tf.mul(tf.concat(Array<tf.Tensor>(H).fill(v3), 1), headMask(D, H, L, true)); // [n, H·L, D]
+  const split = (t: tf.Tensor3D, shape: [number, number]) =>
+    n === 1 ? [tf.reshape(t, shape) as tf.Tensor2D] : tf.split(t, n, 0).map((x) => tf.reshape(x, shape) as tf.Tensor2D);
+  return { kbd: split(kbd as tf.Tensor3D, [D, H * L]), vbd: split(vbd as tf.Tensor3D, [H * L, D]), len: L };
 }
-
-/** [B, H, T, dh] → [B, H, dh, T]. */
-export function transposeKeys(k: tf.Tensor4D): tf.Tensor4D {
-  return tf.transpose(k, [0, 1, 3, 2]);
-}
-
-function scaleQuery(q: tf.Tensor4D): tf.Tensor4D {
-  return tf.mul(q, 1 / Math.sqrt(q.shape[3]));
-}
-
-/** Softmax attention of q over (kT, v), with an optional additive bias. */
-export function maskedAttention(q: tf.Tensor4D, kT: tf.Tensor4D, v: tf.Tensor4D, bias: tf.Tensor4D | null): tf.Tensor4D {
-  let logits: tf.Tensor4D = tf.matMul(scaleQuery(q), kT); // [B, H, Tq, Tk]
-  if (bias) logits = tf.add(logits, bias);
-  return tf.matMul(tf.softmax(logits), v); // [B, H, Tq, dh]
-}
-
-/** A token group attending only to itself; q, k, v are [B·T, D] rows. */
-export function selfAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, B: number, T: number, H: number): tf.Tensor2D {
-  const out = maskedAttention(toHeads(q, B, T, H), transposeKeys(toHeads(k, B, T, H)), toHeads(v, B, T, H), null);
-  return fromHeads(out);
-}
-
-/** Context keys/values seen by X, per layer: [P | C1 … Ck] of each sample. */
-export type TContextKV = { kT: tf.Tensor4D; v: tf.Tensor4D };
-
-/** Where the subjects' columns sit among the context keys, for reading attention mass. */
-export type TReadout = { promptLength: number; subjects: number; condLength: number; bias: tf.Tensor4D | null };
 
 /**
- * X attending to the cached contexts and to itself. `bias` covers only the context columns.
- * With `readout`, also returns the attention mass of every X token on each subject's condition
- * tokens, averaged over heads: [B, Nx, k], computed with `readout.bias` (the bias without
- * dynamic gating, so the router reads where X *would* look).
+ * Softmax attention of n groups of T query rows over one or more key sets (their union is the
+ * attended sequence). `biases[j]` is added to key set j's logits: [n·T, 1, L_j] or null.
+ * Returns output rows [n·T, D] and the attention probabilities per key set [n·T, H, L_j].
+ */
+export function attend(q: tf.Tensor2D, n: number, H: number, keySets: TBlockKeys[], biases: (tf.Tensor | null)[] = []) {
+  const [rows, D] = q.shape;
+  const groups = <T extends tf.Tensor>(t: T): T[] => (n === 1 ? [t] : (tf.split(t, n, 0) as T[]));
+  const qs = groups(tf.mul(q, 1 / Math.sqrt(D / H)) as tf.Tensor2D);
+  const logits = keySets.map((ks, j) => {
+    const s = tf.reshape(tf.concat(qs.map((qi, i) => tf.matMul(qi, ks.kbd[i]!)), 0), [rows, H, ks.len]); // [n·T, H, L]
+    const b = biases[j];
+    return b ? tf.add(s, b) : s;
+  });
+  const probs = (keySets.length === 1 ? [tf.softmax(logits[0]!)] : tf.split(tf.softmax(tf.concat(logits, 2)), keySets.map((k) => k.len), 2)) as tf.Tensor3D[];
+  const outs = keySets.map((ks, j) => {
+    const ps = groups(tf.reshape(probs[j]!, [rows, H * ks.len]) as tf.Tensor2D);
+    return tf.concat(ps.map((pi, i) => tf.matMul(pi, ks.vbd[i]!)), 0) as tf.Tensor2D; // [n·T, D]
+  });
+  return { rows: (outs.length === 1 ? outs[0]! : tf.addN(outs)) as tf.Tensor2D, probs };
+}
+
+/** A token group attending only to itself; q, k, v are [n·T, D] rows. */
+export function selfAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, n: number, T: number, H: number): tf.Tensor2D {
+  return attend(q, n, H, [blockKeys(k, v, n, T, H)]).rows;
+}
+
+/** Where the subjects' columns sit among the context keys, for reading attention mass. */
+export type TReadout = { promptLength: number; subjects: number; condLength: number; bias: tf.Tensor | null };
+
+/**
+ * X attending to the cached contexts [P | C1 … Ck] and to itself. `bias` covers the context
+ * columns ([B·Nx, 1, Lc] or [B, 1, Nx, Lc]). With `readout`, also returns every X token's
+ * attention mass on each subject's condition tokens averaged over heads, [B, Nx, k], computed
+ * with `readout.bias` (without dynamic gating: the router reads where X *would* look).
  */
 export function targetAttention(
   q: tf.Tensor2D,
@@ -60,29 +87,32 @@ export function targetAttention(
   B: number,
   Nx: number,
   H: number,
-  ctx: TContextKV | null,
-  bias: tf.Tensor4D | null,
+  ctx: TBlockKeys | null,
+  bias: tf.Tensor | null,
   readout?: TReadout,
 ): { rows: tf.Tensor2D; mass?: tf.Tensor3D } {
-  const qh = scaleQuery(toHeads(q, B, Nx, H));
-  const kxT = transposeKeys(toHeads(k, B, Nx, H));
-  const vx = toHeads(v, B, Nx, H);
-  if (!ctx) return { rows: fromHeads(tf.matMul(tf.softmax(tf.matMul(qh, kxT)), vx)) };
-  const lc = ctx.kT.shape[3];
-  const rawCtx = tf.matMul(qh, ctx.kT); // [B, H, Nx, Lc]
-  const selfLogits = tf.matMul(qh, kxT); // [B, H, Nx, Nx]
-  const ctxLogits = bias ? tf.add(rawCtx, bias) : rawCtx;
-  const probs = tf.softmax(tf.concat([ctxLogits, selfLogits], 3));
-  const [pc, px] = tf.split(probs, [lc, Nx], 3) as [tf.Tensor4D, tf.Tensor4D];
-  const rows = fromHeads(tf.add(tf.matMul(pc, ctx.v), tf.matMul(px, vx)));
-  if (!readout || readout.subjects === 0) return { rows };
-  let pr = pc;
+  const self = blockKeys(k, v, B, Nx, H);
+  if (!ctx) return { rows: attend(q, B, H, [self]).rows };
+  const lc = ctx.len;
+  const flat = (b: tf.Tensor | null) => (b ? tf.reshape(b, [B * Nx, 1, lc]) : null);
+  const a = attend(q, B, H, [ctx, self], [flat(bias), null]);
+  if (!readout || readout.subjects === 0) return { rows: a.rows };
+  let pc = a.probs[0]!; // [B·Nx, H, Lc]
   if (readout.bias !== bias) {
-    const l = readout.bias ? tf.add(rawCtx, readout.bias) : rawCtx;
-    pr = tf.split(tf.softmax(tf.concat([l, selfLogits], 3)), [lc, Nx], 3)[0] as tf.Tensor4D;
+    // Ungated probabilities for the router: recompute the logits' softmax with the plain bias.
+    const qs = tf.mul(q, 1 / Math.sqrt(q.shape[1] / H));
+    const per = (ks: TBlockKeys) => tf.reshape(tf.concat(tf.split(qs, B, 0).map((qi, i) => tf.matMul(qi as tf.Tensor2D, ks.kbd[i]!)), 0), [B * Nx, H, ks.len]);
+    const rb = flat(readout.bias);
+    const lctx = rb ? tf.add(per(ctx), rb) : per(ctx);
+    pc = tf.split(tf.softmax(tf.concat([lctx, per(self)], 2)), [lc, Nx], 2)[0] as tf.Tensor3D;
   }
   const { promptLength: lp, subjects: ks, condLength: tc } = readout;
-  const subj = tf.slice(pr, [0, 0, 0, lp], [B, H, Nx, ks * tc]);
-  const mass = tf.mean(tf.sum(tf.reshape(subj, [B, H, Nx, ks, tc]), 4), 1) as tf.Tensor3D; // [B, Nx, k]
-  return { rows, mass };
+  const subj = tf.slice(pc, [0, 0, lp], [B * Nx, H, ks * tc]);
+  const mass = tf.reshape(tf.mean(tf.sum(tf.reshape(subj, [B * Nx, H, ks, tc]), 3), 1), [B, Nx, ks]) as tf.Tensor3D;
+  return { rows: a.rows, mass };
+}
+
+/** Reference path: every token of each sample over the whole sequence, with a full [B, 1, T, T] bias. */
+export function maskedAttention(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, B: number, T: number, H: number, bias: tf.Tensor | null): tf.Tensor2D {
+  return attend(q, B, H, [blockKeys(k, v, B, T, H)], [bias ? tf.reshape(bias, [B * T, 1, T]) : null]).rows;
 }

@@ -30,10 +30,13 @@ export function silu(x: tf.Tensor2D): tf.Tensor2D {
   return tf.mul(x, tf.sigmoid(x));
 }
 
-/** GELU, tanh approximation (as DiT). */
+/**
+ * GELU, tanh approximation (as DiT), written as x·σ(2z) — identical since 0.5·(1 + tanh z) =
+ * σ(2z) — because wasm's sigmoid is ~15× faster than its tanh (and x·x·x than pow).
+ */
 export function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+  const z2 = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), 2 * Math.sqrt(2 / Math.PI));
+  return tf.mul(x, tf.sigmoid(z2));
 }
 
 /** LayerNorm without affine parameters (adaLN supplies shift and scale). */

@@ -8,7 +8,7 @@ import {
   type TRoutingPlan,
   type TTokenLayout,
 } from '../routing/plan';
-import { fromHeads, maskedAttention, selfAttention, targetAttention, toHeads, transposeKeys, type TContextKV } from './attention';
+import { blockKeys, maskedAttention, selfAttention, targetAttention, type TBlockKeys } from './attention';
 import { blockModulation, layerNorm, linear, modulate, postAttention, preAttention, silu, type TStream } from './block';
 import { embedTokens, patchify, sincos2d, timestepFeatures, unpatchify } from './embed';
 import { validateInputs, type TModelInputs } from './inputs';
@@ -35,15 +35,16 @@ import {
 export type TContextCache = {
   batch: number;
   subjects: number;
-  layers: TContextKV[];
+  /** Per block: block-diagonal keys/values of each sample's [P | C1 … Ck]. */
+  layers: TBlockKeys[];
   hidden: { prompt: tf.Tensor2D; conditions: tf.Tensor2D | null };
 };
 
 export type TTargetOptions = {
   /** Bias over context columns for X queries (from the routing plan, plus dynamic gating). */
-  bias?: tf.Tensor4D | null;
+  bias?: tf.Tensor | null;
   /** Layers whose X→Ci attention mass is read (dynamic routing), and the ungated bias to read with. */
-  readout?: { layers: number[]; bias: tf.Tensor4D | null };
+  readout?: { layers: number[]; bias: tf.Tensor | null };
 };
 
 export type TTargetOutput = { velocity: tf.Tensor4D; hidden: tf.Tensor2D; mass: tf.Tensor3D | null };
@@ -125,7 +126,7 @@ export class MusarModel {
     const c0 = this.timeEmbedding(tf.zeros([1]) as tf.Tensor1D); // [1, D]: contexts see t = 0
     let P: TStream = { rows: this.embedText(inputs.prompt, B, Lp, TYPE_PROMPT), batch: B, len: Lp, cond: c0, branch: 'base' };
     let C: TStream | null = k > 0 ? { rows: this.embedConditions(inputs, B, k), batch: B * k, len: Tc, cond: c0, branch: 'subject' } : null;
-    const layers: TContextKV[] = [];
+    const layers: TBlockKeys[] = [];
     this.params.blocks.forEach((bp, l) => {
       const modP = blockModulation(bp, c0, this.lora, 'base');
       const modC = C ? blockModulation(bp, c0, this.lora, 'subject') : modP;
@@ -135,10 +136,7 @@ export class MusarModel {
       const joinRows = (a: tf.Tensor2D, b: tf.Tensor2D | undefined) =>
         b ? tf.reshape<tf.Rank.R2>(tf.concat([tf.reshape(a, [B, Lp, D]), tf.reshape(b, [B, k * Tc, D])], 1), [B * (Lp + k * Tc), D]) : a;
       const Lc = Lp + k * Tc;
-      layers.push({
-        kT: transposeKeys(toHeads(joinRows(p.k, c?.k), B, Lc, H)),
-        v: toHeads(joinRows(p.v, c?.v), B, Lc, H),
-      });
+      layers.push(blockKeys(joinRows(p.k, c?.k), joinRows(p.v, c?.v), B, Lc, H));
       if (l === this.cfg.depth - 1 && !opts.hidden) return;
       P = postAttention(bp, P, modP, selfAttention(p.q, p.k, p.v, B, Lp, H), this.lora);
       if (C && c) C = postAttention(bp, C, modC, selfAttention(c.q, c.k, c.v, B * k, Tc, H), this.lora);
@@ -213,12 +211,11 @@ export class MusarModel {
       { rows: this.embedImage(xt, TYPE_TARGET, 'noise'), batch: B, len: Nx, cond: ct, branch: 'noise' },
     ];
     const perSample = streams.map((s) => (s.batch * s.len) / B); // tokens per sample of each stream
-    const join = (rows: tf.Tensor2D[]) =>
-      toHeads(tf.reshape(tf.concat(rows.map((r, i) => tf.reshape(r, [B, perSample[i]!, D])), 1), [B * T, D]), B, T, H);
+    const join = (rows: tf.Tensor2D[]) => tf.reshape<tf.Rank.R2>(tf.concat(rows.map((r, i) => tf.reshape(r, [B, perSample[i]!, D])), 1), [B * T, D]);
     this.params.blocks.forEach((bp) => {
       const mods = streams.map((s) => blockModulation(bp, s.cond, this.lora, s.branch));
       const qkv = streams.map((s, i) => preAttention(bp, s, mods[i]!, this.lora));
-      const attn = fromHeads(maskedAttention(join(qkv.map((x) => x.q)), transposeKeys(join(qkv.map((x) => x.k))), join(qkv.map((x) => x.v)), bias));
+      const attn = maskedAttention(join(qkv.map((x) => x.q)), join(qkv.map((x) => x.k)), join(qkv.map((x) => x.v)), B, T, H, bias);
       const parts = tf.split(tf.reshape(attn, [B, T, D]), perSample, 1);
       streams = streams.map((s, i) => postAttention(bp, s, mods[i]!, tf.reshape(parts[i]!, [s.batch * s.len, D]), this.lora));
     });
