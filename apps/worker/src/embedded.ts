@@ -46,6 +46,8 @@ async function init(handle: DbHandle): Promise<TJobSystem> {
   let runner: TRunner | null = null;
   if (embedded) {
     // One compute thread by default, leaving the other cores to the web server (MUSAR_THREADS overrides).
+    // Compute threads run at a lower CPU priority than the web server's event loop.
+    process.env.MUSAR_COMPUTE_NICE ??= '10';
     pool = createComputePool(Number(process.env.MUSAR_THREADS) || 1);
     runner = await startRunner({ handle, boss, pool, log, metrics });
   }

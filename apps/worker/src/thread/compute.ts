@@ -1,6 +1,8 @@
 // Compute thread (one per pool slot; one TF.js backend per thread). Loads a model once per source
 // key, samples the images, scores them and encodes PNGs, so nothing heavy runs on the caller's
 // event loop. Cancelling a task terminates its thread (Piscina abort), which stops it at once.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import { generate, getPreset, initBackend, loadAdapter, loadCheckpoint, MusarModel, type TBackendInfo } from '@musar/model';
@@ -10,8 +12,26 @@ import type { TGenerateResult, TGenerateTask, TModelSource, TProbeResult, TProbe
 let backend: TBackendInfo | null = null;
 let loaded: { key: string; model: MusarModel } | null = null;
 
+/** Linux: lowers this thread's CPU priority (MUSAR_COMPUTE_NICE, 0–19), so that on a busy machine
+ * the web server's event loop is scheduled before the compute (embedded mode sets 10). */
+function lowerPriority(): string | null {
+  const nice = Number(process.env.MUSAR_COMPUTE_NICE ?? 0);
+  if (!Number.isInteger(nice) || nice <= 0 || process.platform !== 'linux') return null;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+    setPriority(tid, Math.min(19, nice));
+    return `nice ${Math.min(19, nice)} (tid ${tid})`;
+  } catch (error) {
+    return `could not lower priority: ${(error as Error).message}`;
+  }
+}
+
 async function ensureBackend(): Promise<TBackendInfo> {
-  backend ??= await initBackend(process.env.MUSAR_BACKEND);
+  if (!backend) {
+    const niced = lowerPriority();
+    backend = await initBackend(process.env.MUSAR_BACKEND);
+    if (niced) backend = { ...backend, note: `${backend.note}; ${niced}` };
+  }
   return backend;
 }
 
