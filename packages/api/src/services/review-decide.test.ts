@@ -4,6 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { executeRows, type DbHandle } from '@musar/db';
 import { createTestDb } from '@musar/db/testing';
 import { callerFor, insertTestUser, type Caller } from '../testing';
+import { consents } from '@musar/db/schema';
+import { revokeSubjectConsents } from './consent-revoke';
 import { seedReviewItems } from './review-fixtures';
 
 let handle: DbHandle;
@@ -117,6 +119,33 @@ describe('bad input is refused and nothing changes', () => {
     const view = await asAlice.review.item({ outputId: id });
     expect(view).toMatchObject({ state: 'withdrawn', image: null });
     expect(view.subjects.every((s) => s.references.length === 0)).toBe(true);
+  });
+
+  it('consent revoked while the reviewer holds the item (the real cascade): the decision is refused', async () => {
+    const fresh = await createTestDb();
+    try {
+      const s = await seedReviewItems(fresh.db, { count: 2, subjects: 2 });
+      for (const subjectId of s.subjectIds) {
+        for (const scope of ['generate', 'train'] as const) {
+          await fresh.db.insert(consents).values({ subjectId, scope, grantedBy: 'rights holder', evidence: 'form' });
+        }
+      }
+      const reviewer = callerFor(fresh.db, await insertTestUser(fresh.db, 'reviewer'));
+      const [held] = (await reviewer.review.next()).items;
+      await revokeSubjectConsents(fresh.db, 'system', { subjectId: s.subjectIds[1]!, reason: 'subject asked' });
+      await expect(reviewer.review.decide({ outputId: held!.outputId, decision: 'approve' })).rejects.toMatchObject({
+        code: 'PRECONDITION_FAILED',
+        message: expect.stringMatching(/withdrawn from review \(consent revoked: subject asked\)/),
+      });
+      const [row] = await executeRows<{ n: number; state: string }>(
+        fresh.db,
+        sql`select (select count(*)::int from reviews) as n, state from outputs where id = ${held!.outputId}`,
+      );
+      expect(row).toEqual({ n: 0, state: 'withdrawn' });
+      expect((await reviewer.review.next()).items).toEqual([]); // withdrawn items leave the queue
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('a withdrawal between decision and undo keeps the item withdrawn', async () => {
