@@ -2,8 +2,11 @@
 // load this module in more than one bundle).
 import { createDb, resolveDataDir, type DbHandle } from '@musar/db';
 import { bootstrap, createAuth, isProductionMode, resolveSecret, type Auth } from '@musar/auth';
+import { registerConsentJobHooks } from '@musar/api/consent';
+import { startJobSystem, type TJobSystem } from '@musar/worker/embedded';
+import { consentJobHooks } from '@musar/worker/queue';
 
-export type Services = { handle: DbHandle; auth: Auth; baseURL: string; dataDir: string };
+export type Services = { handle: DbHandle; auth: Auth; baseURL: string; dataDir: string; jobs: TJobSystem };
 
 const KEY = Symbol.for('musar.web.services');
 type Holder = { [KEY]?: Promise<Services> };
@@ -33,6 +36,10 @@ async function init(): Promise<Services> {
     rateLimit: process.env.MUSAR_AUTH_RATE_LIMIT !== 'off',
   });
   await bootstrap({ db: handle.db, baseURL, dataDir });
+  // Job queues (pg-boss on this database); in embedded mode also the runner, whose compute runs
+  // in worker threads. Revocations cancel queued jobs / enqueue retrains in their transaction.
+  registerConsentJobHooks(consentJobHooks);
+  const jobs = await startJobSystem(handle);
   if (!isProductionMode()) console.log(`[musar] embedded mode; open ${baseURL}`);
-  return { handle, auth, baseURL, dataDir };
+  return { handle, auth, baseURL, dataDir, jobs };
 }
