@@ -1,7 +1,8 @@
 // Routing-weight feedback aggregated per routing config: per subject, the votes (too weak /
 // right / too strong) and a suggested strength. The suggestion scales the strength the outputs
 // were generated with by (1 + STRENGTH_STEP × mean vote), too weak = +1, too strong = −1.
-import { sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
+import { subjects } from '@musar/db/schema';
 import { executeRows, type Db } from '@musar/db';
 import { STRENGTH_STEP, type TStrengthFeedback } from './review-rules';
 
@@ -47,6 +48,10 @@ export async function suggestStrengths(db: Db, input: { routingConfigId?: string
       cfg.subjects.set(subjectId, acc);
     }
   }
+  const ids = [...new Set([...configs.values()].flatMap((c) => [...c.subjects.keys()]))];
+  const names = new Map(
+    ids.length ? (await db.select({ id: subjects.id, name: subjects.name }).from(subjects).where(inArray(subjects.id, ids))).map((r) => [r.id, r.name]) : [],
+  );
   return [...configs.values()].map((c) => ({
     routingConfigId: c.id,
     name: c.name,
@@ -55,7 +60,7 @@ export async function suggestStrengths(db: Db, input: { routingConfigId?: string
       const n = a.tooWeak + a.right + a.tooStrong;
       const meanVote = (a.tooWeak - a.tooStrong) / n;
       const current = a.used.reduce((x, y) => x + y, 0) / a.used.length;
-      return { subjectId, votes: n, tooWeak: a.tooWeak, right: a.right, tooStrong: a.tooStrong, meanVote, currentStrength: current, suggestedStrength: current * (1 + STRENGTH_STEP * meanVote) };
+      return { subjectId, name: names.get(subjectId) ?? subjectId, votes: n, tooWeak: a.tooWeak, right: a.right, tooStrong: a.tooStrong, meanVote, currentStrength: current, suggestedStrength: current * (1 + STRENGTH_STEP * meanVote) };
     }),
   }));
 }
