@@ -42,6 +42,8 @@ try {
   const pending = async () => (await executeRows<{ n: number }>(db, sql`select count(*)::int as n from outputs o where request_id = ${seed.requestId} and state = 'pending_review'
       and not exists (select 1 from review_adjudications a where a.output_id = o.id and a.resolved_at is null)`))[0]!.n;
 
+  // a server's pool is warm: open every connection before measuring (a cold one costs a fork)
+  await Promise.all(Array.from({ length: R }, () => db.execute(sql`select pg_sleep(0.05)`)));
   const t0 = performance.now();
   await Promise.all(reviewers.map(async (me, i) => {
     if (i < ABANDON) { // claims one item with a 1 s lease and walks away
