@@ -99,7 +99,7 @@ async function recordConsent(page: Page, name: string, scope: 'generate' | 'trai
   await page.locator(`[data-testid="subject-row"][data-name="${name}"] a`).click();
   await page.getByRole('button', { name: 'Record consent' }).click();
   const dialog = page.getByRole('dialog', { name: 'Record consent' });
-  await dialog.getByLabel('Scope', { exact: true }).selectOption(scope);
+  await dialog.getByLabel('Scope').selectOption(scope);
   await dialog.getByLabel('Granted by').fill(`${name} rights holder`);
   await dialog.getByLabel('Evidence', { exact: true }).fill(`signed release, ${scope}`);
   await dialog.getByRole('button', { name: 'Record' }).click();
