@@ -2,6 +2,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError } from './errors';
+// Gradients are not in tfjs-core's CommonJS main; scripts/vendor-gradients.mjs says why this file.
+// A static import, so bundlers (esbuild, the device pack) include it.
+import './vendor/register-gradients.cjs';
 import { registerFastMatMulGradient } from './model/matmul-grad';
 import { installFastWasmSlices } from './model/wasm-kernels';
 
@@ -14,8 +17,6 @@ export type TBackendName = 'auto' | 'wasm' | 'cpu' | 'webgpu' | 'tensorflow';
 export type TBackendInfo = { name: Exclude<TBackendName, 'auto'>; note: string };
 
 const require = createRequire(import.meta.url);
-// Gradients are not in tfjs-core's CommonJS main; see scripts/vendor-gradients.mjs for why this file.
-require('./vendor/register-gradients.cjs');
 let current: TBackendInfo | null = null;
 
 function parseName(value: string | undefined): TBackendName {
@@ -100,7 +101,7 @@ export async function initBackend(requested: string | undefined = process.env.MU
   }
   await tf.ready();
   registerFastMatMulGradient();
-  if (info.name === 'wasm') installFastWasmSlices();
+  if (info.name === 'wasm' && !process.env.NO_FAST_SLICE) installFastWasmSlices();
   current = info;
   return info;
 }
