@@ -22,6 +22,7 @@ const EXPECTED: Record<string, Access> = {
   'consents.grant': ['admin'],
   'consents.revoke': ['admin'],
   'consents.revokeAll': ['admin'],
+  'consents.evidence': ['admin'],
   'generation.list': ['operator'],
   'generation.get': ['operator'],
   'generation.create': ['operator'],

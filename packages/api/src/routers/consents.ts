@@ -1,8 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { grantConsent, listConsents } from '../services/consent-grant';
+import { getEvidenceFile, grantConsent, listConsents } from '../services/consent-grant';
 import { revokeConsent, revokeSubjectConsents } from '../services/consent-revoke';
-import { permissionProcedure } from '../trpc';
+import { adminProcedure, permissionProcedure } from '../trpc';
 import {
   fromBase64,
   ZConsent,
@@ -56,4 +56,17 @@ export const consentsRouter = {
     )
     .output(ZRevokeResult)
     .mutation(({ ctx, input }) => revokeSubjectConsents(ctx.db, ctx.session.user, input)),
+
+  /** The evidence file as uploaded (admins only: it may carry personal data). */
+  evidence: adminProcedure
+    .input(z.object({ consentId: z.uuid() }))
+    .output(z.object({ name: z.string(), mimeType: z.string(), base64: z.string() }))
+    .query(async ({ ctx, input }) => {
+      const file = await getEvidenceFile(ctx.db, input.consentId);
+      return {
+        name: file.name,
+        mimeType: file.mimeType,
+        base64: Buffer.from(file.bytes).toString('base64'),
+      };
+    }),
 } satisfies TRPCRouterRecord;

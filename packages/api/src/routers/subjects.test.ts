@@ -159,5 +159,27 @@ describe('subjects and consents over tRPC', () => {
       ['malformed id', () => asAdmin.subjects.get({ subjectId: 'nope' }), 'BAD_REQUEST'],
     ];
     for (const [what, run, code] of bad) expect((await errorOf(run()))?.code, what).toBe(code);
+    const pdf = Buffer.from('%PDF-1.4 signed release').toString('base64');
+    const c = await asAdmin.consents.grant({
+      subjectId: s.id,
+      scope: 'train',
+      grantedBy: 'x',
+      evidence: 'e',
+      evidenceFile: { name: 'release.pdf', base64: pdf },
+    });
+    expect(await asAdmin.consents.evidence({ consentId: c.id })).toEqual({
+      name: 'release.pdf',
+      mimeType: 'application/pdf',
+      base64: pdf,
+    });
+    const none = await asAdmin.consents.grant({
+      subjectId: s.id,
+      scope: 'generate',
+      grantedBy: 'x',
+      evidence: 'e',
+    });
+    expect((await errorOf(asAdmin.consents.evidence({ consentId: none.id })))?.code).toBe(
+      'NOT_FOUND',
+    );
   });
 });

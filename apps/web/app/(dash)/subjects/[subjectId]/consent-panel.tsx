@@ -1,5 +1,5 @@
 'use client';
-import { useMutation } from '@tanstack/react-query';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@musar/api';
@@ -27,6 +27,14 @@ function describe(c: Cascade): string {
 
 export function ConsentPanel({ subject, onChange }: { subject: Subject; onChange: () => void }) {
   const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  async function download(consentId: string) {
+    const file = await queryClient.fetchQuery(trpc.consents.evidence.queryOptions({ consentId }));
+    const link = document.createElement('a');
+    link.href = `data:${file.mimeType};base64,${file.base64}`;
+    link.download = file.name;
+    link.click();
+  }
   const [dialog, setDialog] = useState<'grant' | { consentId?: string; label: string } | null>(
     null,
   );
@@ -91,9 +99,13 @@ export function ConsentPanel({ subject, onChange }: { subject: Subject; onChange
                 <td className="max-w-xs px-3 py-1.5">
                   <span className="line-clamp-2">{c.evidence}</span>
                   {c.evidenceFile ? (
-                    <span className="text-xs text-slate-500">
+                    <button
+                      type="button"
+                      className="block text-xs text-indigo-700 hover:underline"
+                      onClick={() => void download(c.id)}
+                    >
                       {c.evidenceFile.name} ({Math.ceil(c.evidenceFile.bytes / 1024)} KiB)
-                    </span>
+                    </button>
                   ) : null}
                 </td>
                 <td className="px-3 py-1.5 text-xs whitespace-nowrap">

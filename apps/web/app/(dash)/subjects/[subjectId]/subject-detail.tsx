@@ -6,6 +6,7 @@ import { useTRPC } from '@/trpc/client';
 import { Alert, Badge, Button, PageHeader } from '@/ui/kit';
 import { ConsentPanel } from './consent-panel';
 import { EraseDialog } from './erase-dialog';
+import { SubjectImages } from './subject-images';
 
 const STATE_TONE: Record<string, 'slate' | 'rose' | 'indigo' | 'emerald' | 'amber'> = {
   serving: 'emerald',
@@ -49,20 +50,12 @@ export function SubjectDetail({ subjectId }: { subjectId: string }) {
         </Badge>
         <Badge tone={s.canTrain ? 'emerald' : 'slate'}>train {s.canTrain ? '✓' : '✗'}</Badge>
       </div>
-      <div className="flex flex-wrap gap-2" data-testid="subject-images">
-        {s.images.map((img) => (
-          // eslint-disable-next-line @next/next/no-img-element
-          <img
-            key={img.id}
-            src={img.dataUrl}
-            alt={`reference ${img.contentHash.slice(0, 8)}`}
-            width={96}
-            height={96}
-            className="rounded ring-1 ring-slate-200 [image-rendering:pixelated]"
-          />
-        ))}
-        {s.images.length === 0 ? <p className="text-slate-500">No images (erased).</p> : null}
-      </div>
+      <SubjectImages
+        subjectId={s.id}
+        images={s.images}
+        erased={Boolean(s.erasedAt)}
+        onChange={refresh}
+      />
       <ConsentPanel subject={s} onChange={refresh} />
       <div className="grid gap-6 lg:grid-cols-2">
         <div>
