@@ -1,6 +1,7 @@
 // `npm run bench:queue`: queue throughput on a throwaway PostgreSQL.
 //  1. no-op jobs/s with 1 and 3 worker processes (pg-boss fetch + complete, batch 1 and 20),
-//  2. generation jobs/s per worker process (wasm, tiny preset, 1 image × 20 steps per job),
+//  2. generation jobs/s per worker process (tiny preset, 1 image × 20 steps per job; the backend
+//     is the worker's choice — MUSAR_BACKEND=webgpu on a GPU host),
 //  3. database load per job (transactions and rows written, from pg_stat_database).
 // Prints a table. BENCH_NOOP_JOBS / BENCH_GEN_JOBS change the sizes.
 import { spawn } from 'node:child_process';
@@ -31,7 +32,7 @@ async function dbStats(handle: DbHandle) {
 function child(args: string[], env: Record<string, string> = {}) {
   const p = spawn(process.execPath, [...tsxArgs, ...args], { cwd: join(here, '..'), env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
-  const ready = new Promise<void>((resolve) => p.stdout!.on('data', (c: Buffer) => ((out += c.toString()), /ready/.test(out) && resolve())));
+  const ready = new Promise<void>((resolve) => p.stdout!.on('data', (c: Buffer) => ((out += c.toString()), /(^|\n)ready\n|"ready":true/.test(out) && resolve())));
   const exited = new Promise<string>((resolve) => p.on('exit', () => resolve(out)));
   return { p, ready, exited };
 }
@@ -58,8 +59,11 @@ async function noop(url: string, handle: DbHandle, workers: number, batch: numbe
 async function generation(url: string, handle: DbHandle, threads: number): Promise<Row> {
   const a = await insertToySubject(handle.db, 101);
   const b = await insertToySubject(handle.db, 102);
-  const w = child([join(here, '..', 'src', 'main.ts')], { DATABASE_URL: url, MUSAR_THREADS: String(threads), METRICS_PORT: '0', LOG_LEVEL: 'warn' });
+  const w = child([join(here, '..', 'src', 'main.ts')], { DATABASE_URL: url, MUSAR_THREADS: String(threads), METRICS_PORT: '0', LOG_LEVEL: 'info' });
+  let log = '';
+  w.p.stdout!.on('data', (c: Buffer) => (log += c.toString()));
   await w.ready;
+  const backend = /"backend":"(\w+)"/.exec(log)?.[1] ?? '?';
   const s0 = await dbStats(handle);
   const t0 = performance.now();
   for (let i = 0; i < GEN_JOBS; i++) await enqueueTestGeneration(handle.db, { subjectIds: [a, b], prompt: 'a star toy left of a heart toy', count: 1, seed: i, steps: 20 });
@@ -73,7 +77,7 @@ async function generation(url: string, handle: DbHandle, threads: number): Promi
   w.p.kill('SIGTERM');
   await w.exited;
   await executeRows(handle.db, sql`DELETE FROM generation_requests`);
-  return { scenario: 'generate (wasm, 1 img × 20 steps)', workers: 1, batch: `${threads} thread${threads > 1 ? 's' : ''}`, jobs: GEN_JOBS, seconds, jobsPerSec: GEN_JOBS / seconds, xactPerJob: (s1.xact - s0.xact) / GEN_JOBS, rowsPerJob: (s1.rows - s0.rows) / GEN_JOBS };
+  return { scenario: `generate (${backend}, 1 img × 20 steps)`, workers: 1, batch: `${threads} thread${threads > 1 ? 's' : ''}`, jobs: GEN_JOBS, seconds, jobsPerSec: GEN_JOBS / seconds, xactPerJob: (s1.xact - s0.xact) / GEN_JOBS, rowsPerJob: (s1.rows - s0.rows) / GEN_JOBS };
 }
 
 const server = await startThrowawayPostgres();

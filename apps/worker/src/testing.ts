@@ -19,7 +19,7 @@ export async function insertToySubject(db: Db, seed: number, opts: { consent?: b
   const png = encodeRgbPng(renderReference(spec, 32));
   const [row] = await db
     .insert(subjects)
-    .values({ name: `toy ${seed}`, classWord: classWord(spec.shape), attributes: { spec } })
+    .values({ name: `toy ${seed}`, classWord: classWord(spec.shape), attributes: { kind: 'toy', toyworld: spec } })
     .returning({ id: subjects.id });
   await db.insert(subjectImages).values({ subjectId: row!.id, image: png, width: 32, height: 32, contentHash: createHash('sha256').update(png).digest('hex') });
   if (opts.consent !== false)

@@ -76,8 +76,10 @@ export async function loadSubjects(db: Db, subjectIds: readonly string[]) {
     const image = images.find((i) => i.subjectId === id);
     if (!row) throw new PermanentError(`subject ${id} does not exist`);
     if (!image) throw new PermanentError(`subject "${row.name}" has no reference image`);
-    const attrs = row.attributes ?? {};
-    return { classWord: row.classWord, referencePng: image.image, spec: (attrs as { spec?: unknown }).spec ?? attrs };
+    // Toy subjects carry their toy-world spec (subjects service: attributes.toyworld); it lets the
+    // analytic scorer score the outputs. Other subjects get no auto scores.
+    const attrs = (row.attributes ?? {}) as { toyworld?: unknown };
+    return { classWord: row.classWord, referencePng: image.image, spec: attrs.toyworld ?? null };
   });
 }
 
