@@ -156,6 +156,34 @@ describe('bad input is refused and nothing changes', () => {
   });
 });
 
+describe('audit', () => {
+  it('every review action writes its entry in the same transaction: no entry, no change', async () => {
+    const id = await current();
+    const before = await snapshot(id);
+    await handle.db.execute(sql`create function fail_review_audit() returns trigger language plpgsql as $$ begin raise exception 'audit down'; end $$`);
+    await handle.db.execute(sql`create trigger fail_review_audit before insert on audit_log for each row execute function fail_review_audit()`);
+    try {
+      await expect(asAlice.review.decide({ outputId: id, decision: 'approve' })).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
+      await expect(asAlice.review.skip({ outputId: id })).rejects.toMatchObject({ code: 'INTERNAL_SERVER_ERROR' });
+    } finally {
+      await handle.db.execute(sql`drop trigger fail_review_audit on audit_log`);
+      await handle.db.execute(sql`drop function fail_review_audit`);
+    }
+    expect(await snapshot(id)).toEqual(before);
+    const skips = await executeRows<{ n: number }>(handle.db, sql`select count(*)::int as n from review_skips where output_id = ${id}`);
+    expect(skips[0]!.n).toBe(0);
+    // and with the log up, decide / undo / skip each leave one entry naming the item
+    const decided = await asAlice.review.decide({ outputId: id, decision: 'approve' });
+    await asAlice.review.undo({ reviewId: decided.reviewId });
+    await asAlice.review.skip({ outputId: id });
+    const entries = await executeRows<{ action: string }>(
+      handle.db,
+      sql`select action from audit_log where target_id = ${id} and action <> 'review.claim' order by id`,
+    );
+    expect(entries.map((e) => e.action)).toEqual(['review.decide', 'review.undo', 'review.skip']);
+  });
+});
+
 describe('item view', () => {
   it('shows references of every subject, the routing map, prompt, params, model version and scores', async () => {
     const id = await current();
