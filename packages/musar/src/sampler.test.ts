@@ -47,6 +47,18 @@ describe('sampler', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('generates with adapters folded in, and leaves them unmerged afterwards', () => {
+    const m = new MusarModel(cfg, { seed: 4, adaLNZero: false });
+    const base = generate(m, inputs, { steps: 3, seed: 2 });
+    m.attachLora(1);
+    for (const v of m.lora!.variables()) v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', 8));
+    const adapted = generate(m, inputs, { steps: 3, seed: 2 });
+    expect(m.lora!.isMerged).toBe(false);
+    expect(maxAbsDiff(base.images, adapted.images)).toBeGreaterThan(1e-3);
+    tf.dispose([base.images, adapted.images]);
+    m.dispose();
+  });
+
   it('rejects too many subjects and wrong reference sizes with InvalidInputError', () => {
     const many = randomBatch(cfg, 1, 4, 2);
     expect(() => generate(model, { prompt: many.prompt, condText: many.condText, references: many.references })).toThrow(/at most 3/);

@@ -44,6 +44,17 @@ export type TSampleResult = {
 type TPrediction = { v: tf.Tensor4D; mass: tf.Tensor3D | null };
 
 export function generate(model: MusarModel, inputs: TModelInputs, options: TSampleOptions = {}): TSampleResult {
+  // Adapters are folded into per-branch weights for the run: one matmul per linear instead of three.
+  const merge = !!model.lora && !model.lora.isMerged;
+  if (merge) model.lora!.merge(model.loraBaseWeights());
+  try {
+    return sample(model, inputs, options);
+  } finally {
+    if (merge) model.lora!.unmerge();
+  }
+}
+
+function sample(model: MusarModel, inputs: TModelInputs, options: TSampleOptions): TSampleResult {
   const o = parseOrThrow(ZSampleOptions, options, 'invalid sample options');
   const { batch: B, subjects: k } = validateInputs(model.cfg, inputs);
   const { imageSize: S } = model.cfg;

@@ -138,24 +138,3 @@ export function fullSequenceBias(plan: TRoutingPlan, layout: TTokenLayout, gate?
         }
   return tf.tensor4d(out, [plan.batch, 1, T, T]);
 }
-
-/** The plan repeated for extra batch rows (classifier-free guidance rows). */
-export function concatPlans(plans: TRoutingPlan[]): TRoutingPlan {
-  const first = plans[0]!;
-  const nxOf = (p: TRoutingPlan) => (p.region ? p.region.length / p.batch : 0);
-  const anyRegion = plans.some((p) => p.region);
-  const nx = Math.max(...plans.map(nxOf));
-  const region = anyRegion ? new Int32Array(plans.reduce((s, p) => s + p.batch, 0) * nx) : null;
-  let off = 0;
-  const keep: boolean[][] = [];
-  for (const p of plans) {
-    if (region) {
-      if (p.region) region.set(p.region, off * nx);
-      else region.fill(-2, off * nx, (off + p.batch) * nx); // patched below: unrestricted rows
-    }
-    for (let b = 0; b < p.batch; b++) keep.push(p.keepSubject ? [...p.keepSubject[b]!] : Array(p.subjects).fill(true));
-    off += p.batch;
-  }
-  if (region && region.includes(-2)) throw new InvalidRoutingError('cannot concatenate plans with and without region maps');
-  return { subjects: first.subjects, batch: off, allow: first.allow, region, keepSubject: keep };
-}

@@ -189,3 +189,6 @@ export class MusarWorkerPool {
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 }
+
+export { inputsToWire, toWire, fromWire } from './protocol';
+export type { TWireInputs, TWireTensor } from './protocol';
