@@ -8,7 +8,8 @@
 //                   serving version that is tainted hands the pointer to the newest untainted
 //                   version that has served before; a retrain without the subject is scheduled.
 import { sql } from 'drizzle-orm';
-import { executeRows, writeAudit, type Tx } from '@musar/db';
+import { executeRows, writeAudit, type AuditEntry, type Tx } from '@musar/db';
+import { auditLog } from '@musar/db/schema';
 import { auditActor, actorId, type TActor, type TConsentScope } from './consent';
 import { consentJobHooks } from './consent-hooks';
 
@@ -63,16 +64,17 @@ async function stopGeneration(tx: Tx, input: TCascadeInput, result: TCascadeResu
   result.cancelledRequestIds = cancelled.map((r) => r.id);
   if (cancelled.length > 0) {
     await consentJobHooks().cancelGenerationJobs?.(tx, result.cancelledRequestIds);
-    for (const r of cancelled) {
-      await writeAudit(tx, {
+    await writeAuditBatch(
+      tx,
+      cancelled.map((r) => ({
         actor: auditActor(actor),
         action: 'generation.cancel',
         targetType: 'generation_request',
         targetId: r.id,
         before: { state: r.previous },
         after: { state: 'cancelled', subjectId, reason },
-      });
-    }
+      })),
+    );
   }
   const withdrawn = await executeRows<{ id: string; previous: string }>(
     tx,
@@ -84,16 +86,17 @@ async function stopGeneration(tx: Tx, input: TCascadeInput, result: TCascadeResu
         where o.id = old.id returning o.id, old.state as previous`,
   );
   result.withdrawnOutputIds = withdrawn.map((r) => r.id);
-  for (const r of withdrawn) {
-    await writeAudit(tx, {
+  await writeAuditBatch(
+    tx,
+    withdrawn.map((r) => ({
       actor: auditActor(actor),
       action: 'output.withdraw',
       targetType: 'output',
       targetId: r.id,
       before: { state: r.previous },
       after: { state: 'withdrawn', subjectId, reason },
-    });
-  }
+    })),
+  );
 }
 
 async function taintModels(tx: Tx, input: TCascadeInput, result: TCascadeResult) {
@@ -113,16 +116,17 @@ async function taintModels(tx: Tx, input: TCascadeInput, result: TCascadeResult)
         where m.id = old.id returning m.id, m.name, m.kind, old.state as previous`,
   );
   result.taintedVersionIds = tainted.map((r) => r.id);
-  for (const r of tainted) {
-    await writeAudit(tx, {
+  await writeAuditBatch(
+    tx,
+    tainted.map((r) => ({
       actor: auditActor(actor),
       action: 'model.taint',
       targetType: 'model_version',
       targetId: r.id,
       before: { state: r.previous },
       after: { state: 'tainted', subjectId, reason },
-    });
-  }
+    })),
+  );
   const wasServing = tainted.find((r) => r.previous === 'serving');
   if (wasServing) result.servingMoved = await moveServingPointer(tx, wasServing, actor);
   if (tainted.length === 0) return;
@@ -172,4 +176,24 @@ async function servingAdapter(tx: Tx): Promise<string | null> {
     sql`select id from model_versions where kind = 'adapter' and state = 'serving' order by promoted_at desc nulls last limit 1`,
   );
   return row?.id ?? null;
+}
+
+/** Many audit entries, one INSERT per 1000 (the columns writeAudit fills), in entry order. */
+async function writeAuditBatch(tx: Tx, entries: AuditEntry[]) {
+  for (let i = 0; i < entries.length; i += 1000) {
+    await tx.insert(auditLog).values(
+      entries.slice(i, i + 1000).map((e) => {
+        const who = e.actor === 'system' ? null : e.actor;
+        return {
+          actorId: who?.id ?? null,
+          actorLabel: who?.email ?? 'system',
+          action: e.action,
+          targetType: e.targetType,
+          targetId: e.targetId ?? null,
+          before: e.before ?? null,
+          after: e.after ?? null,
+        };
+      }),
+    );
+  }
 }
