@@ -113,14 +113,15 @@ describe('k-of-n consensus', () => {
   });
 
   it('history filters by decision, reason, reviewer and pages; stats count my work', async () => {
-    const all = await operator.review.insights.history({ limit: 2 });
-    expect(all.items).toHaveLength(2);
-    const rest = await operator.review.insights.history({ limit: 2, cursor: all.nextCursor! });
+    const all = await operator.review.insights.history({ limit: 3 });
+    expect(all.items).toHaveLength(3);
+    const rest = await operator.review.insights.history({ limit: 3, cursor: all.nextCursor! });
     expect(rest.items).toHaveLength(2);
     expect(rest.nextCursor).toBeNull();
-    expect(new Set([...all.items, ...rest.items].map((i) => i.reviewId)).size).toBe(4);
+    expect(new Set([...all.items, ...rest.items].map((i) => i.reviewId)).size).toBe(5); // 4 reviews + 1 adjudication
     const rejects = await operator.review.insights.history({ reason: 'missing_subject' });
-    expect(rejects.items.map((i) => i.reviewerId)).toEqual([users[1]!.id]);
+    // B's reject and C's adjudication, newest first
+    expect(rejects.items.map((i) => [i.kind, i.reviewerId])).toEqual([['adjudication', users[2]!.id], ['review', users[1]!.id]]);
     const mine = await as[0]!.review.insights.history({
       reviewerId: users[0]!.id,
       decision: 'approve',

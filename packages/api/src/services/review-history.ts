@@ -17,7 +17,7 @@ export type THistoryFilter = {
 };
 
 type Row = {
-  id: string; output_id: string; request_id: string; reviewer_id: string; reviewer_email: string; decision: 'approve' | 'reject';
+  id: string; kind: 'review' | 'adjudication'; output_id: string; request_id: string; reviewer_id: string; reviewer_email: string; decision: 'approve' | 'reject';
   reasons: string[]; comment: string | null; repainted: boolean; correction: unknown; strength: Record<string, string> | null;
   created_at: Date | string; undone_at: Date | string | null; output_state: string; prompt: string;
 };
@@ -40,16 +40,23 @@ export async function listReviewHistory(db: Db, f: THistoryFilter) {
   }
   const rows = await executeRows<Row>(
     db,
-    sql`select v.id, v.output_id, o.request_id, v.reviewer_id, u.email as reviewer_email, v.decision, v.reasons, v.comment,
-          v.routing_correction is not null as repainted, v.routing_correction as correction, v.strength_feedback as strength, v.created_at, v.undone_at,
-          o.state as output_state, r.prompt
-        from reviews v join outputs o on o.id = v.output_id join generation_requests r on r.id = o.request_id
+    sql`select v.id, v.kind, v.output_id, o.request_id, v.reviewer_id, u.email as reviewer_email, v.decision, v.reasons, v.comment,
+          v.routing_correction is not null as repainted, v.routing_correction as correction, v.strength_feedback as strength,
+          v.created_at, v.undone_at, o.state as output_state, r.prompt
+        from (
+          select id, 'review' as kind, output_id, reviewer_id, decision, reasons, comment, routing_correction, strength_feedback, created_at, undone_at
+          from reviews
+          union all
+          -- an adjudicator's final decision is part of the item's history too
+          select output_id, 'adjudication', output_id, resolved_by, decision, reasons, comment, null::jsonb, null::jsonb, resolved_at, null::timestamptz
+          from review_adjudications where resolved_at is not null
+        ) v join outputs o on o.id = v.output_id join generation_requests r on r.id = o.request_id
         join "user" u on u.id = v.reviewer_id
         where ${sql.join(where, sql` and `)}
         order by v.created_at desc, v.id desc limit ${f.limit + 1}`,
   );
   const page = rows.slice(0, f.limit).map((r) => ({
-    reviewId: r.id, outputId: r.output_id, requestId: r.request_id, reviewerId: r.reviewer_id, reviewerEmail: r.reviewer_email,
+    reviewId: r.id, kind: r.kind, outputId: r.output_id, requestId: r.request_id, reviewerId: r.reviewer_id, reviewerEmail: r.reviewer_email,
     decision: r.decision, reasons: r.reasons, comment: r.comment, repainted: r.repainted, correction: r.correction, strength: r.strength,
     at: iso(r.created_at)!, undoneAt: iso(r.undone_at), outputState: r.output_state, prompt: r.prompt,
   }));

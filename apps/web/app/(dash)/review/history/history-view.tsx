@@ -48,7 +48,7 @@ export function HistoryView({ me }: { me: string }) {
             <tr key={String(r.reviewId)} className="border-t border-slate-100" data-decision={String(r.decision)}>
               <td className="p-2 whitespace-nowrap">{new Date(String(r.at)).toLocaleString()}</td>
               <td>{String(r.reviewerEmail)}</td>
-              <td><Badge tone={r.decision === 'approve' ? 'emerald' : 'rose'}>{String(r.decision)}</Badge>{r.undoneAt ? <Badge>undone</Badge> : null}</td>
+              <td><Badge tone={r.decision === 'approve' ? 'emerald' : 'rose'}>{String(r.decision)}</Badge>{r.undoneAt ? <Badge>undone</Badge> : null}{r.kind === 'adjudication' ? <Badge tone="indigo">adjudication</Badge> : null}</td>
               <td>{(r.reasons as string[]).join(', ')}</td>
               <td>{r.repainted ? 'yes' : ''}</td>
               <td className="max-w-48 truncate">{String(r.comment ?? '')}</td>
