@@ -31,7 +31,7 @@ export async function insertToySubject(db: Db, seed: number, opts: { consent?: b
 export async function enqueueTestGeneration(
   db: Db,
   input: Omit<TGeneratePayloadInput, 'requestId'>,
-  options: { expireInSeconds?: number; rawData?: object } = {},
+  options: { expireInSeconds?: number; retryLimit?: number; retryDelay?: number; rawData?: object } = {},
 ): Promise<{ requestId: string; jobId: string }> {
   return db.transaction(async (tx) => {
     const [req] = await tx
@@ -43,6 +43,8 @@ export async function enqueueTestGeneration(
     const data = options.rawData ?? ZGeneratePayload.parse({ ...input, requestId });
     const jobId = await sendInTransaction(tx, QUEUES.generate, { ...data, ...(options.rawData ? { requestId } : {}) }, {
       expireInSeconds: options.expireInSeconds,
+      retryLimit: options.retryLimit,
+      retryDelay: options.retryDelay,
     });
     await tx.update(generationRequests).set({ jobId }).where(eq(generationRequests.id, requestId));
     return { requestId, jobId };

@@ -20,7 +20,8 @@ export async function failGeneration(db: Db, job: TJobAttempt, requestId: string
     await failJobPermanently(tx, job, reason);
     if (!requestId) return;
     const [req] = await tx.select().from(generationRequests).where(eq(generationRequests.id, requestId)).for('update');
-    if (!req || req.state === 'succeeded' || req.state === 'cancelled') return;
+    // A request that already ended keeps its state and its first reason.
+    if (!req || req.state === 'succeeded' || req.state === 'cancelled' || req.state === 'failed') return;
     await tx
       .update(generationRequests)
       .set({ state: 'failed', error: reason, finishedAt: new Date() })
