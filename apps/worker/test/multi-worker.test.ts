@@ -114,4 +114,33 @@ describe('worker processes', () => {
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   });
+
+  it('SIGTERM: a running job finishes within the grace period; past it, it is released for a retry', { timeout: 240_000 }, async () => {
+    const request = async (id: string) => (await env.handle.db.select().from(generationRequests).where(eq(generationRequests.id, id)))[0]!;
+    const running = (id: string) => waitFor('progress', async () => (await request(id)).progress > 0);
+
+    const patient = startWorkerProcess(env.url, { MUSAR_SHUTDOWN_GRACE_SECONDS: '120' });
+    procs.push(patient);
+    await patient.ready;
+    const first = await enqueueTestGeneration(env.handle.db, { subjectIds: [a, b], prompt: 'a toy', count: 2, seed: 3, steps: 8 });
+    await running(first.requestId);
+    patient.child.kill('SIGTERM');
+    expect(await patient.exited).toBe(0);
+    expect((await request(first.requestId)).state).toBe('succeeded'); // finished before the exit
+    expect(await env.handle.db.select().from(outputs).where(eq(outputs.requestId, first.requestId))).toHaveLength(2);
+
+    const hasty = startWorkerProcess(env.url, { MUSAR_SHUTDOWN_GRACE_SECONDS: '0' });
+    procs.push(hasty);
+    await hasty.ready;
+    const second = await enqueueTestGeneration(env.handle.db, { subjectIds: [a, b], prompt: 'a toy', count: 4, seed: 4, steps: 10 });
+    await running(second.requestId);
+    hasty.child.kill('SIGTERM');
+    expect(await hasty.exited).toBe(0);
+    const released = await request(second.requestId);
+    expect(released.state).toBe('queued');
+    expect(released.error).toMatch(/^attempt 1 failed \(.*\); retrying$/);
+    const [job] = await executeRows<{ state: string }>(env.handle.db, sql`SELECT state::text AS state FROM pgboss.job WHERE id = ${second.jobId}::uuid`);
+    expect(job!.state).toBe('retry');
+    expect(await env.handle.db.select().from(outputs).where(eq(outputs.requestId, second.requestId))).toHaveLength(0);
+  });
 });
