@@ -62,6 +62,15 @@ export async function revokeRows(
       after,
     });
   }
+  // Lock order: consent rows (above, by the caller), then the subject row. FOR UPDATE on the
+  // subject conflicts with the FOR KEY SHARE that inserting generation_request_subjects takes, so
+  // a generation that already wrote its request (even one that read consent without locking)
+  // commits before the cascade looks for requests, and is cancelled by it.
+  await tx
+    .select({ id: subjects.id })
+    .from(subjects)
+    .where(eq(subjects.id, opts.subjectId))
+    .for('update');
   const scopes = [...new Set([...rows.map((r) => r.scope), ...(opts.forceScopes ?? [])])];
   const lost =
     opts.forceScopes ?? (await scopesWithoutConsent(tx, opts.subjectId, scopes, opts.now));

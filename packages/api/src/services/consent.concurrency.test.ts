@@ -5,7 +5,7 @@
 import { eq, inArray } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Db, DbHandle } from '@musar/db';
-import { generationRequests, generationRequestSubjects } from '@musar/db/schema';
+import { consents, generationRequests, generationRequestSubjects } from '@musar/db/schema';
 import { createTestDb } from '@musar/db/testing';
 import { insertTestUser } from '../testing';
 import type { SessionUser } from '../context';
@@ -112,6 +112,34 @@ describe.runIf(onPostgres)('revoke vs generate (PostgreSQL)', () => {
     await revoke;
     await expect(gen).rejects.toBeInstanceOf(ConsentError);
     expect((await queuedWith(a.id)).map((r) => r.state)).toEqual(['cancelled']);
+  });
+
+  it('a generation that read consent WITHOUT a lock and wrote its request still gets cancelled', async () => {
+    const a = await seedSubject(handle.db, admin, ['generate']);
+    const g = gate();
+    const wrote = gate();
+    // like a service that checks consent with a plain read: no FOR SHARE
+    const gen = handle.db.transaction(async (tx) => {
+      const [row] = await tx.select().from(consents).where(eq(consents.subjectId, a.id));
+      expect(row?.revokedAt).toBeNull();
+      const [r] = await tx
+        .insert(generationRequests)
+        .values({ prompt: 'p', routingParams: {}, count: 1 })
+        .returning({ id: generationRequests.id });
+      await tx
+        .insert(generationRequestSubjects)
+        .values({ requestId: r!.id, subjectId: a.id, position: 0 });
+      wrote.open();
+      await g.opened;
+      return r!.id;
+    });
+    await wrote.opened;
+    const revoke = revokeSubjectConsents(handle.db, admin, { subjectId: a.id, reason: 'race' });
+    // the revocation waits on the subject row (FOR UPDATE vs the request's FOR KEY SHARE)
+    expect(await settled(revoke, 500)).toBe(false);
+    g.open();
+    const requestId = await gen;
+    expect((await revoke).cascade?.cancelledRequestIds).toEqual([requestId]);
   });
 
   it('under random interleavings no request with the subject is left queued after the revocation', async () => {

@@ -15,6 +15,13 @@ export async function eraseSubject(
   input: { subjectId: string; confirmName: string; reason: string },
 ) {
   return db.transaction(async (tx) => {
+    // Lock order as in every revocation: consent rows first, then the subject row.
+    await tx
+      .select({ id: consents.id })
+      .from(consents)
+      .where(and(eq(consents.subjectId, input.subjectId), isNull(consents.revokedAt)))
+      .orderBy(consents.id)
+      .for('update');
     const [subject] = await tx
       .select()
       .from(subjects)
