@@ -93,6 +93,24 @@ describe('review queue', () => {
     }
   });
 
+  it('twelve reviewers claiming at once hold disjoint items and leave the rest queued', async () => {
+    const fresh = await createTestDb();
+    try {
+      const ids = (await seedReviewItems(fresh.db, { count: 40 })).outputIds;
+      const callers = [];
+      for (let i = 0; i < 12; i++) callers.push(callerFor(fresh.db, await insertTestUser(fresh.db, 'reviewer', `R${i}`)));
+      const held = (await Promise.all(callers.map((c) => c.review.next({ hold: 3 })))).flatMap((r) => r.items.map((i) => i.outputId));
+      expect(held).toHaveLength(36);
+      expect(new Set(held).size).toBe(36);
+      const rows = await executeRows<{ n: number }>(fresh.db, sql`select count(*)::int as n from outputs where leased_by is not null`);
+      expect(rows[0]!.n).toBe(36);
+      // the four left are the newest: the queue is served oldest first
+      expect(ids.filter((id) => !held.includes(id))).toEqual(ids.slice(36));
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('is empty when everything is held or decided', async () => {
     const eve = callerFor(handle.db, await insertTestUser(handle.db, 'reviewer', 'Eve'));
     await handle.db.execute(sql`update outputs set lease_expires_at = now() + interval '1 hour', leased_by = ${bob.id}`);
