@@ -142,7 +142,7 @@ describe('routing-weight feedback', () => {
     try {
       const s = await seedReviewItems(fresh.db, { count: 4, subjects: 2 });
       await fresh.db.execute(
-        sql`update generation_requests set routing_params = routing_params || '{"subjectStrength":[1.2,1]}'::jsonb where id = ${s.requestId}`,
+        sql`update generation_requests set routing_params = routing_params || '{"strength":[1.2,1]}'::jsonb where id = ${s.requestId}`,
       );
       const r = callerFor(fresh.db, await insertTestUser(fresh.db, 'reviewer'));
       const votes: ['too_weak' | 'right' | 'too_strong', 'too_weak' | 'right' | 'too_strong'][] = [

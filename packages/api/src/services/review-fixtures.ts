@@ -51,7 +51,7 @@ export async function seedReviewItems(db: Db, opts: TSeedOptions) {
     const image = pngOfMap(Array(grid * grid).fill(i), grid, size, i);
     await db.insert(subjectImages).values({ subjectId: s.id, image, width: size, height: size, contentHash: createHash('sha256').update(image).digest('hex') });
   }
-  const params = { startStep: 4, layers: [2, 3], beta: 8, threshold: 0.3, smoothing: 1, subjectStrength: Array(k).fill(1) };
+  const params = { startStep: 4, layers: [2, 3], beta: 8, threshold: 0.3, smoothing: 1, strength: Array(k).fill(1) };
   const [config] = await db.insert(routingConfigs).values({ name: `default-${tag}`, params }).returning({ id: routingConfigs.id });
   const [model] = await db.insert(modelVersions).values({ kind: 'adapter', name: `musar-${tag}`, state: 'serving' }).returning({ id: modelVersions.id });
   const [request] = await db

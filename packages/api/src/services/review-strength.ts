@@ -13,10 +13,11 @@ type Row = {
 
 const VOTE: Record<TStrengthFeedback, number> = { too_weak: 1, right: 0, too_strong: -1 };
 
-/** The per-subject strength a request used: `subjectStrength`/`strengths` by subject id or by
+/** The per-subject strength a request used: `strength` (the model's routing parameter: an array by
+ * subject position), or `subjectStrength`/`strengths`; by subject id or by
  * position, or one number for all; 1 when the parameters do not say. */
 export function strengthUsed(params: Record<string, unknown>, subjectIds: string[], subjectId: string): number {
-  const v = params.subjectStrength ?? params.strengths ?? params.strength;
+  const v = params.strength ?? params.subjectStrength ?? params.strengths;
   if (typeof v === 'number') return v;
   if (Array.isArray(v)) return typeof v[subjectIds.indexOf(subjectId)] === 'number' ? (v[subjectIds.indexOf(subjectId)] as number) : 1;
   if (v && typeof v === 'object' && typeof (v as Record<string, unknown>)[subjectId] === 'number') return (v as Record<string, number>)[subjectId]!;
