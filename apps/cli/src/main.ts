@@ -27,13 +27,16 @@ export async function main(
     io.err(`unknown command group "${groupName}"\n\n${help()}`);
     return 2;
   }
-  const cmd = commandName ? group.commands[commandName] : undefined;
+  // A group with a `default` command runs it when no command name is given (`musar generate --model …`).
+  const useDefault = (!commandName || commandName.startsWith('--')) && group.commands.default;
+  const cmd = useDefault ? group.commands.default : commandName ? group.commands[commandName] : undefined;
+  const args = useDefault && commandName ? [commandName, ...rest] : rest;
   if (!cmd) {
     io.err(`unknown command "${groupName} ${commandName ?? ''}"\n\n${help()}`);
     return 2;
   }
   try {
-    await cmd.run(parseCommand(cmd, rest), io);
+    await cmd.run(parseCommand(cmd, args), io);
     return 0;
   } catch (err) {
     if (err instanceof UsageError) {

@@ -64,9 +64,9 @@ async function bench(): Promise<Record<string, number>> {
     const model = new MusarModel(modelConfigFor(stage));
     const trainer = new Trainer(model, { mode: stage.mode, attention: stage.attention });
     const arrays = toBatchArrays(nextBatch(stage, 0), model.cfg, { regions: stage.regions });
-    const msStep = await time(() => {
+    const msStep = await time(async () => {
       const b = toTensors(arrays, model.cfg);
-      trainer.trainStep(b);
+      await trainer.trainStepAsync(b);
       tf.dispose([b.images, b.prompt, b.condText ?? [], b.references ?? []].flat());
     }, 5);
     r[`${name}_train_ms_per_sample_b${B}`] = msStep / B;

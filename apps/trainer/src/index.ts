@@ -4,3 +4,4 @@ export * from './loop';
 export * from './evaluate';
 export * from './variants';
 export * from './prefetch';
+export * from './model-dir';

@@ -148,6 +148,10 @@ export async function runStage(
   const save = async () => {
     // Checkpoints hold EMA weights (what we evaluate and ship); the live weights resume training.
     trainer.swapEma();
+    // Read asynchronously first: GPU backends cache the values, so the synchronous reads inside
+    // saveCheckpoint do not block (webgpu in Node cannot read synchronously at all).
+    const vars = stage.mode === 'full' ? model.namedParams() : model.lora!.namedVariables();
+    await Promise.all([...vars.values()].map((v) => v.data()));
     const ck = saveCheckpoint(model, {
       name: stage.stage,
       kind: stage.mode === 'full' ? 'base' : 'adapter',
@@ -182,7 +186,7 @@ export async function runStage(
       const batch = toTensors(arrays, model.cfg);
       let loss: number;
       try {
-        loss = trainer.trainStep(batch).loss;
+        loss = (await trainer.trainStepAsync(batch)).loss;
       } finally {
         disposeBatch(batch);
       }

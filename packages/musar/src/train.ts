@@ -121,7 +121,8 @@ export class Trainer {
    */
   async trainStepAsync(batch: TTrainBatch, opts: { t?: tf.Tensor1D; noise?: tf.Tensor4D; dropout?: boolean } = {}): Promise<TStepResult> {
     const { loss, grads } = this.computeGradients(batch, opts);
-    const normT = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))));
+    // A chain of adds, not addN: webgpu's AddN pipeline fails beyond a few inputs (binding limits).
+    const normT = tf.tidy(() => tf.sqrt(grads.reduce<tf.Tensor>((acc, g) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0))));
     const [lv, nv] = await Promise.all([loss.data(), normT.data()]);
     tf.dispose([loss, normT]);
     const gradNorm = this.applyGradients(grads, nv[0]!);

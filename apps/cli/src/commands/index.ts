@@ -1,5 +1,8 @@
 import type { TCommandGroup } from '../command';
 import { world } from './world';
+import { train } from './train';
+import { generate } from './generate';
+import { evaluate } from './eval';
 
 /**
  * The command registry: `musar <group> <command> [--options]`. Add a group here — e.g.
@@ -7,4 +10,7 @@ import { world } from './world';
  */
 export const registry: Record<string, TCommandGroup> = {
   world,
+  train,
+  generate,
+  eval: evaluate,
 };
