@@ -3,6 +3,7 @@
 import type PgBoss from 'pg-boss';
 import { writeAudit, type DbHandle } from '@musar/db';
 import { handleGenerate, type TJob, type TOutcome } from './generation/handler';
+import { listenForCancels } from './generation/cancel-signal';
 import { failGeneration } from './generation/store';
 import type { TLogger } from './log';
 import type { TMetrics } from './metrics';
@@ -37,7 +38,9 @@ export async function startRunner(o: TRunnerOptions): Promise<TRunner> {
     metrics.backend.set({ backend: b.backend, thread: String(b.threadId) }, 1);
     log.info({ backend: b.backend, note: b.note, thread: b.threadId }, 'compute thread ready');
   }
-  const deps = { db, pool: o.pool, log, metrics, watchMs: o.watchMs };
+  const cancels = new Map<string, () => void>();
+  const unlisten = await listenForCancels(o.handle, (requestId) => cancels.get(requestId)?.());
+  const deps = { db, pool: o.pool, log, metrics, watchMs: o.watchMs, cancels };
   const runOne = async (raw: PgBoss.JobWithMetadata<unknown>) => {
     const job: TJob = { id: raw.id, name: raw.name, retryCount: raw.retryCount, retryLimit: raw.retryLimit, data: raw.data };
     const abort = new AbortController();
@@ -84,6 +87,7 @@ export async function startRunner(o: TRunnerOptions): Promise<TRunner> {
         for (const r of running.values()) r.abort.abort(new Error('worker shutting down'));
         await all;
       }
+      await unlisten().catch(() => {});
       log.info('runner stopped');
     },
   };

@@ -1,11 +1,12 @@
 // Cancellation of generation requests, in the caller's transaction: the request row, its pg-boss
 // job and the audit entry change together. A running job notices within its watch interval (the
-// runner polls the request state) and its thread is terminated: no output is written.
+// runner is notified on commit, and polls as a fallback) and its thread is terminated: no output.
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { writeAudit, type AuditActor, type DbOrTx } from '@musar/db';
 import { generationRequests, generationRequestSubjects } from '@musar/db/schema';
 import { cancelInTransaction } from '../queue/job-sql';
 import { QUEUES } from '../queue/names';
+import { notifyCancelled } from './cancel-signal';
 
 const OPEN_STATES = ['queued', 'running'] as const;
 
@@ -28,6 +29,7 @@ export async function cancelGenerationRequests(
     .set({ state: 'cancelled', error: reason, finishedAt: new Date() })
     .where(inArray(generationRequests.id, rows.map((r) => r.id)));
   await cancelInTransaction(tx, QUEUES.generate, rows.flatMap((r) => (r.jobId ? [r.jobId] : [])));
+  await notifyCancelled(tx, rows.map((r) => r.id));
   for (const row of rows)
     await writeAudit(tx, {
       actor,

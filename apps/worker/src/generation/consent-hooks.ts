@@ -6,12 +6,14 @@ import { generationRequests } from '@musar/db/schema';
 import { cancelInTransaction, sendInTransaction } from '../queue/job-sql';
 import { QUEUES } from '../queue/names';
 import { ZRetrainPayload, type TRetrainPayload } from '../queue/payloads';
+import { notifyCancelled } from './cancel-signal';
 
 /** Cancels the pg-boss jobs of these generation requests (the cascade already set them cancelled). */
 export async function cancelGenerationJobs(tx: DbOrTx, requestIds: string[]): Promise<void> {
   if (requestIds.length === 0) return;
   const rows = await tx.select({ jobId: generationRequests.jobId }).from(generationRequests).where(inArray(generationRequests.id, requestIds));
   await cancelInTransaction(tx, QUEUES.generate, rows.flatMap((r) => (r.jobId ? [r.jobId] : [])));
+  await notifyCancelled(tx, requestIds);
 }
 
 /** Enqueues a retrain job in the caller's transaction; returns its job id. */

@@ -12,7 +12,15 @@ import type { TProgress } from '../thread/types';
 import { resolveModel } from './model-source';
 import { beginGeneration, completeGeneration, failGeneration, loadSubjects, PermanentError } from './store';
 
-export type THandlerDeps = { db: Db; pool: TComputePool; log: TLogger; metrics: TMetrics; watchMs?: number };
+export type THandlerDeps = {
+  db: Db;
+  pool: TComputePool;
+  log: TLogger;
+  metrics: TMetrics;
+  watchMs?: number;
+  /** Running attempts by request id: the runner's cancel listener calls these. */
+  cancels?: Map<string, () => void>;
+};
 export type TJob = TJobAttempt & { data: unknown; retryLimit: number };
 export type TOutcome = 'completed' | 'failed' | 'cancelled' | 'skipped' | 'stale' | 'retry';
 
@@ -42,7 +50,15 @@ export async function handleGenerate(deps: THandlerDeps, job: TJob, signal?: Abo
   signal?.addEventListener('abort', onOuterAbort);
   let last: TProgress = { step: 0, total: p.count * p.steps };
   let cancelled = false;
-  // Cancellation is a state change in the database; watch it while the thread computes.
+  let cancelledVia: 'notify' | 'poll' | null = null;
+  const stop = (via: 'notify' | 'poll') => {
+    cancelledVia ??= via;
+    cancelled = true;
+    abort.abort(new Error('cancelled'));
+  };
+  deps.cancels?.set(p.requestId, () => stop('notify'));
+  // Cancellation is a state change in the database: pushed by NOTIFY (deps.cancels), and polled
+  // here as the fallback while the thread computes.
   const watch = setInterval(async () => {
     try {
       // One round trip: the request's state and its pg-boss job's state.
@@ -51,10 +67,7 @@ export async function handleGenerate(deps: THandlerDeps, job: TJob, signal?: Abo
         sql`SELECT (SELECT state::text FROM generation_requests WHERE id = ${p.requestId}::uuid) AS request,
                    (SELECT state::text FROM pgboss.job WHERE name = ${job.name} AND id = ${job.id}::uuid) AS job`,
       );
-      if (row?.request === 'cancelled' || row?.job === 'cancelled') {
-        cancelled = true;
-        abort.abort(new Error('cancelled'));
-      }
+      if (row?.request === 'cancelled' || row?.job === 'cancelled') stop('poll');
     } catch (error) {
       log.warn({ err: error }, 'cancellation watch failed');
     }
@@ -85,8 +98,8 @@ export async function handleGenerate(deps: THandlerDeps, job: TJob, signal?: Abo
     return done.kind;
   } catch (error) {
     if (cancelled) {
-      await recordStopped(db, p.requestId, job, last);
-      log.info({ requestId: p.requestId, step: last.step, total: last.total }, 'generation cancelled: thread stopped');
+      await recordStopped(db, p.requestId, job, last, cancelledVia ?? 'poll', new Date());
+      log.info({ requestId: p.requestId, step: last.step, total: last.total, via: cancelledVia }, 'generation cancelled: thread stopped');
       return 'cancelled';
     }
     if (error instanceof PermanentError) {
@@ -98,11 +111,12 @@ export async function handleGenerate(deps: THandlerDeps, job: TJob, signal?: Abo
     throw error;
   } finally {
     clearInterval(watch);
+    deps.cancels?.delete(p.requestId);
     signal?.removeEventListener('abort', onOuterAbort);
   }
 }
 
-async function recordStopped(db: Db, requestId: string, job: TJobAttempt, at: TProgress): Promise<void> {
+async function recordStopped(db: Db, requestId: string, job: TJobAttempt, at: TProgress, via: 'notify' | 'poll', stoppedAt: Date): Promise<void> {
   await db.transaction(async (tx) => {
     await writeAudit(tx, {
       actor: 'system',
@@ -110,7 +124,7 @@ async function recordStopped(db: Db, requestId: string, job: TJobAttempt, at: TP
       targetType: 'generation_request',
       targetId: requestId,
       before: { state: 'running' },
-      after: { state: 'cancelled', jobId: job.id, step: at.step, total: at.total, outputs: 0 },
+      after: { state: 'cancelled', jobId: job.id, step: at.step, total: at.total, outputs: 0, via, stoppedAt: stoppedAt.toISOString() },
     });
   });
 }
