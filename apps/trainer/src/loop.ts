@@ -82,9 +82,13 @@ export function modelConfigFor(stage: TStageConfig): TMusarConfig {
   return getPreset(stage.preset, { promptLength: stage.promptLength });
 }
 
-export async function readBase(dir: string): Promise<MusarModel> {
+/** The live weights of a run (older runs only have the EMA weights). */
+const liveFile = (runDir: string) =>
+  existsSync(join(runDir, 'live.safetensors')) ? join(runDir, 'live.safetensors') : join(runDir, 'weights.safetensors');
+
+export async function readBase(dir: string, weightsPath = join(dir, 'weights.safetensors')): Promise<MusarModel> {
   const [weights, config] = await Promise.all([
-    readFile(join(dir, 'weights.safetensors')),
+    readFile(weightsPath),
     readFile(join(dir, 'config.json'), 'utf8'),
   ]);
   return loadCheckpoint({ weights: new Uint8Array(weights), config: JSON.parse(config) });
@@ -107,7 +111,7 @@ export async function runStage(
   let model: MusarModel;
   if (stage.mode === 'full' && !o.baseDir && !resuming)
     model = new MusarModel(modelConfigFor(stage), { seed: stage.seed });
-  else if (stage.mode === 'full' && resuming) model = await readBase(runDir);
+  else if (stage.mode === 'full' && resuming) model = await readBase(runDir, liveFile(runDir));
   else {
     if (!o.baseDir)
       throw new Error(
@@ -135,7 +139,7 @@ export async function runStage(
     state = JSON.parse(await readFile(statePath, 'utf8')) as TRunState;
     const ts = join(runDir, 'trainer.safetensors');
     if (existsSync(ts)) await trainer.loadState(new Uint8Array(await readFile(ts)));
-    if (stage.mode === 'adapter' || stage.mode === 'full') trainer.step = state.step;
+    trainer.step = state.step;
   }
   await writeAtomic(cfgPath, JSON.stringify(model.cfg, null, 2));
   o.log?.({
@@ -146,24 +150,26 @@ export async function runStage(
   });
 
   const save = async () => {
-    // Checkpoints hold EMA weights (what we evaluate and ship); the live weights resume training.
-    trainer.swapEma();
+    // weights.safetensors holds the EMA weights (what we evaluate and ship); live.safetensors the
+    // live weights, so that a resumed run continues exactly where it stopped.
+    const kind = stage.mode === 'full' ? 'base' : 'adapter';
+    const vars = () => (stage.mode === 'full' ? model.namedParams() : model.lora!.namedVariables());
     // Read asynchronously first: GPU backends cache the values, so the synchronous reads inside
     // saveCheckpoint do not block (webgpu in Node cannot read synchronously at all).
-    const vars = stage.mode === 'full' ? model.namedParams() : model.lora!.namedVariables();
-    await Promise.all([...vars.values()].map((v) => v.data()));
-    const ck = saveCheckpoint(model, {
-      name: stage.stage,
-      kind: stage.mode === 'full' ? 'base' : 'adapter',
-      steps: state.step,
-    });
+    await Promise.all([...vars().values()].map((v) => v.data()));
+    const live = saveCheckpoint(model, { name: stage.stage, kind, steps: state.step });
+    trainer.swapEma();
+    await Promise.all([...vars().values()].map((v) => v.data()));
+    const ck = saveCheckpoint(model, { name: stage.stage, kind, steps: state.step });
     trainer.swapEma();
     const ts = await trainer.saveState();
+    await writeAtomic(join(runDir, 'live.safetensors'), live.weights);
     await writeAtomic(join(runDir, 'weights.safetensors'), ck.weights);
     await writeAtomic(join(runDir, 'trainer.safetensors'), ts);
     await writeAtomic(statePath, JSON.stringify(state));
     o.log?.({ event: 'checkpoint', step: state.step });
   };
+
 
   const t0 = Date.now();
   const elapsed0 = state.elapsedSeconds;

@@ -38,8 +38,9 @@ export class DualBranchLora {
       // Kaiming-uniform-like A (as peft), zero B so the adapter starts as the identity change.
       const bound = 1 / Math.sqrt(l.inDim);
       return {
-        A: tf.variable(tf.randomUniform([l.inDim, rank], -bound, bound, 'float32', s++)),
-        B: tf.variable(tf.zeros([rank, l.outDim])),
+        // tidy frees the initial values; the variables keep their own reference.
+        A: tf.tidy(() => tf.variable(tf.randomUniform([l.inDim, rank], -bound, bound, 'float32', s++))),
+        B: tf.tidy(() => tf.variable(tf.zeros([rank, l.outDim]))),
         scaling: alpha / rank,
         rank,
       };

@@ -57,8 +57,12 @@ export class MusarModel {
 
   constructor(config: TMusarConfig, opts: { seed?: number; adaLNZero?: boolean } = {}) {
     this.cfg = parseConfig(config);
-    this.params = createParams(this.cfg);
-    initializeWeights(this.params, opts.seed ?? 0, { adaLNZero: opts.adaLNZero });
+    // Variables survive tidy; the zeros and random tensors that initialise them do not leak.
+    this.params = tf.tidy(() => {
+      const p = createParams(this.cfg);
+      initializeWeights(p, opts.seed ?? 0, { adaLNZero: opts.adaLNZero });
+      return p;
+    });
     this.pos2d = tf.keep(tf.tensor2d(sincos2d(gridSide(this.cfg), this.cfg.width), [tokensPerImage(this.cfg), this.cfg.width]));
   }
 

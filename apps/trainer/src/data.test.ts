@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { getPreset, staticRoutingPlan } from '@musar/model';
+import { sampleAt } from '@musar/toyworld';
+import { nextBatch, toBatchArrays, type TTrainSample } from './data';
+import { stageConfig } from './stages';
+
+const cfg = getPreset('tiny', { promptLength: 24 });
+
+describe('training batches', () => {
+  it('are a pure function of (stage, step): the same step gives identical arrays', () => {
+    const stage = stageConfig('musar', { batchSize: 3 });
+    for (const step of [0, 1, 7]) {
+      const a = toBatchArrays(nextBatch(stage, step), cfg, { regions: true });
+      const b = toBatchArrays(nextBatch(stage, step), cfg, { regions: true });
+      expect(Buffer.from(a.images.buffer).equals(Buffer.from(b.images.buffer))).toBe(true);
+      expect(Array.from(a.prompt)).toEqual(Array.from(b.prompt));
+    }
+    const s0 = toBatchArrays(nextBatch(stage, 0), cfg, { regions: true });
+    const s1 = toBatchArrays(nextBatch(stage, 2), cfg, { regions: true });
+    expect(Buffer.from(s0.images.buffer).equals(Buffer.from(s1.images.buffer))).toBe(false);
+  });
+
+  it('route diptych halves to their subjects and leave single pairs unrestricted', () => {
+    const stage = stageConfig('musar', { batchSize: 2 });
+    let sawDiptych = false;
+    let sawPair = false;
+    for (let step = 0; step < 12 && !(sawDiptych && sawPair); step++) {
+      const samples = nextBatch(stage, step);
+      const a = toBatchArrays(samples, cfg, { regions: stage.regions });
+      if (samples[0]!.kind === 'diptych') {
+        sawDiptych = true;
+        expect(a.subjects).toBe(2);
+        const g = 8;
+        for (let b = 0; b < a.batch; b++)
+          for (let t = 0; t < g * g; t++) expect(a.regions![b * g * g + t]).toBe(t % g < g / 2 ? 0 : 1);
+      } else {
+        sawPair = true;
+        expect(samples[0]!.kind).toBe('pair');
+        expect(a.subjects).toBe(1);
+        expect(a.regions).toBeNull();
+      }
+    }
+    expect(sawDiptych && sawPair).toBe(true);
+  });
+
+  it('the naive-diptych ablation trains without region maps', () => {
+    const stage = stageConfig('naive-diptych', { batchSize: 2 });
+    for (let step = 0; step < 6; step++) expect(toBatchArrays(nextBatch(stage, step), cfg, { regions: stage.regions }).regions).toBeNull();
+  });
+
+  it('oracle batches hold one subject count each, between 2 and 4', () => {
+    const stage = stageConfig('oracle', { batchSize: 3 });
+    const ks = new Set<number>();
+    for (let step = 0; step < 8; step++) {
+      const samples = nextBatch(stage, step);
+      const k = samples[0]!.subjects.length;
+      ks.add(k);
+      expect(samples.every((s) => s.subjects.length === k && s.references.length === k)).toBe(true);
+      expect(k).toBeGreaterThanOrEqual(2);
+      expect(k).toBeLessThanOrEqual(4);
+    }
+    expect(ks.size).toBeGreaterThan(1);
+  });
+
+  it('a feedback sample carries its repaint into the static plan: each region sees only its subject', () => {
+    const base = sampleAt('diptych', 3, 0, { size: 32, refSize: 32 });
+    const regionGrid = new Int32Array(64).fill(-1);
+    for (let t = 0; t < 64; t++) if (Math.floor(t / 8) < 3) regionGrid[t] = 1; else if (Math.floor(t / 8) > 4) regionGrid[t] = 0;
+    const fb: TTrainSample = { ...base, regionGrid };
+    const stage = stageConfig('feedback', { batchSize: 2, data: { feedback: 1 } });
+    const a = toBatchArrays(nextBatch(stage, 0, [fb]), cfg, { regions: true });
+    expect(Array.from(a.regions!.slice(0, 64))).toEqual(Array.from(regionGrid));
+    const plan = staticRoutingPlan({ subjects: 2, batch: a.batch, region: a.regions, targetLength: 64 });
+    expect(plan.region![5]).toBe(1); // top rows → subject 1
+    expect(plan.region![60]).toBe(0); // bottom rows → subject 0
+    expect(plan.region![30]).toBe(-1); // middle rows → background, sees no subject
+  });
+
+  it('rejects samples of the wrong size with a clear message', () => {
+    const stage = stageConfig('musar', { batchSize: 1, size: 16 });
+    expect(() => toBatchArrays(nextBatch(stage, 0), cfg, { regions: true })).toThrow(/model wants 32×32/);
+  });
+});

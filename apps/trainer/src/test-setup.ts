@@ -1,0 +1,3 @@
+import { initBackend } from '@musar/model';
+
+await initBackend('wasm');
