@@ -12,49 +12,60 @@ export function createMetrics(opts: { db: Db | (() => Db | null); role: 'web' | 
   registry.setDefaultLabels({ role: opts.role });
   if (opts.defaults !== false) collectDefaultMetrics({ register: registry });
   let warned = false;
-  const dbOf = () => (typeof opts.db === 'function' ? opts.db() : opts.db);
+  // (drizzle's PGlite database is itself callable: tell a getter from a database by its API.)
+  const dbOf = (): Db | null => ('select' in opts.db ? opts.db : opts.db());
 
-  // Registered first: its collect() fills the age and scrape gauges before they are serialised.
-  const depth: Gauge = new Gauge({
+  // prom-client collects every metric concurrently: the three queue gauges share one query per
+  // scrape (the first collect() starts it, the others await the same promise).
+  let pending: Promise<void> | null = null;
+  const refresh = () => (pending ??= readQueues().finally(() => (pending = null)));
+  const depth = new Gauge({
     name: 'musar_queue_jobs',
     help: 'Jobs per queue and state (pg-boss)',
     labelNames: ['queue', 'state'],
     registers: [registry],
-    async collect() {
-      const db = dbOf();
-      if (!db) return scrapeOk.set(0);
-      try {
-        const rows = await executeRows<{ name: string; state: string; n: number; oldest: number | null }>(
-          db,
-          sql`SELECT name, state::text AS state, count(*)::int AS n,
-                extract(epoch FROM now() - min(created_on) FILTER (WHERE state IN ('created', 'retry')))::float8 AS oldest
-              FROM pgboss.job WHERE state < 'completed' GROUP BY name, state`,
-        );
-        depth.reset();
-        age.reset();
-        for (const q of QUEUE_NAMES) {
-          for (const s of ['created', 'retry', 'active']) depth.set({ queue: q, state: s }, 0);
-          age.set({ queue: q }, 0);
-        }
-        for (const r of rows) {
-          depth.set({ queue: r.name, state: r.state }, r.n);
-          if (r.oldest !== null) age.set({ queue: r.name }, r.oldest);
-        }
-        scrapeOk.set(1);
-      } catch (error) {
-        scrapeOk.set(0);
-        if (!warned) console.error('[metrics] reading queue depth failed:', error);
-        warned = true;
-      }
-    },
+    collect: () => refresh(),
   });
   const age = new Gauge({
     name: 'musar_queue_oldest_waiting_seconds',
     help: 'Age of the oldest job waiting to start (created or retry) per queue',
     labelNames: ['queue'],
     registers: [registry],
+    collect: () => refresh(),
   });
-  const scrapeOk = new Gauge({ name: 'musar_queue_scrape_ok', help: '1 when queue depth could be read at the last scrape', registers: [registry] });
+  const scrapeOk = new Gauge({
+    name: 'musar_queue_scrape_ok',
+    help: '1 when queue depth could be read at the last scrape',
+    registers: [registry],
+    collect: () => refresh(),
+  });
+  async function readQueues(): Promise<void> {
+    const db = dbOf();
+    if (!db) return void scrapeOk.set(0);
+    try {
+      const rows = await executeRows<{ name: string; state: string; n: number; oldest: number | null }>(
+        db,
+        sql`SELECT name, state::text AS state, count(*)::int AS n,
+              extract(epoch FROM now() - min(created_on) FILTER (WHERE state IN ('created', 'retry')))::float8 AS oldest
+            FROM pgboss.job WHERE state < 'completed' GROUP BY name, state`,
+      );
+      depth.reset();
+      age.reset();
+      for (const q of QUEUE_NAMES) {
+        for (const st of ['created', 'retry', 'active']) depth.set({ queue: q, state: st }, 0);
+        age.set({ queue: q }, 0);
+      }
+      for (const r of rows) {
+        depth.set({ queue: r.name, state: r.state }, r.n);
+        if (r.oldest !== null) age.set({ queue: r.name }, r.oldest);
+      }
+      scrapeOk.set(1);
+    } catch (error) {
+      scrapeOk.set(0);
+      if (!warned) console.error('[metrics] reading queue depth failed:', error);
+      warned = true;
+    }
+  }
   const jobDuration = new Histogram({
     name: 'musar_job_duration_seconds',
     help: 'Wall time of a job attempt by queue and outcome',
