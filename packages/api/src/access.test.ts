@@ -49,6 +49,17 @@ const EXPECTED: Record<string, Access> = {
   'review.insights.adjudications': ['reviewer'],
   'review.insights.adjudicate': ['reviewer'],
   'review.insights.strengthSuggestions': ['operator'],
+  'routing.list': ['operator'],
+  'routing.create': ['operator'],
+  'routing.setDefault': ['operator'],
+  'routing.preview': ['operator'],
+  'routing.previewResult': ['operator'],
+  'models.list': ['operator'],
+  'models.promote': ['operator'],
+  'models.rollback': ['operator'],
+  'models.retrainStatus': ['operator'],
+  'models.retrain': ['operator'],
+  'metrics.overTime': ['operator'],
 };
 
 type Who = Role | 'signed-out';

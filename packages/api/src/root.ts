@@ -7,6 +7,9 @@ import { consentsRouter } from './routers/consents';
 import { exportRouter } from './routers/export';
 import { generationRouter } from './routers/generation';
 import { subjectsRouter } from './routers/subjects';
+import { routingRouter } from './routers/routing';
+import { modelsRouter } from './routers/models';
+import { metricsRouter } from './routers/metrics';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
@@ -19,6 +22,9 @@ export const appRouter = createTRPCRouter({
   consents: consentsRouter,
   export: exportRouter,
   generation: generationRouter,
+  routing: routingRouter,
+  models: modelsRouter,
+  metrics: metricsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,141 @@
+// Operator domain on PGlite: routing configs (validation, versions, default per model version),
+// the model registry (promotion gate, tainted/failed refused, rollback, audit), the retraining
+// policy (no data refused, threshold, train consent) and feedback data with the repaint as a
+// region mask that the static routing plan routes to each subject.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq, inArray, sql } from 'drizzle-orm';
+import { executeRows, type DbHandle } from '@musar/db';
+import { createTestDb } from '@musar/db/testing';
+import { auditLog, consents, modelVersions } from '@musar/db/schema';
+import { staticRoutingPlan } from '@musar/model';
+import { toBatchArrays } from '@musar/trainer';
+import { startBoss } from '@musar/worker/queue';
+import { callerFor, insertTestUser, type Caller } from '../testing';
+import { seedReviewItems } from './review-fixtures';
+import { claimNext } from './review-queue';
+import { decide } from './review-decide';
+import { feedbackSamples } from './retrain-data';
+import { maybeStartRetrain, newFeedbackData } from './retrain';
+import type { SessionUser } from '../context';
+
+let handle: DbHandle;
+let op: Caller;
+let reviewer: SessionUser;
+
+beforeAll(async () => {
+  handle = await createTestDb();
+  const boss = await startBoss(handle);
+  await boss.stop({ graceful: false, wait: true });
+  op = callerFor(handle.db, await insertTestUser(handle.db, 'operator'));
+  reviewer = await insertTestUser(handle.db, 'reviewer');
+});
+afterAll(() => handle?.close());
+
+const auditActions = async (targetId: string) =>
+  (await handle.db.select().from(auditLog).where(eq(auditLog.targetId, targetId)).orderBy(auditLog.id)).map((a) => a.action);
+
+describe('routing configs', () => {
+  it('refuses NaN, out-of-range values, unknown keys and layers the model does not have', async () => {
+    const bad: [Record<string, unknown>, RegExp][] = [
+      [{ beta: Number.NaN }, /beta/],
+      [{ threshold: 1.5 }, /threshold/],
+      [{ startStep: -1 }, /startStep/],
+      [{ layers: [0, 9] }, /routing layers 0,9 must be < depth 4/],
+      [{ smoothing: 2, gamma: 1 }, /gamma|Unrecognized/i],
+    ];
+    for (const [params, message] of bad)
+      await expect(op.routing.create({ name: 'bad', params })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(message) });
+    expect(await op.routing.list()).toHaveLength(0);
+  });
+
+  it('versions a name and sets one default per model version (audited)', async () => {
+    const v1 = await op.routing.create({ name: 'soft', params: { beta: 4, layers: [2, 3] } });
+    const v2 = await op.routing.create({ name: 'soft', params: { beta: 6, layers: [3] } });
+    expect([v1.version, v2.version]).toEqual([1, 2]);
+    const [mv] = await handle.db.insert(modelVersions).values({ kind: 'adapter', name: 'a1', config: { depth: 4 } }).returning();
+    await op.routing.setDefault({ routingConfigId: v1.id, modelVersionId: mv!.id });
+    await op.routing.setDefault({ routingConfigId: v2.id, modelVersionId: mv!.id });
+    const all = await op.routing.list();
+    expect(all.filter((c) => c.defaultFor === mv!.id).map((c) => c.id)).toEqual([v2.id]);
+    expect(await auditActions(mv!.id)).toEqual(['routing.set_default', 'routing.set_default']);
+    // a config valid for depth 4 is refused as the default of a 2-block model
+    const [shallow] = await handle.db.insert(modelVersions).values({ kind: 'adapter', name: 'a2', config: { depth: 2 } }).returning();
+    await expect(op.routing.setDefault({ routingConfigId: v2.id, modelVersionId: shallow!.id })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
+
+describe('model registry', () => {
+  it('refuses tainted, failed and unevaluated or gate-failing candidates; promotes a passing one; rolls back', async () => {
+    const ins = async (name: string, values: Partial<typeof modelVersions.$inferInsert>) =>
+      (await handle.db.insert(modelVersions).values({ kind: 'adapter', name, ...values }).returning())[0]!;
+    const serving = await ins('serving', { state: 'serving', promotedAt: new Date(Date.now() - 1000) });
+    const tainted = await ins('tainted', { state: 'tainted', taintReason: 'consent revoked for subject X' });
+    const failed = await ins('failed', { state: 'failed' });
+    const fresh = await ins('fresh', {});
+    const worse = await ins('worse', { metrics: { gate: { passed: false, sets: [{ reasons: ['suite-2: leakage 0.300 > serving 0.100 + 0.02'] }] } } });
+    const good = await ins('good', { metrics: { gate: { passed: true, sets: [] } } });
+    await expect(op.models.promote({ modelVersionId: tainted.id })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED', message: expect.stringMatching(/tainted \(consent revoked for subject X\)/) });
+    await expect(op.models.promote({ modelVersionId: failed.id })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED', message: expect.stringMatching(/failed/) });
+    await expect(op.models.promote({ modelVersionId: fresh.id })).rejects.toMatchObject({ message: expect.stringMatching(/not been evaluated/) });
+    await expect(op.models.promote({ modelVersionId: worse.id })).rejects.toMatchObject({ message: expect.stringMatching(/failed the evaluation gate \(suite-2: leakage/) });
+    const promoted = await op.models.promote({ modelVersionId: good.id });
+    expect(promoted.state).toBe('serving');
+    const states = async () => Object.fromEntries((await op.models.list()).map((m) => [m.name, m.state]));
+    expect(await states()).toMatchObject({ serving: 'retired', good: 'serving', tainted: 'tainted', failed: 'failed' });
+    await expect(op.models.rollback({ modelVersionId: tainted.id })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+    await expect(op.models.rollback({ modelVersionId: fresh.id })).rejects.toMatchObject({ message: expect.stringMatching(/never served/) });
+    await op.models.rollback({ modelVersionId: serving.id });
+    expect(await states()).toMatchObject({ serving: 'serving', good: 'retired' });
+    expect(await auditActions(good.id)).toEqual(['model.promote']);
+    expect(await auditActions(serving.id)).toEqual(['model.rollback']);
+    await handle.db.update(modelVersions).set({ state: 'retired' }).where(inArray(modelVersions.id, [serving.id]));
+  });
+});
+
+describe('retraining policy and data', () => {
+  it('refuses a retrain with no eligible data, with a clear message', async () => {
+    await expect(op.models.retrain({})).rejects.toMatchObject({ code: 'PRECONDITION_FAILED', message: expect.stringMatching(/No eligible data/) });
+  });
+
+  it('counts approved outputs with train consent, starts one job at the threshold, and the repaint is the region mask', async () => {
+    const seeded = await seedReviewItems(handle.db, { count: 4, subjects: 2 });
+    for (const outputId of seeded.outputIds.slice(0, 3)) {
+      await claimNext(handle.db, reviewer, { hold: 1 });
+      const repaint = outputId === seeded.outputIds[0] ? { rows: 8, cols: 8, cells: seeded.map.map((_, i) => (i % 8 < 3 ? 1 : i % 8 > 5 ? 0 : -1)) } : undefined;
+      await decide(handle.db, reviewer, { outputId, decision: 'approve', ...(repaint ? { repaint } : {}) });
+    }
+    // no train consent yet: nothing is eligible
+    expect((await newFeedbackData(handle.db)).outputIds).toHaveLength(0);
+    await handle.db.insert(consents).values(seeded.subjectIds.map((subjectId) => ({ subjectId, scope: 'train' as const, grantedBy: 'test', evidence: 'fixture' })));
+    const data = await newFeedbackData(handle.db);
+    expect(data.outputIds.sort()).toEqual(seeded.outputIds.slice(0, 3).sort());
+    expect(data.repaints).toBe(1);
+    expect(await maybeStartRetrain(handle.db, 4)).toBeNull();
+    const started = await maybeStartRetrain(handle.db, 3);
+    expect(started).toMatchObject({ newApproved: 3, newRepaints: 1 });
+    expect(await maybeStartRetrain(handle.db, 3)).toBeNull();
+    await expect(op.models.retrain({})).rejects.toMatchObject({ code: 'CONFLICT' });
+    const [job] = await executeRows<{ data: Record<string, unknown> }>(handle.db, sql`select data from pgboss.job where id = ${started!.jobId}::uuid`);
+    expect(job!.data).toMatchObject({ reason: 'policy:3 approved' });
+
+    const [sample] = await feedbackSamples(handle.db, [seeded.outputIds[0]!]);
+    expect(sample!.repainted).toBe(true);
+    const arrays = toBatchArrays([sample!], { imageSize: 32, patchSize: 4, promptLength: 24, condTextLength: 4 }, { regions: true });
+    const plan = staticRoutingPlan({ subjects: 2, batch: 1, region: arrays.regions, targetLength: 64 });
+    const X = 3;
+    let checked = 0;
+    for (let t = 0; t < 64; t++) {
+      const want = t % 8 < 3 ? 1 : t % 8 > 5 ? 0 : -1;
+      for (let i = 0; i < 2; i++) {
+        const routed = plan.allow[X]![i + 1]! && plan.region![t] === i;
+        expect(routed, `token ${t} → subject ${i}`).toBe(want === i);
+        checked++;
+      }
+    }
+    expect(checked).toBe(128);
+    // the repaint differs from what the model produced: the mask is the reviewer's, not the model's
+    expect(Array.from(arrays.regions!)).not.toEqual(seeded.map);
+    const [plain] = await feedbackSamples(handle.db, [seeded.outputIds[1]!]);
+    expect(Array.from(plain!.regionGrid!)).toEqual(seeded.map);
+  });
+});

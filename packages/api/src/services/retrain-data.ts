@@ -1,0 +1,72 @@
+// Feedback retraining data: approved outputs as targets, each with its reviewer-confirmed routing
+// map (the latest live approving review's repaint, else the map the model produced and the
+// reviewer approved) as a static region mask on the patch grid (−1 = background). References and
+// condition texts are built exactly as the generate job builds them (first reference image,
+// "a <class word>"), so training sees what generation sees.
+import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
+import type { DbOrTx } from '@musar/db';
+import { generationRequests, generationRequestSubjects, outputs, reviews, subjectImages, subjects } from '@musar/db/schema';
+import { decodeRgbPng, type TSubjectSpec } from '@musar/toyworld';
+import type { TTrainSample } from '@musar/trainer';
+import { ServiceError } from '../errors';
+import { readRoutingMap } from './review-routing-map';
+
+export type TFeedbackSample = TTrainSample & { outputId: string; repainted: boolean };
+
+/** Expands a g×g map to an S×S pixel owner map (nearest cell). */
+function ownerMapOf(cells: Int32Array, g: number, size: number): Int8Array {
+  const out = new Int8Array(size * size);
+  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out[y * size + x] = cells[Math.floor((y * g) / size) * g + Math.floor((x * g) / size)]!;
+  return out;
+}
+
+export async function feedbackSamples(db: DbOrTx, outputIds: string[]): Promise<TFeedbackSample[]> {
+  if (outputIds.length === 0) return [];
+  const outs = await db.select().from(outputs).where(inArray(outputs.id, outputIds));
+  const prompts = await db.select({ id: generationRequests.id, prompt: generationRequests.prompt }).from(generationRequests).where(inArray(generationRequests.id, [...new Set(outs.map((o) => o.requestId))]));
+  const reqSubjects = await db
+    .select({ requestId: generationRequestSubjects.requestId, position: generationRequestSubjects.position, subjectId: subjects.id, classWord: subjects.classWord, attributes: subjects.attributes })
+    .from(generationRequestSubjects)
+    .innerJoin(subjects, eq(subjects.id, generationRequestSubjects.subjectId))
+    .where(inArray(generationRequestSubjects.requestId, [...new Set(outs.map((o) => o.requestId))]))
+    .orderBy(asc(generationRequestSubjects.position));
+  const subjectIds = [...new Set(reqSubjects.map((s) => s.subjectId))];
+  const images = subjectIds.length
+    ? await db.select({ subjectId: subjectImages.subjectId, image: subjectImages.image }).from(subjectImages).where(inArray(subjectImages.subjectId, subjectIds)).orderBy(asc(subjectImages.createdAt))
+    : [];
+  const approvals = await db
+    .select({ outputId: reviews.outputId, correction: reviews.routingCorrection })
+    .from(reviews)
+    .where(and(inArray(reviews.outputId, outputIds), eq(reviews.decision, 'approve'), isNull(reviews.undoneAt)))
+    .orderBy(desc(reviews.createdAt));
+  return outputIds.map((id, index) => {
+    const o = outs.find((x) => x.id === id);
+    if (!o?.image) throw new ServiceError('PRECONDITION_FAILED', `output ${id} has no image to train on`);
+    const target = decodeRgbPng(o.image, `output ${id}`);
+    const repaint = approvals.find((a) => a.outputId === id && a.correction != null)?.correction;
+    const grid = readRoutingMap(repaint ?? o.routingMap);
+    if (!grid || grid.rows !== grid.cols) throw new ServiceError('PRECONDITION_FAILED', `output ${id} has no square routing map`);
+    const subs = reqSubjects.filter((s) => s.requestId === o.requestId);
+    const references = subs.map((s) => {
+      const png = images.find((i) => i.subjectId === s.subjectId)?.image;
+      if (!png) throw new ServiceError('PRECONDITION_FAILED', `subject ${s.subjectId} has no reference image`);
+      return decodeRgbPng(png, `reference of ${s.subjectId}`);
+    });
+    const regionGrid = Int32Array.from(grid.cells);
+    return {
+      // A multi-subject target, like the oracle's scenes; the region grid, not the kind, drives masking.
+      kind: 'oracle' as const,
+      index,
+      prompt: prompts.find((p) => p.id === o.requestId)?.prompt ?? '',
+      target,
+      // The toy-world spec when the subject has one; training only uses the count.
+      subjects: subs.map((s) => (s.attributes as { toyworld?: TSubjectSpec } | null)?.toyworld ?? ({} as TSubjectSpec)),
+      references,
+      conditions: subs.map((s) => `a ${s.classWord}`),
+      ownerMap: ownerMapOf(regionGrid, grid.rows, target.width),
+      regionGrid,
+      outputId: id,
+      repainted: repaint != null,
+    };
+  });
+}

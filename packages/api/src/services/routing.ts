@@ -1,0 +1,97 @@
+// Routing configs: named, versioned dynamic-routing parameter sets. A config must satisfy the job
+// payload's schema (strict: an unknown key is refused) and the model's own `parseRoutingParams`
+// (NaN, out of range, a routing layer the model does not have, strength of the wrong length).
+// Saving a name again makes its next version; rows are never edited.
+import { and, desc, eq, max } from 'drizzle-orm';
+import { writeAudit, type Db, type DbOrTx } from '@musar/db';
+import { modelVersions, routingConfigs } from '@musar/db/schema';
+import { getPreset, parseRoutingParams } from '@musar/model';
+import { describeZodError, ZRoutingOverrides } from '@musar/worker/queue';
+import type { SessionUser } from '../context';
+import { notFound, ServiceError } from '../errors';
+import type { TRoutingConfig } from '../routers/routing-schemas';
+
+const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
+
+/** The depth (transformer blocks) routing layers must fall under: the model version's config,
+ * walking from an adapter to its base; without one, the tiny preset the worker falls back to. */
+export async function modelDepth(db: DbOrTx, modelVersionId: string | null): Promise<number> {
+  let id = modelVersionId;
+  for (let hop = 0; id && hop < 50; hop++) {
+    const [row] = await db.select({ config: modelVersions.config, parentId: modelVersions.parentId, kind: modelVersions.kind }).from(modelVersions).where(eq(modelVersions.id, id));
+    if (!row) throw notFound('Model version');
+    const depth = Number((row.config as { depth?: unknown } | null)?.depth);
+    if (Number.isInteger(depth) && depth > 0) return depth;
+    id = row.parentId;
+  }
+  return getPreset('tiny').depth;
+}
+
+/** Refuses invalid parameters with one readable message; returns the validated overrides. */
+export function validateRoutingParams(params: unknown, depth: number) {
+  const parsed = ZRoutingOverrides.safeParse(params);
+  if (!parsed.success) throw new ServiceError('BAD_REQUEST', `Invalid routing parameters: ${describeZodError(parsed.error)}`);
+  const subjects = parsed.data.strength?.length ?? 2;
+  try {
+    parseRoutingParams(parsed.data, { subjects, grid: 8, depth });
+  } catch (error) {
+    throw new ServiceError('BAD_REQUEST', `Invalid routing parameters: ${(error as Error).message}`);
+  }
+  return parsed.data;
+}
+
+const view = (r: typeof routingConfigs.$inferSelect): TRoutingConfig => ({
+  id: r.id,
+  name: r.name,
+  version: r.version,
+  params: r.params,
+  defaultFor: r.modelVersionId,
+  createdAt: r.createdAt.toISOString(),
+});
+
+export async function listRoutingConfigs(db: Db): Promise<TRoutingConfig[]> {
+  const rows = await db.select().from(routingConfigs).orderBy(routingConfigs.name, desc(routingConfigs.version));
+  return rows.map(view);
+}
+
+export async function createRoutingConfig(
+  db: Db,
+  actor: SessionUser,
+  input: { name: string; params: Record<string, unknown>; modelVersionId?: string },
+): Promise<TRoutingConfig> {
+  const params = validateRoutingParams(input.params, await modelDepth(db, input.modelVersionId ?? null));
+  return db.transaction(async (tx) => {
+    const [last] = await tx.select({ v: max(routingConfigs.version) }).from(routingConfigs).where(eq(routingConfigs.name, input.name));
+    const version = (last?.v ?? 0) + 1;
+    const [row] = await tx.insert(routingConfigs).values({ name: input.name, version, params, createdBy: actor.id }).returning();
+    await writeAudit(tx, { actor: actorOf(actor), action: 'routing.create', targetType: 'routing_config', targetId: row!.id, after: { name: input.name, version, params } });
+    return view(row!);
+  });
+}
+
+/** Makes the config the default of the model version (the one it was validated against). */
+export async function setDefaultRoutingConfig(db: Db, actor: SessionUser, input: { routingConfigId: string; modelVersionId: string }) {
+  return db.transaction(async (tx) => {
+    const [cfg] = await tx.select().from(routingConfigs).where(eq(routingConfigs.id, input.routingConfigId)).for('update');
+    if (!cfg) throw notFound('Routing config');
+    validateRoutingParams(cfg.params, await modelDepth(tx, input.modelVersionId));
+    const [previous] = await tx.select({ id: routingConfigs.id }).from(routingConfigs).where(eq(routingConfigs.modelVersionId, input.modelVersionId));
+    await tx.update(routingConfigs).set({ modelVersionId: null }).where(and(eq(routingConfigs.modelVersionId, input.modelVersionId)));
+    const [row] = await tx.update(routingConfigs).set({ modelVersionId: input.modelVersionId }).where(eq(routingConfigs.id, cfg.id)).returning();
+    await writeAudit(tx, {
+      actor: actorOf(actor),
+      action: 'routing.set_default',
+      targetType: 'model_version',
+      targetId: input.modelVersionId,
+      before: { routingConfigId: previous?.id ?? null },
+      after: { routingConfigId: cfg.id },
+    });
+    return view(row!);
+  });
+}
+
+/** The default routing config of a model version, if one is set. */
+export async function defaultRoutingConfig(db: DbOrTx, modelVersionId: string) {
+  const [row] = await db.select().from(routingConfigs).where(eq(routingConfigs.modelVersionId, modelVersionId));
+  return row ? view(row) : null;
+}
