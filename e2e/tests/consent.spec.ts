@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unzipSync } from 'fflate';
+import { encode } from 'fast-png';
 import { expect, test, type Browser, type Page } from '@playwright/test';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -133,6 +134,37 @@ test('revoking one subject withdraws its item from review and export, taints its
     await recordConsent(admin, name, 'generate');
     await recordConsent(admin, name, 'train');
   }
+
+  // a photo larger than a tRPC body (1 MiB) goes through the multipart upload; a non-image fails clearly
+  let x = 2463534242; // xorshift32: incompressible noise
+  const noise = Uint8Array.from({ length: 720 * 720 * 3 }, () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) & 255;
+  });
+  const photo = Buffer.from(
+    encode({ width: 720, height: 720, data: noise, channels: 3, depth: 8 }),
+  );
+  expect(photo.length).toBeGreaterThan(1024 * 1024);
+  await admin.goto('/subjects');
+  await admin.getByRole('button', { name: 'New subject' }).click();
+  const create = admin.getByRole('dialog', { name: 'New subject' });
+  await create.getByLabel('Name').fill('Photo product');
+  await create.getByLabel('Class word').fill('cube toy');
+  const fileInput = create.getByLabel('Reference images');
+  await fileInput.setInputFiles({
+    name: 'notes.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from('not really a picture'),
+  });
+  await create.getByRole('button', { name: 'Create' }).click();
+  await expect(create.getByRole('alert')).toContainText('not a PNG or JPEG image');
+  await fileInput.setInputFiles({ name: 'photo.png', mimeType: 'image/png', buffer: photo });
+  await create.getByRole('button', { name: 'Create' }).click();
+  await expect(
+    admin.locator('[data-testid="subject-row"][data-name="Photo product"]'),
+  ).toContainText('1 image');
 
   // the operator's generation (see consent-seed.ts), with the server stopped
   await stopServer();

@@ -45,6 +45,18 @@ describe('subjects and consents over tRPC', () => {
     const usable = await asOperator.subjects.list({ usableFor: 'generate' });
     expect(usable.items.map((s) => s.id)).toContain(star.id);
     expect(usable.items.map((s) => s.id)).not.toContain(photo.id);
+    const all = await asOperator.subjects.list();
+    expect(all.items.find((s) => s.id === star.id)).toMatchObject({
+      imageCount: 2,
+      canGenerate: true,
+      canTrain: false,
+    });
+    expect(all.items.find((s) => s.id === photo.id)).toMatchObject({
+      imageCount: 1,
+      canGenerate: false,
+      kind: 'mascot',
+    });
+    expect(all.items.find((s) => s.id === photo.id)?.thumbnail).toMatch(/^data:image\/png;base64,/);
     const page = await asOperator.subjects.get({ subjectId: star.id });
     expect(page).toMatchObject({ kind: 'toy', canGenerate: true, canTrain: false });
     expect(page.images).toHaveLength(2);

@@ -3,14 +3,17 @@
 // it, directly, through an output, or by continuing such a version).
 import { and, asc, count, desc, eq, ilike, inArray, sql } from 'drizzle-orm';
 import { executeRows, type Db, type DbOrTx } from '@musar/db';
-import { consents, subjectImages, subjects } from '@musar/db/schema';
+import { subjectImages, subjects } from '@musar/db/schema';
 import { notFound } from '../errors';
 import { iso } from '../schemas';
-import { consentActive, type TConsentScope } from './consent';
+import type { TConsentScope } from './consent';
 import { listConsents } from './consent-grant';
 
+// Correlated subqueries are written out with explicit aliases: drizzle renders columns of a
+// single-table select unqualified, and `"id"` would then bind to the inner table.
 const usable = (scope: TConsentScope) =>
-  sql<boolean>`exists (select 1 from ${consents} where ${consents.subjectId} = ${subjects.id} and ${consents.scope} = ${scope} and ${consentActive()})`;
+  sql<boolean>`exists (select 1 from consents c where c.subject_id = "subjects"."id" and c.scope = ${scope}
+    and c.revoked_at is null and c.valid_from <= now() and (c.expires_at is null or c.expires_at > now()))`;
 
 export const pngDataUrl = (bytes: Uint8Array) =>
   `data:image/png;base64,${Buffer.from(bytes).toString('base64')}`;
@@ -36,7 +39,7 @@ export async function listSubjects(
         erasedAt: subjects.erasedAt,
         canGenerate: usable('generate'),
         canTrain: usable('train'),
-        imageCount: sql<number>`(select count(*)::int from ${subjectImages} where ${subjectImages.subjectId} = ${subjects.id})`,
+        imageCount: sql<number>`(select count(*)::int from subject_images i where i.subject_id = "subjects"."id")`,
       })
       .from(subjects)
       .where(where)

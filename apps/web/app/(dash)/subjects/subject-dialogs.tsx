@@ -1,28 +1,28 @@
 'use client';
 import { useMutation } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { type FormEvent } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { Alert, Button, Field, Input, Select } from '@/ui/kit';
-import { fileToBase64, Modal } from './modal';
+import { Modal } from './modal';
 
 const KINDS = ['product', 'mascot', 'person'] as const;
 
+/** Sends a multipart upload to /api/subjects/upload (bodies above tRPC's 1 MiB limit). */
+export async function uploadSubjectImages(form: FormData): Promise<{ id: string }> {
+  const res = await fetch('/api/subjects/upload', { method: 'POST', body: form });
+  const body = (await res.json().catch(() => ({ error: `Upload failed (${res.status})` }))) as {
+    id: string;
+    error?: string;
+  };
+  if (!res.ok) throw new Error(body.error ?? `Upload failed (${res.status})`);
+  return body;
+}
+
 export function NewSubjectDialog({ onClose, onDone }: { onClose: () => void; onDone: () => void }) {
-  const trpc = useTRPC();
-  const [reading, setReading] = useState(false);
-  const create = useMutation(trpc.subjects.create.mutationOptions({ onSuccess: onDone }));
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+  const create = useMutation({ mutationFn: uploadSubjectImages, onSuccess: onDone });
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const form = new FormData(event.currentTarget);
-    const files = form.getAll('images').filter((f): f is File => f instanceof File && f.size > 0);
-    setReading(true);
-    const images = await Promise.all(files.map(fileToBase64)).finally(() => setReading(false));
-    create.mutate({
-      name: String(form.get('name') ?? ''),
-      kind: String(form.get('kind')) as (typeof KINDS)[number],
-      classWord: String(form.get('classWord') ?? ''),
-      images,
-    });
+    create.mutate(new FormData(event.currentTarget));
   }
   return (
     <Modal title="New subject" onClose={onClose}>
@@ -43,7 +43,7 @@ export function NewSubjectDialog({ onClose, onDone }: { onClose: () => void; onD
           </Field>
         </div>
         <Field
-          label="Reference images (1–8, PNG or JPEG)"
+          label="Reference images (1–8, PNG or JPEG, ≤ 8 MiB each)"
           hint="Normalised to 32×32; duplicates are refused."
         >
           <Input name="images" type="file" accept="image/png,image/jpeg" multiple required />
@@ -51,7 +51,7 @@ export function NewSubjectDialog({ onClose, onDone }: { onClose: () => void; onD
         {create.error ? <Alert>{create.error.message}</Alert> : null}
         <div className="flex justify-end gap-2">
           <Button onClick={onClose}>Cancel</Button>
-          <Button tone="primary" type="submit" disabled={reading || create.isPending}>
+          <Button tone="primary" type="submit" disabled={create.isPending}>
             Create
           </Button>
         </div>

@@ -3,7 +3,7 @@ import { useMutation } from '@tanstack/react-query';
 import type { ChangeEvent } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { Alert, Button } from '@/ui/kit';
-import { fileToBase64 } from '../modal';
+import { uploadSubjectImages } from '../subject-dialogs';
 
 type Image = { id: string; dataUrl: string; contentHash: string };
 const MAX_IMAGES = 8;
@@ -21,12 +21,16 @@ export function SubjectImages({
   onChange: () => void;
 }) {
   const trpc = useTRPC();
-  const add = useMutation(trpc.subjects.addImage.mutationOptions({ onSuccess: onChange }));
+  const add = useMutation({ mutationFn: uploadSubjectImages, onSuccess: onChange });
   const remove = useMutation(trpc.subjects.removeImage.mutationOptions({ onSuccess: onChange }));
-  async function onFile(event: ChangeEvent<HTMLInputElement>) {
+  function onFile(event: ChangeEvent<HTMLInputElement>) {
     const file = event.target.files?.[0];
     event.target.value = '';
-    if (file) add.mutate({ subjectId, image: await fileToBase64(file) });
+    if (!file) return;
+    const form = new FormData();
+    form.set('subjectId', subjectId);
+    form.set('images', file);
+    add.mutate(form);
   }
   const error = add.error ?? remove.error;
   return (
