@@ -18,6 +18,8 @@ const arg = (name: string, def: string) => {
 };
 const preset = arg('preset', 'tiny') as TPresetName;
 const quick = process.argv.includes('--quick');
+// light: the pure-JS cpu backend — one rep each, small batches, batch-4 generation skipped.
+const light = process.argv.includes('--light');
 const withWorkers = !process.argv.includes('--no-workers');
 const info = await initBackend(arg('backend', 'wasm'));
 const cfg = getPreset(preset);
@@ -25,8 +27,10 @@ const k = 2;
 const S = cfg.imageSize;
 
 /** Median wall seconds and mean process-CPU seconds per call, after one warm-up call. */
-async function time(reps: number, f: () => unknown | Promise<unknown>) {
-  await f();
+let stage = 0;
+async function time(reps: number, f: () => unknown | Promise<unknown>, warm = !light) {
+  console.error(`  stage ${++stage} (${tf.memory().numBytes / 2 ** 20 | 0} MiB in tensors)`);
+  if (warm) await f();
   const walls: number[] = [];
   const c0 = process.cpuUsage();
   for (let i = 0; i < reps; i++) {
@@ -56,7 +60,7 @@ const matmulRate = async () => (2 * N ** 3) / (await time(quick ? 2 : 4, () => t
 const matmulBefore = await matmulRate();
 
 const model = new MusarModel(cfg, { seed: 1, adaLNZero: false });
-const Bf = preset === 'tiny' ? 8 : 4;
+const Bf = light ? 2 : preset === 'tiny' ? 8 : 4;
 const fin = inputs(Bf, 1);
 const xt = tf.randomNormal([Bf, S, S, 3]) as tf.Tensor4D;
 const t = tf.randomUniform([Bf]) as tf.Tensor1D;
@@ -65,7 +69,10 @@ const reps = quick ? 2 : 5;
 const fwd = await time(reps, () => tf.tidy(() => model.forward(fin, xt, t, plan).dataSync()));
 const tokensPerSample = cfg.promptLength + k * conditionTokens(cfg) + tokensPerImage(cfg);
 
-const batch = { ...fin, images: tf.randomUniform([Bf, S, S, 3], -1, 1) as tf.Tensor4D };
+// small trains with batch 2: a batch-4 backward pass outgrows the wasm heap (wasm32, ~2 GB).
+const Bt = preset === 'tiny' && !light ? Bf : 2;
+const tin = inputs(Bt, 3);
+const batch = { ...tin, images: tf.randomUniform([Bt, S, S, 3], -1, 1) as tf.Tensor4D };
 const full = new Trainer(model, { mode: 'full' });
 const trainFull = await time(quick ? 1 : 3, () => full.trainStep(batch));
 full.dispose();
@@ -80,20 +87,21 @@ const genOpts = { steps, seed: 1, routing: { startStep: 4 } }; // default guidan
 const g1 = inputs(1, 7);
 const g4 = inputs(4, 9);
 const gen1 = await time(quick ? 1 : 2, () => tf.dispose(generate(model, g1, genOpts).images));
-const gen4 = await time(quick ? 1 : 2, () => tf.dispose(generate(model, g4, genOpts).images));
+const skip = { wall: Number.NaN, cpu: Number.NaN };
+const gen4 = light ? skip : await time(quick ? 1 : 2, () => tf.dispose(generate(model, g4, genOpts).images));
 // Without guidance, for the like-for-like comparison with the PyTorch anchor's sampler.
-const gen4plain = await time(1, () => tf.dispose(generate(model, g4, { steps, seed: 1, guidance: { prompt: 1, reference: 1 } }).images));
+const gen4plain = light ? skip : await time(1, () => tf.dispose(generate(model, g4, { steps, seed: 1, guidance: { prompt: 1, reference: 1 } }).images));
 
 let workers: Record<string, number> | null = null;
 if (withWorkers) {
   const checkpoint = saveCheckpoint(model, { name: 'bench', kind: 'base' });
   const wire = inputsToWire(g4);
-  const trainWire = { ...inputsToWire(fin), images: toWire(batch.images) };
+  const trainWire = { ...inputsToWire(tin), images: toWire(batch.images) };
   const out: Record<string, number> = {};
   for (const n of [1, 2]) {
     const pool = await MusarWorkerPool.start({ workers: n, backend: info.name, checkpoint, trainer: { mode: 'adapter' } });
     out[`gen4_${n}`] = (await time(1, () => pool.generate(wire, genOpts))).wall / 4;
-    out[`trainAdapter_${n}`] = (await time(quick ? 1 : 2, () => pool.trainStep(trainWire))).wall / Bf;
+    out[`trainAdapter_${n}`] = (await time(quick ? 1 : 2, () => pool.trainStep(trainWire))).wall / Bt;
     await pool.close();
   }
   workers = out;
@@ -111,8 +119,9 @@ console.log(
     matmulGflops,
     tokensPerSample,
     forward: { msPerSample: (fwd.wall / Bf) * 1e3, cpuMsPerSample: (fwd.cpu / Bf) * 1e3, tokensPerSecond: (Bf * tokensPerSample) / fwd.wall, gflops: (Bf * forwardFlops(cfg, k)) / fwd.wall / 1e9 },
-    trainFull: { msPerSample: (trainFull.wall / Bf) * 1e3, cpuMsPerSample: (trainFull.cpu / Bf) * 1e3, gflops: (3 * Bf * forwardFlops(cfg, k)) / trainFull.wall / 1e9 },
-    trainAdapter: { msPerSample: (trainAdapter.wall / Bf) * 1e3, cpuMsPerSample: (trainAdapter.cpu / Bf) * 1e3, gflops: (2 * Bf * forwardFlops(cfg, k)) / trainAdapter.wall / 1e9 },
+    trainBatch: Bt,
+    trainFull: { msPerSample: (trainFull.wall / Bt) * 1e3, cpuMsPerSample: (trainFull.cpu / Bt) * 1e3, gflops: (3 * Bt * forwardFlops(cfg, k)) / trainFull.wall / 1e9 },
+    trainAdapter: { msPerSample: (trainAdapter.wall / Bt) * 1e3, cpuMsPerSample: (trainAdapter.cpu / Bt) * 1e3, gflops: (2 * Bt * forwardFlops(cfg, k)) / trainAdapter.wall / 1e9 },
     gen1: { sPerImage: gen1.wall, cpuSPerImage: gen1.cpu, gflops: generationFlops(cfg, k, steps, genRows) / gen1.wall / 1e9 },
     gen4: { sPerImage: gen4.wall / 4, cpuSPerImage: gen4.cpu / 4, gflops: (4 * generationFlops(cfg, k, steps, genRows)) / gen4.wall / 1e9 },
     gen4plain: { sPerImage: gen4plain.wall / 4 },

@@ -3,7 +3,8 @@
 // adapter-only), 2-subject generation s/image (20 steps, guidance, dynamic routing) at batch 1
 // and 4, 1 vs 2 worker threads, and achieved GFLOP/s as a fraction of the same run's large-matmul
 // rate; then runs the PyTorch speed anchor (../shared/anchors) and prints the ratios.
-// Flags: --presets tiny,small  --backends wasm,cpu  --quick  --markdown FILE (append the tables).
+// Flags: --presets tiny,small  --backends wasm,cpu  --quick  --markdown FILE (append the tables)
+// --json FILE (append each raw measurement)  --no-anchor. The cpu backend (pure JS) runs a light set.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
@@ -39,7 +40,7 @@ for (const preset of presets)
       console.error(`skip ${preset}/${backend}: the pure-JS cpu backend is too slow for this preset`);
       continue;
     }
-    const extra = [...(quick || backend === 'cpu' ? ['--quick'] : []), ...(backend === 'cpu' ? ['--no-workers'] : [])];
+    const extra = [...(quick || backend === 'cpu' ? ['--quick'] : []), ...(backend === 'cpu' ? ['--no-workers', '--light'] : [])];
     console.error(`measuring ${preset} on ${backend} …`);
     const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, 'measure.ts'), '--preset', preset, '--backend', backend, ...extra], {
       encoding: 'utf8',
@@ -52,6 +53,7 @@ for (const preset of presets)
       continue;
     }
     rows.push(JSON.parse(line));
+    if (arg('json', '')) appendFileSync(arg('json', ''), `${line}\n`);
   }
 
 const f = (x: number | undefined, d = 1) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));

@@ -99,7 +99,9 @@ export class Trainer {
     });
     tf.dispose(grads);
     if (this.ema) {
-      const d = this.options.emaDecay;
+      // Warm-up (as in common EMA implementations): early on the average follows the live weights,
+      // so a short run does not ship weights that are mostly the initialisation.
+      const d = Math.min(this.options.emaDecay, (1 + this.step) / (10 + this.step));
       tf.tidy(() => this.ema!.forEach((e, i) => e.assign(tf.add(tf.mul(e, d), tf.mul(this.variables[i]!, 1 - d)))));
     }
     this.step++;
