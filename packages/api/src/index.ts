@@ -9,3 +9,4 @@ export {
 export { handleTrpcRequest, MAX_BODY_BYTES } from './http';
 export { procedureAccess } from './access';
 export type { Access } from './trpc';
+export { registerShippedModels, findModelsDir } from './services/shipped-models';

@@ -3,6 +3,7 @@
 import { createDb, resolveDataDir, type DbHandle } from '@musar/db';
 import { bootstrap, createAuth, isProductionMode, resolveSecret, type Auth } from '@musar/auth';
 import { registerConsentJobHooks } from '@musar/api/consent';
+import { registerShippedModels } from '@musar/api';
 import { startJobSystem, type TJobSystem } from '@musar/worker/embedded';
 import { consentJobHooks } from '@musar/worker/queue';
 
@@ -36,6 +37,8 @@ async function init(): Promise<Services> {
     rateLimit: process.env.MUSAR_AUTH_RATE_LIMIT !== 'off',
   });
   await bootstrap({ db: handle.db, baseURL, dataDir });
+  const shipped = await registerShippedModels(handle.db);
+  if (shipped.length) console.log(`[musar] serving the shipped models: ${shipped.join(' + ')}`);
   // Job queues (pg-boss on this database); in embedded mode also the runner, whose compute runs
   // in worker threads. Revocations cancel queued jobs / enqueue retrains in their transaction.
   registerConsentJobHooks(consentJobHooks);
