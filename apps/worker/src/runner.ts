@@ -9,6 +9,7 @@ import type { TLogger } from './log';
 import type { TMetrics } from './metrics';
 import type { TComputePool } from './pool';
 import { deadLetterOf, QUEUES } from './queue/names';
+import { registerFeedbackQueues } from './retrain/register';
 
 export type TRunnerOptions = {
   handle: DbHandle;
@@ -21,6 +22,8 @@ export type TRunnerOptions = {
   pollingIntervalSeconds?: number;
   /** How often a running job re-reads its cancellation state. */
   watchMs?: number;
+  /** Consume retrain/evaluate jobs and run the retraining policy (src/retrain/; default on). */
+  feedbackQueues?: boolean;
 };
 
 export type TRunner = {
@@ -74,12 +77,15 @@ export async function startRunner(o: TRunnerOptions): Promise<TRunner> {
       await writeAudit(db, { actor: 'system', action: 'job.dead_letter', targetType: 'job', targetId: dead.id, after: { queue: QUEUES.generate, requestId } });
     }
   });
+  // Feedback loop (retrain + evaluate consumers, retraining policy): src/retrain/.
+  const stopFeedback = o.feedbackQueues === false ? async () => {} : await registerFeedbackQueues(boss, { db, log });
   log.info({ concurrency, threads: o.pool.threads, driver: o.handle.driver }, 'runner started');
   return {
     active: () => running.size,
     async stop(graceMs = 30_000) {
       await boss.offWork(QUEUES.generate).catch(() => {});
       await boss.offWork(deadLetterOf(QUEUES.generate)).catch(() => {});
+      await stopFeedback().catch(() => {});
       const all = Promise.all([...running.values()].map((r) => r.done));
       const timedOut = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref())]);
       if (timedOut && running.size) {

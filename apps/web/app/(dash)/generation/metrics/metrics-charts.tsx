@@ -1,0 +1,87 @@
+'use client';
+// Metrics over time per routing config or model version (recharts): approval rate, auto-scored
+// fidelity and leakage, review throughput; the tooltip shows the number of items behind each point.
+import { useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import { useTRPC } from '@/trpc/client';
+import { PageHeader, Select } from '@/ui/kit';
+
+const COLORS = ['#4f46e5', '#dc2626', '#16a34a', '#ca8a04', '#0891b2', '#9333ea'];
+type TMetric = 'approvalRate' | 'fidelity' | 'leakage' | 'reviews';
+const COUNT_OF: Record<TMetric, 'decided' | 'scored' | 'reviews'> = { approvalRate: 'decided', fidelity: 'scored', leakage: 'scored', reviews: 'reviews' };
+
+export function MetricsCharts() {
+  const trpc = useTRPC();
+  const [by, setBy] = useState<'routingConfig' | 'modelVersion'>('routingConfig');
+  const [bucket, setBucket] = useState<'hour' | 'day'>('day');
+  const data = useQuery(trpc.metrics.overTime.queryOptions({ by, bucket, sinceDays: 30 }));
+  const points = data.data?.points ?? [];
+  const series = [...new Set(points.map((p) => p.label))];
+  const buckets = [...new Set(points.map((p) => p.bucket))].sort();
+  const rows = (metric: TMetric) =>
+    buckets.map((b) => {
+      const row: Record<string, number | string | null> = { bucket: b.slice(0, bucket === 'day' ? 10 : 13) };
+      for (const p of points.filter((x) => x.bucket === b)) {
+        row[p.label] = p[metric];
+        row[`${p.label} (n)`] = p[COUNT_OF[metric]];
+      }
+      return row;
+    });
+  const chart = (metric: TMetric, title: string) => (
+    <div className="rounded-lg bg-white p-3 ring-1 ring-slate-200" data-testid={`chart-${metric}`}>
+      <h2 className="mb-2 text-sm font-medium">{title}</h2>
+      <ResponsiveContainer width="100%" height={220}>
+        <LineChart data={rows(metric)}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="bucket" fontSize={11} />
+          <YAxis fontSize={11} />
+          <Tooltip
+            formatter={(value, name, item) => {
+              const n = (item.payload as Record<string, unknown>)[`${String(name)} (n)`];
+              return [`${typeof value === 'number' ? value.toFixed(3) : String(value)} (n = ${String(n)})`, name];
+            }}
+          />
+          <Legend />
+          {series.map((s, i) => (
+            <Line key={s} type="monotone" dataKey={s} stroke={COLORS[i % COLORS.length]} connectNulls dot />
+          ))}
+        </LineChart>
+      </ResponsiveContainer>
+    </div>
+  );
+  return (
+    <section className="space-y-4">
+      <PageHeader title="Metrics">
+        <Select value={by} onChange={(e) => setBy(e.target.value as typeof by)} aria-label="Group by">
+          <option value="routingConfig">per routing config</option>
+          <option value="modelVersion">per model version</option>
+        </Select>
+        <Select value={bucket} onChange={(e) => setBucket(e.target.value as typeof bucket)} aria-label="Bucket">
+          <option value="day">by day</option>
+          <option value="hour">by hour</option>
+        </Select>
+      </PageHeader>
+      <div className="grid gap-4 md:grid-cols-2">
+        {chart('approvalRate', 'Approval rate')}
+        {chart('reviews', 'Review throughput (decisions)')}
+        {chart('fidelity', 'Auto-scored fidelity')}
+        {chart('leakage', 'Auto-scored leakage')}
+      </div>
+      <div className="rounded-lg bg-white p-3 ring-1 ring-slate-200">
+        <h2 className="mb-2 text-sm font-medium">Reject reasons</h2>
+        <table className="text-sm" data-testid="reject-reasons">
+          <tbody>
+            {data.data?.rejectReasons.map((r) => (
+              <tr key={`${r.key}-${r.reason}`}>
+                <td className="pr-3">{points.find((p) => p.key === r.key)?.label ?? r.key ?? 'ad hoc'}</td>
+                <td className="pr-3">{r.reason}</td>
+                <td>{r.n}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,34 @@
+// Registers the feedback-loop consumers (retrain, evaluate) and the retraining policy schedule on
+// a pg-boss instance. Called by the runner; kept apart from the generate consumer.
+import type PgBoss from 'pg-boss';
+import { maybeStartRetrain } from '@musar/api/operator';
+import type { Db } from '@musar/db';
+import type { TLogger } from '../log';
+import { QUEUES } from '../queue/names';
+import { handleEvaluate, handleRetrain } from './handler';
+
+export const RETRAIN_POLICY_QUEUE = 'retrain-policy';
+
+export async function registerFeedbackQueues(boss: PgBoss, o: { db: Db; log: TLogger }) {
+  const opts = { batchSize: 1, pollingIntervalSeconds: 2 };
+  await boss.work(QUEUES.retrain, opts, async ([job]) => {
+    if (!job) return;
+    const r = await handleRetrain({ db: o.db }, job);
+    o.log.info({ jobId: job.id, candidateId: r.candidateId }, 'retrain finished');
+  });
+  await boss.work(QUEUES.evaluate, opts, async ([job]) => {
+    if (!job) return;
+    const gate = await handleEvaluate({ db: o.db }, job);
+    o.log.info({ jobId: job.id, passed: gate.passed }, 'evaluation finished');
+  });
+  // The policy: every minute, start a retrain when enough new approved outputs exist.
+  await boss.createQueue(RETRAIN_POLICY_QUEUE).catch(() => {});
+  await boss.schedule(RETRAIN_POLICY_QUEUE, '* * * * *');
+  await boss.work(RETRAIN_POLICY_QUEUE, { pollingIntervalSeconds: 10 }, async () => {
+    const started = await maybeStartRetrain(o.db);
+    if (started) o.log.info(started, 'retrain policy started a retrain');
+  });
+  return async () => {
+    for (const q of [QUEUES.retrain, QUEUES.evaluate, RETRAIN_POLICY_QUEUE]) await boss.offWork(q).catch(() => {});
+  };
+}
