@@ -36,6 +36,9 @@ export async function newFeedbackData(db: DbOrTx) {
 
 /** Retrain jobs not finished yet (queued, retrying or running). */
 export async function openRetrainJobs(db: DbOrTx) {
+  // No pg-boss schema yet (no worker or web server has started on this database): no jobs.
+  const [installed] = await executeRows<{ t: string | null }>(db, sql`select to_regclass('pgboss.job')::text as t`);
+  if (!installed?.t) return [];
   return executeRows<{ id: string; state: string; data: Record<string, unknown> }>(
     db,
     sql`select id, state::text as state, data from pgboss.job where name = ${QUEUES.retrain} and state in ('created', 'retry', 'active')`,
