@@ -138,4 +138,20 @@ describe('retraining policy and data', () => {
     const [plain] = await feedbackSamples(handle.db, [seeded.outputIds[1]!]);
     expect(Array.from(plain!.regionGrid!)).toEqual(seeded.map);
   });
+
+  it('metrics per routing config: approval rate, scores and reasons with the items behind each point', async () => {
+    const seeded = await seedReviewItems(handle.db, { count: 3, subjects: 2 });
+    for (const [i, outputId] of seeded.outputIds.entries()) {
+      await claimNext(handle.db, reviewer, { hold: 1 });
+      await decide(handle.db, reviewer, i === 0 ? { outputId, decision: 'approve' } : { outputId, decision: 'reject', reasons: ['attribute_leakage'] });
+    }
+    const m = await op.metrics.overTime({ by: 'routingConfig', bucket: 'day', sinceDays: 365 });
+    const mine = m.points.filter((p) => p.key === seeded.routingConfigId);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ outputs: 3, decided: 3, approved: 1, scored: 3, reviews: 3 });
+    expect(mine[0]!.approvalRate).toBeCloseTo(1 / 3, 6);
+    expect(mine[0]!.fidelity).toBeCloseTo(0.8, 6);
+    expect(mine[0]!.leakage).toBeCloseTo(0.1, 6);
+    expect(m.rejectReasons.filter((r) => r.key === seeded.routingConfigId)).toEqual([{ key: seeded.routingConfigId, reason: 'attribute_leakage', n: 2 }]);
+  });
 });
