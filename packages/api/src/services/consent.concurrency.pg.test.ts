@@ -14,11 +14,10 @@ import { registerConsentJobHooks, resetConsentJobHooks } from './consent-hooks';
 import { revokeSubjectConsents } from './consent-revoke';
 import { seedGeneration, seedSubject } from './consent.fixtures';
 
-const onPostgres = Boolean(process.env.MUSAR_TEST_POSTGRES);
+// *.pg.test.ts files run only in the PostgreSQL project (PGlite has one connection: no concurrency).
 let handle: DbHandle;
 let admin: SessionUser;
 beforeAll(async () => {
-  if (!onPostgres) return;
   handle = await createTestDb();
   admin = await insertTestUser(handle.db, 'admin');
 });
@@ -78,7 +77,7 @@ async function queuedWith(subjectId: string) {
     });
 }
 
-describe.runIf(onPostgres)('revoke vs generate (PostgreSQL)', () => {
+describe('revoke vs generate (PostgreSQL)', () => {
   it('a generation holding the consent lock makes the revocation wait, then gets cancelled by it', async () => {
     const a = await seedSubject(handle.db, admin, ['generate']);
     const b = await seedSubject(handle.db, admin, ['generate']);
