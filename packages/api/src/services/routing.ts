@@ -5,7 +5,10 @@
 import { and, desc, eq, max } from 'drizzle-orm';
 import { writeAudit, type Db, type DbOrTx } from '@musar/db';
 import { modelVersions, routingConfigs } from '@musar/db/schema';
-import { getPreset, parseRoutingParams } from '@musar/model';
+// Subpaths, not the package index: the web server bundles this file, and the index pulls in the
+// compute backends (webgpu, tfjs-node-gpu) that only the worker's threads load.
+import { getPreset } from '@musar/model/config';
+import { parseRoutingParams } from '@musar/model/routing';
 import { describeZodError, ZRoutingOverrides } from '@musar/worker/queue';
 import type { SessionUser } from '../context';
 import { notFound, ServiceError } from '../errors';
