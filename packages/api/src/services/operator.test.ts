@@ -10,6 +10,7 @@ import { auditLog, consents, modelVersions } from '@musar/db/schema';
 import { staticRoutingPlan } from '@musar/model';
 import { toBatchArrays } from '@musar/trainer';
 import { startBoss } from '@musar/worker/queue';
+import { insertToySubject } from '@musar/worker/testing';
 import { callerFor, insertTestUser, type Caller } from '../testing';
 import { seedReviewItems } from './review-fixtures';
 import { claimNext } from './review-queue';
@@ -61,6 +62,26 @@ describe('routing configs', () => {
     // a config valid for depth 4 is refused as the default of a 2-block model
     const [shallow] = await handle.db.insert(modelVersions).values({ kind: 'adapter', name: 'a2', config: { depth: 2 } }).returning();
     await expect(op.routing.setDefault({ routingConfigId: v2.id, modelVersionId: shallow!.id })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
+
+describe('routing preview', () => {
+  it('queues one single-image generation per config with the same subjects, prompt and seed', async () => {
+    const subjects = [await insertToySubject(handle.db, 31), await insertToySubject(handle.db, 32)];
+    const a = await op.routing.create({ name: 'hard', params: { startStep: 2 } });
+    const b = await op.routing.create({ name: 'soft-2', params: { startStep: 2, beta: 3, threshold: 0.4 } });
+    const { items } = await op.routing.preview({ subjectIds: subjects, prompt: 'a star toy left of a heart toy', seed: 77, steps: 5, routingConfigIds: [a.id, b.id] });
+    expect(items.map((i) => i.routingConfigId)).toEqual([a.id, b.id]);
+    const jobs = await executeRows<{ data: { requestId: string; seed: number; count: number; subjectIds: string[]; routing: Record<string, unknown> } }>(
+      handle.db,
+      sql`select data from pgboss.job where name = 'generate' and data->>'requestId' in ${items.map((i) => i.requestId)}`,
+    );
+    const byRequest = (id: string) => jobs.find((j) => j.data.requestId === id)!.data;
+    expect(byRequest(items[0]!.requestId)).toMatchObject({ seed: 77, count: 1, subjectIds: subjects, routing: { startStep: 2 } });
+    expect(byRequest(items[1]!.requestId)).toMatchObject({ seed: 77, count: 1, subjectIds: subjects, routing: { startStep: 2, beta: 3, threshold: 0.4 } });
+    const result = await op.routing.previewResult({ requestIds: items.map((i) => i.requestId) });
+    expect(result.map((r) => [r.routingConfigId, r.state, r.output])).toEqual([[a.id, 'queued', null], [b.id, 'queued', null]]);
+    await expect(op.routing.preview({ subjectIds: subjects, prompt: 'x', seed: 1, routingConfigIds: [a.id] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 });
 
