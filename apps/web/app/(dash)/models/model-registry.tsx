@@ -2,6 +2,7 @@
 // The model registry: versions, lineage, metrics and state; the retraining policy and button;
 // training progress (polled every second while a retrain runs); the evaluation gate's comparison;
 // promote and rollback (one action each, audited on the server).
+import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC } from '@/trpc/client';
 import { Alert, Badge, Button, PageHeader } from '@/ui/kit';
@@ -27,6 +28,11 @@ export function ModelRegistry() {
   return (
     <section className="space-y-4">
       <PageHeader title="Models">
+        <nav className="flex gap-3 text-sm" aria-label="Operator pages">
+          <Link className="text-indigo-700 hover:underline" href="/generation/routing">Routing configs</Link>
+          <Link className="text-indigo-700 hover:underline" href="/generation/metrics">Metrics</Link>
+          <Link className="text-indigo-700 hover:underline" href="/models">Models</Link>
+        </nav>
         <Button tone="primary" data-testid="retrain" disabled={retrain.isPending} onClick={() => retrain.mutate({})}>
           Retrain now
         </Button>

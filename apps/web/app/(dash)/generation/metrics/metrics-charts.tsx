@@ -1,6 +1,7 @@
 'use client';
 // Metrics over time per routing config or model version (recharts): approval rate, auto-scored
 // fidelity and leakage, review throughput; the tooltip shows the number of items behind each point.
+import Link from 'next/link';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
@@ -53,6 +54,11 @@ export function MetricsCharts() {
   return (
     <section className="space-y-4">
       <PageHeader title="Metrics">
+        <nav className="flex gap-3 text-sm" aria-label="Operator pages">
+          <Link className="text-indigo-700 hover:underline" href="/generation/routing">Routing configs</Link>
+          <Link className="text-indigo-700 hover:underline" href="/generation/metrics">Metrics</Link>
+          <Link className="text-indigo-700 hover:underline" href="/models">Models</Link>
+        </nav>
         <Select value={by} onChange={(e) => setBy(e.target.value as typeof by)} aria-label="Group by">
           <option value="routingConfig">per routing config</option>
           <option value="modelVersion">per model version</option>

@@ -1,6 +1,7 @@
 'use client';
 // Routing configs (named, versioned; saving a name again makes its next version) and the
 // side-by-side preview of 2–4 configs on the same subjects, prompt and seed.
+import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '@/trpc/client';
@@ -31,7 +32,13 @@ export function RoutingWorkspace() {
   };
   return (
     <section className="space-y-4">
-      <PageHeader title="Routing configs" />
+      <PageHeader title="Routing configs">
+        <nav className="flex gap-3 text-sm" aria-label="Operator pages">
+          <Link className="text-indigo-700 hover:underline" href="/generation/routing">Routing configs</Link>
+          <Link className="text-indigo-700 hover:underline" href="/generation/metrics">Metrics</Link>
+          <Link className="text-indigo-700 hover:underline" href="/models">Models</Link>
+        </nav>
+      </PageHeader>
       {error ? <Alert>{error}</Alert> : null}
       <form onSubmit={submit} className="grid gap-3 rounded-lg bg-white p-4 ring-1 ring-slate-200 md:grid-cols-2" aria-label="New routing config">
         <Field label="Name">
