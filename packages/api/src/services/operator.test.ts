@@ -18,6 +18,7 @@ import { decide } from './review-decide';
 import { feedbackSamples } from './retrain-data';
 import { maybeStartRetrain, newFeedbackData } from './retrain';
 import type { SessionUser } from '../context';
+import { gateDecision, gateTolerance } from './retrain-gate';
 
 let handle: DbHandle;
 let op: Caller;
@@ -82,6 +83,32 @@ describe('routing preview', () => {
     const result = await op.routing.previewResult({ requestIds: items.map((i) => i.requestId) });
     expect(result.map((r) => [r.routingConfigId, r.state, r.output])).toEqual([[a.id, 'queued', null], [b.id, 'queued', null]]);
     await expect(op.routing.preview({ subjectIds: subjects, prompt: 'x', seed: 1, routingConfigIds: [a.id] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+});
+
+describe('evaluation gate', () => {
+  const tol = gateTolerance({});
+  const set = (fidelity: number, leakage: number, n = 8) => ({ n, fidelity, leakage });
+  it('passes within the tolerance and fails beyond it on any set, saying which', () => {
+    expect(tol).toEqual({ fidelity: 0.02, leakage: 0.02 });
+    expect(gateDecision([{ name: 'two-subject', candidate: set(0.59, 0.11), serving: set(0.6, 0.1) }], tol).passed).toBe(true);
+    const worse = gateDecision(
+      [
+        { name: 'two-subject', candidate: set(0.7, 0.1), serving: set(0.6, 0.1) },
+        { name: 'recent-approved', candidate: set(0.55, 0.13), serving: set(0.6, 0.1) },
+      ],
+      tol,
+    );
+    expect(worse.passed).toBe(false);
+    expect(worse.sets.map((s) => s.passed)).toEqual([true, false]);
+    expect(worse.sets[1]!.reasons).toEqual([
+      'recent-approved: fidelity 0.550 < serving 0.600 − 0.02',
+      'recent-approved: leakage 0.130 > serving 0.100 + 0.02',
+    ]);
+    // a set the candidate could not be scored on never passes; no serving version = nothing to be worse than
+    expect(gateDecision([{ name: 'x', candidate: set(Number.NaN, Number.NaN, 0), serving: null }], tol).passed).toBe(false);
+    expect(gateDecision([{ name: 'x', candidate: set(0.1, 0.5), serving: null }], tol).passed).toBe(true);
+    expect(() => gateTolerance({ MUSAR_GATE_LEAKAGE_TOLERANCE: '-1' })).toThrow();
   });
 });
 
