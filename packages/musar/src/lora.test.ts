@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, microConfig as cfg, randomBatch } from '../test/fixtures';
+import { loadAdapter, saveCheckpoint } from './checkpoint';
 import { MusarModel } from './model/dit';
 import { staticRoutingPlan, targetContextBias } from './routing/plan';
 
@@ -101,6 +102,23 @@ describe('DualBranchLora', () => {
     // Loss on the prompt tokens: neither branch.
     const promptLoss = () => tf.sum(tf.square(model.encodeContext(batch, { hidden: true }).hidden.prompt)) as tf.Scalar;
     expect(maxGrad(promptLoss, all)).toBe(0);
+  });
+
+  it('single-LoRA ablation mode: one adapter per layer shared by X and conditions, saved as lora_shared', () => {
+    const model = new MusarModel(cfg, { seed: 9, adaLNZero: false });
+    const lora = model.attachLora(1, { shared: true });
+    const qkv = lora.adapters.get('blocks.0.attn.qkv')!;
+    expect(qkv.noise).toBe(qkv.subject);
+    const names = [...lora.namedVariables().keys()];
+    expect(names).toContain('blocks.0.attn.qkv.lora_shared.A');
+    expect(names.some((n) => n.includes('lora_noise') || n.includes('lora_subject'))).toBe(false);
+    randomizeAdapters(model, 70);
+    const before = outputs(model);
+    const saved = saveCheckpoint(model, { name: 'single', kind: 'adapter' });
+    const other = new MusarModel(cfg, { seed: 9, adaLNZero: false });
+    loadAdapter(other, saved.weights);
+    expect(other.lora!.shared).toBe(true);
+    expect(maxAbsDiff(outputs(other).v, before.v)).toBe(0);
   });
 
   it('saves adapters apart from the base (names carry the branch)', () => {
