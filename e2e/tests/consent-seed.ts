@@ -1,13 +1,12 @@
 // The consent e2e's database steps, outside the server (PGlite: one process at a time, so the spec
 // stops its server around these). Run with tsx:
 //   users <dataDir>                      → admin, operator, reviewer with passwords (JSON)
-//   generate <dataDir> <nameA> <nameB>   → what an operator's generation leaves behind, written
-//       through the same consent rule the generation service uses (assertConsent in the
-//       transaction): a request over A and B with one output pending review, a request over B
-//       alone with an approved output, and adapters: v0 (served before, no lineage) and v1
-//       (serving, trained on A and B, lineage recorded with `train` consent re-checked).
-// (Embedded generation needs the worker wired into the web server; this stands in for it.)
-import { eq, inArray } from 'drizzle-orm';
+//   generate <dataDir> <nameA> <nameB>   → after the operator's real generation over A and B (the
+//       dashboard + embedded worker), what training and earlier work would have left: adapters
+//       v0 (served before, no lineage) and v1 (serving, trained on A and B, lineage recorded with
+//       `train` consent re-checked), and an approved output over B alone (written through
+//       assertConsent) so the export has something to keep. Training does not fit an e2e.
+import { and, eq, inArray } from 'drizzle-orm';
 import { createDb, writeAudit } from '@musar/db';
 import {
   generationRequestSubjects,
@@ -137,11 +136,19 @@ try {
         });
         return out!.id;
       };
-      const outputId = await generate(
-        [a.id, b.id],
-        'pending_review',
-        `a ${a.classWord} left of a ${b.classWord}`,
-      );
+      // the operator's generation over A and B (made in the dashboard by the worker): its output
+      const [made] = await tx
+        .select({ id: outputs.id })
+        .from(outputs)
+        .innerJoin(
+          generationRequestSubjects,
+          eq(generationRequestSubjects.requestId, outputs.requestId),
+        )
+        .where(
+          and(eq(generationRequestSubjects.subjectId, a.id), eq(outputs.state, 'pending_review')),
+        );
+      if (!made) throw new Error('no pending output of the operator generation over A');
+      const outputId = made.id;
       const bOutputId = await generate([b.id], 'approved', `a ${b.classWord} on grass`);
       return { outputId, bOutputId, v0: v0.id, v1: v1.id, subjectA: a.id, subjectB: b.id };
     });

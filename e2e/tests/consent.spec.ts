@@ -2,8 +2,9 @@
 // reaches the reviewer; the admin revokes one subject's consent; at once the reviewer's next claim
 // no longer returns the item, the export omits it, the adapter trained on it shows tainted (and
 // the serving pointer moved back), and the audit log shows each step.
-// Runs its own server on a fresh embedded data folder; the generation step is written by
-// consent-seed.ts with the server stopped (PGlite is single-process).
+// Runs its own server on a fresh embedded data folder. The generation is real (dashboard + embedded
+// worker); the adapters trained on the subjects are written by consent-seed.ts with the server
+// stopped (PGlite is single-process; training does not fit an e2e).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -166,7 +167,18 @@ test('revoking one subject withdraws its item from review and export, taints its
     admin.locator('[data-testid="subject-row"][data-name="Photo product"]'),
   ).toContainText('1 image');
 
-  // the operator's generation (see consent-seed.ts), with the server stopped
+  // the operator generates in the dashboard; the embedded worker runs it into the review queue
+  const operator = await signedIn(browser, creds.operator);
+  await operator.goto('/generation');
+  for (const name of ['Alpha toy', 'Beta toy']) await operator.getByLabel(name).check();
+  await operator.getByLabel('Prompt').fill('a star toy left of a heart toy');
+  await operator.getByLabel('Count').fill('1');
+  await operator.getByLabel('Steps').fill('4');
+  await operator.getByRole('button', { name: 'Generate', exact: true }).click();
+  const row = operator.getByTestId('generation-row').filter({ hasText: 'Alpha toy' }).first();
+  await expect(row).toHaveAttribute('data-state', 'succeeded', { timeout: 120_000 });
+
+  // adapters trained on the subjects (see consent-seed.ts), written with the server stopped
   await stopServer();
   const gen = JSON.parse(seed('generate', dataDir, 'Alpha toy', 'Beta toy')) as Generated;
   await startServer();
@@ -219,7 +231,7 @@ test('revoking one subject withdraws its item from review and export, taints its
   for (const action of [
     'subject.create',
     'consent.grant',
-    'generation.create',
+    'generation.request',
     'model.lineage',
     'review.claim',
     'consent.revoke',
