@@ -5,7 +5,9 @@
 import { expect, test } from '@playwright/test';
 import { signInAs } from './helpers';
 
-test('operator: routing configs are validated and versioned; retrain without data is refused', async ({ page }) => {
+test('operator: routing configs are validated and versioned; retrain without data is refused', async ({
+  page,
+}) => {
   // our alerts (Next's route announcer is an empty role=alert too)
   const alert = () => page.getByRole('alert').filter({ hasText: /\S/ });
   await signInAs(page, 'operator');

@@ -11,7 +11,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { currentBackend, generate, initBackend, loadAdapter, type MusarModel } from '@musar/model';
-import { evaluateSuite, readBase, runStage, stageConfig, toRgb, type TTrainSample } from '@musar/trainer';
+import {
+  evaluateSuite,
+  readBase,
+  runStage,
+  stageConfig,
+  toRgb,
+  type TTrainSample,
+} from '@musar/trainer';
 import { sampleAt, scoreImage, tokenize } from '@musar/toyworld';
 
 const { values: a } = parseArgs({
@@ -24,7 +31,10 @@ const { values: a } = parseArgs({
     sampling: { type: 'string', default: '20' },
   },
 });
-const N = Number(a.items), STEPS = Number(a.steps), E = Number(a.eval), SAMPLING = Number(a.sampling);
+const N = Number(a.items),
+  STEPS = Number(a.steps),
+  E = Number(a.eval),
+  SAMPLING = Number(a.sampling);
 
 async function load(): Promise<MusarModel> {
   const m = await readBase(a.base!);
@@ -41,14 +51,31 @@ async function feedbackPool(model: MusarModel) {
     const cond = new Int32Array(2 * condTextLength);
     s.conditions.forEach((c, j) => cond.set(tokenize(c, condTextLength), j * condTextLength));
     const refs = new Float32Array(2 * S * S * 3);
-    s.references.forEach((r, j) => refs.set(r.data.map((v) => v * 2 - 1), j * S * S * 3));
-    const inputs = { prompt: tf.tensor2d(tokenize(s.prompt, promptLength), [1, promptLength], 'int32'), condText: tf.tensor3d(cond, [1, 2, condTextLength], 'int32'), references: tf.tensor5d(refs, [1, 2, S, S, 3]) };
+    s.references.forEach((r, j) =>
+      refs.set(
+        r.data.map((v) => v * 2 - 1),
+        j * S * S * 3,
+      ),
+    );
+    const inputs = {
+      prompt: tf.tensor2d(tokenize(s.prompt, promptLength), [1, promptLength], 'int32'),
+      condText: tf.tensor3d(cond, [1, 2, condTextLength], 'int32'),
+      references: tf.tensor5d(refs, [1, 2, S, S, 3]),
+    };
     const res = generate(model, inputs, { steps: SAMPLING, seed: 100 + i, routing: {} });
     const image = toRgb((await res.images.data()) as Float32Array, S);
     res.images.dispose();
     tf.dispose(Object.values(inputs));
     const score = scoreImage(image, s.subjects, s.prompt);
-    out.push({ ...s, target: image, regionGrid: res.routingMap ? Int32Array.from(res.routingMap.slice(0, (S / model.cfg.patchSize) ** 2)) : undefined, fidelity: score.fidelity, leakage: score.leakage });
+    out.push({
+      ...s,
+      target: image,
+      regionGrid: res.routingMap
+        ? Int32Array.from(res.routingMap.slice(0, (S / model.cfg.patchSize) ** 2))
+        : undefined,
+      fidelity: score.fidelity,
+      leakage: score.leakage,
+    });
   }
   return out;
 }
@@ -60,30 +87,54 @@ async function main() {
   const t0 = performance.now();
   const before = await load();
   const pool = await feedbackPool(before);
-  const fMed = median(pool.map((p) => p.fidelity)), lMed = median(pool.map((p) => p.leakage));
+  const fMed = median(pool.map((p) => p.fidelity)),
+    lMed = median(pool.map((p) => p.leakage));
   const approved = pool.filter((p) => p.fidelity >= fMed && p.leakage <= lMed && p.regionGrid);
   const tGen = performance.now();
-  const evalBefore = (await evaluateSuite(before, { suite: 'two-subject', count: E, routing: {}, steps: SAMPLING })).metrics;
+  const evalBefore = (
+    await evaluateSuite(before, { suite: 'two-subject', count: E, routing: {}, steps: SAMPLING })
+  ).metrics;
   before.dispose();
   const dir = await mkdtemp(join(tmpdir(), 'musar-fb-'));
   const tTrain0 = performance.now();
   const { model: after } = await runStage({
-    stage: stageConfig('feedback', { steps: STEPS, batchSize: 8, promptLength: (JSON.parse(await readFile(join(a.base!, 'config.json'), 'utf8')) as { promptLength: number }).promptLength, checkpointEvery: STEPS }),
+    stage: stageConfig('feedback', {
+      steps: STEPS,
+      batchSize: 8,
+      promptLength: (
+        JSON.parse(await readFile(join(a.base!, 'config.json'), 'utf8')) as { promptLength: number }
+      ).promptLength,
+      checkpointEvery: STEPS,
+    }),
     runDir: join(dir, 'run'),
     baseDir: a.base!,
     initAdapter: new Uint8Array(await readFile(a.adapter!)),
     feedback: approved,
   });
   const tTrain = performance.now();
-  const evalAfter = (await evaluateSuite(after, { suite: 'two-subject', count: E, routing: {}, steps: SAMPLING })).metrics;
+  const evalAfter = (
+    await evaluateSuite(after, { suite: 'two-subject', count: E, routing: {}, steps: SAMPLING })
+  ).metrics;
   await rm(dir, { recursive: true, force: true });
   const f = (v: number) => v.toFixed(3);
-  console.log(`backend ${currentBackend()?.name}; generated ${pool.length} feedback candidates, approved ${approved.length} (fidelity ≥ ${f(fMed)} and leakage ≤ ${f(lMed)}); ${STEPS} feedback steps × batch 8`);
-  console.log(`mean fidelity / leakage of the approved items: ${f(approved.reduce((s, p) => s + p.fidelity, 0) / approved.length)} / ${f(approved.reduce((s, p) => s + p.leakage, 0) / approved.length)}`);
-  console.log('| held-out two-subject suite (n = ' + E + ') | fidelity | leakage | count | seam rate |');
+  console.log(
+    `backend ${currentBackend()?.name}; generated ${pool.length} feedback candidates, approved ${approved.length} (fidelity ≥ ${f(fMed)} and leakage ≤ ${f(lMed)}); ${STEPS} feedback steps × batch 8`,
+  );
+  console.log(
+    `mean fidelity / leakage of the approved items: ${f(approved.reduce((s, p) => s + p.fidelity, 0) / approved.length)} / ${f(approved.reduce((s, p) => s + p.leakage, 0) / approved.length)}`,
+  );
+  console.log(
+    '| held-out two-subject suite (n = ' + E + ') | fidelity | leakage | count | seam rate |',
+  );
   console.log('|---|---|---|---|---|');
-  console.log(`| adapter before | ${f(evalBefore.fidelity)} | ${f(evalBefore.leakage)} | ${f(evalBefore.count)} | ${f(evalBefore.seamRate)} |`);
-  console.log(`| after one feedback round | ${f(evalAfter.fidelity)} | ${f(evalAfter.leakage)} | ${f(evalAfter.count)} | ${f(evalAfter.seamRate)} |`);
-  console.log(`time: generate+score ${((tGen - t0) / 1000).toFixed(0)} s, train ${((tTrain - tTrain0) / 1000).toFixed(0)} s, total ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  console.log(
+    `| adapter before | ${f(evalBefore.fidelity)} | ${f(evalBefore.leakage)} | ${f(evalBefore.count)} | ${f(evalBefore.seamRate)} |`,
+  );
+  console.log(
+    `| after one feedback round | ${f(evalAfter.fidelity)} | ${f(evalAfter.leakage)} | ${f(evalAfter.count)} | ${f(evalAfter.seamRate)} |`,
+  );
+  console.log(
+    `time: generate+score ${((tGen - t0) / 1000).toFixed(0)} s, train ${((tTrain - tTrain0) / 1000).toFixed(0)} s, total ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  );
 }
 await main();

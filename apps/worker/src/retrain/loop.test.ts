@@ -35,7 +35,11 @@ let reviewer: Caller;
 let subjectIds: string[];
 let adapterId: string;
 
-const waitFor = async <T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 240_000): Promise<T> => {
+const waitFor = async <T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  ms = 240_000,
+): Promise<T> => {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await fn();
@@ -50,18 +54,52 @@ beforeAll(async () => {
   const db = env.handle.db;
   boss = await startBoss(env.handle, { maintenanceIntervalSeconds: 1 });
   pool = createComputePool(1);
-  runner = await startRunner({ handle: env.handle, boss, pool, log: createLogger('test', 'silent'), metrics: createMetrics({ db, role: 'worker', defaults: false }) });
+  runner = await startRunner({
+    handle: env.handle,
+    boss,
+    pool,
+    log: createLogger('test', 'silent'),
+    metrics: createMetrics({ db, role: 'worker', defaults: false }),
+  });
   await initBackend('cpu'); // only to write the fixture checkpoints; jobs compute in threads
   const model = new MusarModel(getPreset('tiny'), { seed: 0 });
   const base = saveCheckpoint(model, { name: 'tiny-base', kind: 'base' });
-  const [b] = await db.insert(modelVersions).values({ kind: 'base', name: 'tiny-base', state: 'serving', promotedAt: new Date(), config: model.cfg, checkpoint: base.weights }).returning();
+  const [b] = await db
+    .insert(modelVersions)
+    .values({
+      kind: 'base',
+      name: 'tiny-base',
+      state: 'serving',
+      promotedAt: new Date(),
+      config: model.cfg,
+      checkpoint: base.weights,
+    })
+    .returning();
   model.attachLora(1);
   const adapter = saveCheckpoint(model, { name: 'tiny-musar', kind: 'adapter' });
-  const [a] = await db.insert(modelVersions).values({ kind: 'adapter', name: 'tiny-musar', parentId: b!.id, state: 'serving', promotedAt: new Date(), config: model.cfg, checkpoint: adapter.weights }).returning();
+  const [a] = await db
+    .insert(modelVersions)
+    .values({
+      kind: 'adapter',
+      name: 'tiny-musar',
+      parentId: b!.id,
+      state: 'serving',
+      promotedAt: new Date(),
+      config: model.cfg,
+      checkpoint: adapter.weights,
+    })
+    .returning();
   adapterId = a!.id;
   model.dispose();
   subjectIds = [await insertToySubject(db, 11), await insertToySubject(db, 12)];
-  await db.insert(consents).values(subjectIds.map((subjectId) => ({ subjectId, scope: 'train' as const, grantedBy: 'test', evidence: 'fixture' })));
+  await db.insert(consents).values(
+    subjectIds.map((subjectId) => ({
+      subjectId,
+      scope: 'train' as const,
+      grantedBy: 'test',
+      evidence: 'fixture',
+    })),
+  );
   operator = callerFor(db, await insertTestUser(db, 'operator'));
   reviewer = callerFor(db, await insertTestUser(db, 'reviewer'));
 });
@@ -74,9 +112,23 @@ afterAll(async () => {
 });
 
 const generateAndWait = async (seed: number) => {
-  const r = await operator.generation.create({ subjectIds, prompt: 'a star toy left of a heart toy', count: 4, seed, steps: 3, routing: { startStep: 1 } });
-  await waitFor('generation', async () => (await operator.generation.get({ requestId: r.id })).state === 'succeeded');
-  return env.handle.db.select().from(outputs).where(eq(outputs.requestId, r.id)).orderBy(outputs.index);
+  const r = await operator.generation.create({
+    subjectIds,
+    prompt: 'a star toy left of a heart toy',
+    count: 4,
+    seed,
+    steps: 3,
+    routing: { startStep: 1 },
+  });
+  await waitFor(
+    'generation',
+    async () => (await operator.generation.get({ requestId: r.id })).state === 'succeeded',
+  );
+  return env.handle.db
+    .select()
+    .from(outputs)
+    .where(eq(outputs.requestId, r.id))
+    .orderBy(outputs.index);
 };
 
 describe('feedback loop', () => {
@@ -89,11 +141,21 @@ describe('feedback loop', () => {
     for (let i = 0; i < 4; i++) {
       const { items } = await reviewer.review.next({ hold: 1 });
       const out = first.find((o) => o.id === items[0]!.outputId)!;
-      const cells = (out.routingMap as number[]).map((v, t) => (i < 2 && t < 16 ? (t % 2 === 0 ? 0 : 1) : v));
-      await reviewer.review.decide({ outputId: out.id, decision: 'approve', ...(i < 2 ? { repaint: { rows: 8, cols: 8, cells } } : {}) });
+      const cells = (out.routingMap as number[]).map((v, t) =>
+        i < 2 && t < 16 ? (t % 2 === 0 ? 0 : 1) : v,
+      );
+      await reviewer.review.decide({
+        outputId: out.id,
+        decision: 'approve',
+        ...(i < 2 ? { repaint: { rows: 8, cols: 8, cells } } : {}),
+      });
     }
     const status = await operator.models.retrainStatus();
-    expect(status).toMatchObject({ newApproved: 4, newRepaints: 2, servingAdapter: { id: adapterId } });
+    expect(status).toMatchObject({
+      newApproved: 4,
+      newRepaints: 2,
+      servingAdapter: { id: adapterId },
+    });
 
     // The policy (threshold 4) starts the retrain; the runner trains and evaluates the candidate.
     const started = await maybeStartRetrain(db, 4);
@@ -108,18 +170,37 @@ describe('feedback loop', () => {
       return c?.metrics?.gate ? c : null;
     });
     expect(seen.has('done')).toBe(true);
-    expect(candidate).toMatchObject({ state: 'candidate', trainingSteps: 4, lineage: { subjects: 0, outputs: 3 } });
-    const gate = candidate.metrics!.gate as { passed: boolean; sets: { name: string; candidate: { n: number }; serving: { n: number } | null }[] };
-    expect(gate.sets.map((s) => s.name).sort()).toEqual(['recent-approved', 'three-subject', 'two-subject']);
-    expect(gate.sets.find((s) => s.name === 'recent-approved')).toMatchObject({ candidate: { n: 1 }, serving: { n: 1 } });
-    expect(gate.sets.find((s) => s.name === 'two-subject')).toMatchObject({ candidate: { n: 2 }, serving: { n: 2 } });
+    expect(candidate).toMatchObject({
+      state: 'candidate',
+      trainingSteps: 4,
+      lineage: { subjects: 0, outputs: 3 },
+    });
+    const gate = candidate.metrics!.gate as {
+      passed: boolean;
+      sets: { name: string; candidate: { n: number }; serving: { n: number } | null }[];
+    };
+    expect(gate.sets.map((s) => s.name).sort()).toEqual([
+      'recent-approved',
+      'three-subject',
+      'two-subject',
+    ]);
+    expect(gate.sets.find((s) => s.name === 'recent-approved')).toMatchObject({
+      candidate: { n: 1 },
+      serving: { n: 1 },
+    });
+    expect(gate.sets.find((s) => s.name === 'two-subject')).toMatchObject({
+      candidate: { n: 2 },
+      serving: { n: 2 },
+    });
     expect(gate.passed).toBe(true);
     // lineage = the three trained outputs; the most recent approved one was held out
     const trained = await db.select().from(lineage).where(eq(lineage.modelVersionId, candidate.id));
     const held = (candidate.metrics!.training as { heldOutOutputIds: string[] }).heldOutOutputIds;
     expect(held).toHaveLength(1);
     expect(trained.map((l) => l.outputId)).not.toContain(held[0]);
-    expect(new Set([...trained.map((l) => l.outputId), ...held])).toEqual(new Set(first.map((o) => o.id)));
+    expect(new Set([...trained.map((l) => l.outputId), ...held])).toEqual(
+      new Set(first.map((o) => o.id)),
+    );
 
     // Operator promotes; the old adapter is retired; new generations use the candidate.
     await operator.models.promote({ modelVersionId: candidate.id });
@@ -131,8 +212,19 @@ describe('feedback loop', () => {
     // only the held-out item (never trained on) is left as new data for the next round
     expect((await operator.models.retrainStatus()).newApproved).toBe(1);
 
-    const audit = await db.select().from(auditLog).where(inArray(auditLog.targetId, [candidate.id, started!.jobId])).orderBy(auditLog.id);
-    expect(audit.map((a) => a.action)).toEqual(['model.retrain_requested', 'model.retrain_started', 'model.lineage', 'model.retrained', 'model.evaluated', 'model.promote']);
+    const audit = await db
+      .select()
+      .from(auditLog)
+      .where(inArray(auditLog.targetId, [candidate.id, started!.jobId]))
+      .orderBy(auditLog.id);
+    expect(audit.map((a) => a.action)).toEqual([
+      'model.retrain_requested',
+      'model.retrain_started',
+      'model.lineage',
+      'model.retrained',
+      'model.evaluated',
+      'model.promote',
+    ]);
     // rollback is one action
     await operator.models.rollback({ modelVersionId: adapterId });
     const third = await generateAndWait(11);

@@ -5,7 +5,8 @@ import { maybeStartRetrain } from '@musar/api/operator';
 import type { Db } from '@musar/db';
 import type { TLogger } from '../log';
 import { QUEUES } from '../queue/names';
-import { handleEvaluate, handleRetrain } from './handler';
+import { handleEvaluate } from './evaluate';
+import { handleRetrain } from './handler';
 
 export const RETRAIN_POLICY_QUEUE = 'retrain-policy';
 
@@ -29,6 +30,7 @@ export async function registerFeedbackQueues(boss: PgBoss, o: { db: Db; log: TLo
     if (started) o.log.info(started, 'retrain policy started a retrain');
   });
   return async () => {
-    for (const q of [QUEUES.retrain, QUEUES.evaluate, RETRAIN_POLICY_QUEUE]) await boss.offWork(q).catch(() => {});
+    for (const q of [QUEUES.retrain, QUEUES.evaluate, RETRAIN_POLICY_QUEUE])
+      await boss.offWork(q).catch(() => {});
   };
 }

@@ -13,9 +13,21 @@ function entry(): string {
   return filename;
 }
 
-export function runInThread(task: TTrainTask, o?: { signal?: AbortSignal; onProgress?: (p: { step: number; steps: number; loss: number }) => void }): Promise<TTrainResult>;
+export function runInThread(
+  task: TTrainTask,
+  o?: {
+    signal?: AbortSignal;
+    onProgress?: (p: { step: number; steps: number; loss: number }) => void;
+  },
+): Promise<TTrainResult>;
 export function runInThread(task: TEvalTask, o?: { signal?: AbortSignal }): Promise<TEvalResult>;
-export function runInThread(task: TTrainTask | TEvalTask, o: { signal?: AbortSignal; onProgress?: (p: { step: number; steps: number; loss: number }) => void } = {}): Promise<unknown> {
+export function runInThread(
+  task: TTrainTask | TEvalTask,
+  o: {
+    signal?: AbortSignal;
+    onProgress?: (p: { step: number; steps: number; loss: number }) => void;
+  } = {},
+): Promise<unknown> {
   const worker = new Worker(pathToFileURL(entry()), { workerData: task });
   return new Promise((resolve, reject) => {
     const onAbort = () => {
@@ -33,6 +45,8 @@ export function runInThread(task: TTrainTask | TEvalTask, o: { signal?: AbortSig
       }
     });
     worker.on('error', reject);
-    worker.on('exit', (code) => reject(new Error(`retrain thread exited (${code}) before answering`)));
+    worker.on('exit', (code) =>
+      reject(new Error(`retrain thread exited (${code}) before answering`)),
+    );
   });
 }

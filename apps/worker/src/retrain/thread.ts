@@ -6,10 +6,33 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { currentBackend, generate, initBackend, loadAdapter, loadCheckpoint, type MusarModel } from '@musar/model';
+import {
+  currentBackend,
+  generate,
+  initBackend,
+  loadAdapter,
+  loadCheckpoint,
+  type MusarModel,
+} from '@musar/model';
 import { aggregate, evaluateSuite, runStage, stageConfig, toRgb } from '@musar/trainer';
-import { decodeRgbPng, scoreImage, tokenize, ZSubjectSpec, SUITE_NAMES, type TScore } from '@musar/toyworld';
-import type { TEvalResult, TEvalTask, THeldOutItem, TSetMetrics, TThreadMessage, TTrainResult, TTrainTask, TWeights } from './types';
+import {
+  decodeRgbPng,
+  scoreImage,
+  tokenize,
+  ZSubjectSpec,
+  SUITE_NAMES,
+  type TScore,
+} from '@musar/toyworld';
+import type {
+  TEvalResult,
+  TEvalTask,
+  THeldOutItem,
+  TSetMetrics,
+  TThreadMessage,
+  TTrainResult,
+  TTrainTask,
+  TWeights,
+} from './types';
 
 const post = (m: TThreadMessage) => parentPort!.postMessage(m);
 
@@ -44,7 +67,13 @@ async function train(task: TTrainTask): Promise<TTrainResult> {
     });
     model.dispose();
     const adapter = new Uint8Array(await readFile(join(dir, 'run', 'weights.safetensors')));
-    return { adapter, steps: task.steps, seconds: (performance.now() - started) / 1000, finalLoss: lastLoss, backend: currentBackend()?.name ?? 'unknown' };
+    return {
+      adapter,
+      steps: task.steps,
+      seconds: (performance.now() - started) / 1000,
+      finalLoss: lastLoss,
+      backend: currentBackend()?.name ?? 'unknown',
+    };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -62,7 +91,11 @@ const summarise = (scores: TScore[]): TSetMetrics => {
 };
 
 /** Regenerates held-out approved items (their prompt, subjects, seed, routing) and scores them. */
-async function heldOutScores(model: MusarModel, items: THeldOutItem[], steps: number): Promise<TScore[]> {
+async function heldOutScores(
+  model: MusarModel,
+  items: THeldOutItem[],
+  steps: number,
+): Promise<TScore[]> {
   const { imageSize: S, promptLength, condTextLength } = model.cfg;
   const scores: TScore[] = [];
   for (const item of items) {
@@ -70,9 +103,16 @@ async function heldOutScores(model: MusarModel, items: THeldOutItem[], steps: nu
     if (!specs.every((s) => s.success)) continue;
     const k = item.subjects.length;
     const refs = new Float32Array(k * S * S * 3);
-    item.subjects.forEach((s, i) => refs.set(decodeRgbPng(s.referencePng).data.map((v) => v * 2 - 1), i * S * S * 3));
+    item.subjects.forEach((s, i) =>
+      refs.set(
+        decodeRgbPng(s.referencePng).data.map((v) => v * 2 - 1),
+        i * S * S * 3,
+      ),
+    );
     const cond = new Int32Array(k * condTextLength);
-    item.subjects.forEach((s, i) => cond.set(tokenize(`a ${s.classWord}`, condTextLength), i * condTextLength));
+    item.subjects.forEach((s, i) =>
+      cond.set(tokenize(`a ${s.classWord}`, condTextLength), i * condTextLength),
+    );
     const inputs = {
       prompt: tf.tensor2d(tokenize(item.prompt, promptLength), [1, promptLength], 'int32'),
       condText: tf.tensor3d(cond, [1, k, condTextLength], 'int32'),
@@ -82,7 +122,13 @@ async function heldOutScores(model: MusarModel, items: THeldOutItem[], steps: nu
       const res = generate(model, inputs, { steps, seed: item.seed, routing: item.routing });
       const data = (await res.images.data()) as Float32Array;
       res.images.dispose();
-      scores.push(scoreImage(toRgb(data, S), specs.map((s) => s.data!), item.prompt));
+      scores.push(
+        scoreImage(
+          toRgb(data, S),
+          specs.map((s) => s.data!),
+          item.prompt,
+        ),
+      );
     } finally {
       tf.dispose(Object.values(inputs));
     }
@@ -99,20 +145,32 @@ async function evaluate(task: TEvalTask): Promise<TEvalResult> {
       const sets: Record<string, TSetMetrics> = {};
       for (const k of task.suites) {
         const suite = SUITE_NAMES[k - 2]!;
-        const { metrics } = await evaluateSuite(model, { suite, count: task.suiteCount, routing: {}, steps: task.steps });
+        const { metrics } = await evaluateSuite(model, {
+          suite,
+          count: task.suiteCount,
+          routing: {},
+          steps: task.steps,
+        });
         sets[suite] = { n: metrics.n, fidelity: metrics.fidelity, leakage: metrics.leakage };
       }
-      if (task.heldOut.length) sets['recent-approved'] = summarise(await heldOutScores(model, task.heldOut, task.steps));
+      if (task.heldOut.length)
+        sets['recent-approved'] = summarise(await heldOutScores(model, task.heldOut, task.steps));
       byModel[w.label] = sets;
     } finally {
       model.dispose();
     }
   }
-  return { byModel, seconds: (performance.now() - started) / 1000, backend: currentBackend()?.name ?? 'unknown' };
+  return {
+    byModel,
+    seconds: (performance.now() - started) / 1000,
+    backend: currentBackend()?.name ?? 'unknown',
+  };
 }
 
 const task = workerData as TTrainTask | TEvalTask;
 initBackend(process.env.MUSAR_BACKEND)
   .then((): Promise<unknown> => (task.kind === 'train' ? train(task) : evaluate(task)))
   .then((result) => post({ type: 'done', result }))
-  .catch((error: unknown) => post({ type: 'error', message: error instanceof Error ? error.message : String(error) }));
+  .catch((error: unknown) =>
+    post({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
+  );

@@ -12,7 +12,12 @@ export type TTrainTask = TWeights & {
 };
 
 /** A held-out approved item regenerated with its own prompt, subjects, seed and routing. */
-export type THeldOutItem = { prompt: string; seed: number; routing: Record<string, unknown>; subjects: { classWord: string; referencePng: Uint8Array; spec: unknown }[] };
+export type THeldOutItem = {
+  prompt: string;
+  seed: number;
+  routing: Record<string, unknown>;
+  subjects: { classWord: string; referencePng: Uint8Array; spec: unknown }[];
+};
 
 export type TEvalTask = {
   kind: 'evaluate';
@@ -24,6 +29,19 @@ export type TEvalTask = {
 };
 
 export type TSetMetrics = { n: number; fidelity: number; leakage: number };
-export type TTrainResult = { adapter: Uint8Array; steps: number; seconds: number; finalLoss: number | null; backend: string };
-export type TEvalResult = { byModel: Record<string, Record<string, TSetMetrics>>; seconds: number; backend: string };
-export type TThreadMessage = { type: 'progress'; step: number; steps: number; loss: number } | { type: 'done'; result: unknown } | { type: 'error'; message: string };
+export type TTrainResult = {
+  adapter: Uint8Array;
+  steps: number;
+  seconds: number;
+  finalLoss: number | null;
+  backend: string;
+};
+export type TEvalResult = {
+  byModel: Record<string, Record<string, TSetMetrics>>;
+  seconds: number;
+  backend: string;
+};
+export type TThreadMessage =
+  | { type: 'progress'; step: number; steps: number; loss: number }
+  | { type: 'done'; result: unknown }
+  | { type: 'error'; message: string };

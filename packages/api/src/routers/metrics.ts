@@ -28,6 +28,13 @@ export const metricsRouter = {
         })
         .default({ by: 'routingConfig', bucket: 'day', sinceDays: 30 }),
     )
-    .output(z.object({ points: z.array(ZPoint), rejectReasons: z.array(z.object({ key: z.string().nullable(), reason: z.string(), n: z.number().int() })) }))
+    .output(
+      z.object({
+        points: z.array(ZPoint),
+        rejectReasons: z.array(
+          z.object({ key: z.string().nullable(), reason: z.string(), n: z.number().int() }),
+        ),
+      }),
+    )
     .query(({ ctx, input }) => operatorMetrics(ctx.db, input)),
 } satisfies TRPCRouterRecord;

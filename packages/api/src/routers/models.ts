@@ -36,6 +36,15 @@ export const modelsRouter = {
 
   retrain: permissionProcedure({ model: ['train'] })
     .input(z.object({ steps: z.number().int().min(1).max(100_000).optional() }).default({}))
-    .output(z.object({ jobId: z.string(), newApproved: z.number().int(), newRepaints: z.number().int(), parentVersionId: z.string().nullable() }))
-    .mutation(({ ctx, input }) => startRetrain(ctx.db, ctx.session.user, { reason: 'operator', steps: input.steps })),
+    .output(
+      z.object({
+        jobId: z.string(),
+        newApproved: z.number().int(),
+        newRepaints: z.number().int(),
+        parentVersionId: z.string().nullable(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      startRetrain(ctx.db, ctx.session.user, { reason: 'operator', steps: input.steps }),
+    ),
 } satisfies TRPCRouterRecord;

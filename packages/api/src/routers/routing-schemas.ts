@@ -30,7 +30,11 @@ export const ZPreviewRouting = z.object({
     .max(4, 'pick at most 4 subjects')
     .refine((ids) => new Set(ids).size === ids.length, 'subjects must be distinct'),
   prompt: z.string().trim().min(1, 'write a prompt').max(500),
-  seed: z.number().int().min(0).max(2 ** 31 - 1),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1),
   steps: z.number().int().min(1).max(100).default(20),
   routingConfigIds: z
     .array(z.uuid())
@@ -45,6 +49,11 @@ export const ZPreviewItem = z.object({
   requestId: z.string(),
   state: z.string(),
   output: z
-    .object({ id: z.string(), routingMap: z.unknown(), scores: z.record(z.string(), z.unknown()).nullable(), image: z.string().nullable() })
+    .object({
+      id: z.string(),
+      routingMap: z.unknown(),
+      scores: z.record(z.string(), z.unknown()).nullable(),
+      image: z.string().nullable(),
+    })
     .nullable(),
 });

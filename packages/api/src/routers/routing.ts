@@ -1,9 +1,19 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { createRoutingConfig, listRoutingConfigs, setDefaultRoutingConfig } from '../services/routing';
+import {
+  createRoutingConfig,
+  listRoutingConfigs,
+  setDefaultRoutingConfig,
+} from '../services/routing';
 import { readPreview, startPreview } from '../services/routing-preview';
 import { permissionProcedure } from '../trpc';
-import { ZCreateRoutingConfig, ZPreviewItem, ZPreviewRouting, ZRoutingConfig, ZSetDefaultRouting } from './routing-schemas';
+import {
+  ZCreateRoutingConfig,
+  ZPreviewItem,
+  ZPreviewRouting,
+  ZRoutingConfig,
+  ZSetDefaultRouting,
+} from './routing-schemas';
 
 const reader = permissionProcedure({ routing: ['read'] });
 const writer = permissionProcedure({ routing: ['write'] });
@@ -23,7 +33,11 @@ export const routingRouter = {
 
   preview: permissionProcedure({ routing: ['write'], generation: ['create'] })
     .input(ZPreviewRouting)
-    .output(z.object({ items: z.array(z.object({ routingConfigId: z.string(), requestId: z.string() })) }))
+    .output(
+      z.object({
+        items: z.array(z.object({ routingConfigId: z.string(), requestId: z.string() })),
+      }),
+    )
     .mutation(({ ctx, input }) => startPreview(ctx.db, ctx.session.user, input)),
 
   previewResult: reader

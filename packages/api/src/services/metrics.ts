@@ -4,7 +4,11 @@
 import { sql } from 'drizzle-orm';
 import { executeRows, type Db } from '@musar/db';
 
-export type TMetricsQuery = { by: 'routingConfig' | 'modelVersion'; bucket: 'hour' | 'day'; sinceDays: number };
+export type TMetricsQuery = {
+  by: 'routingConfig' | 'modelVersion';
+  bucket: 'hour' | 'day';
+  sinceDays: number;
+};
 
 type TPoint = {
   key: string | null;

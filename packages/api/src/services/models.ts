@@ -16,10 +16,17 @@ const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
 export async function listModels(db: Db): Promise<TModelVersion[]> {
   const rows = await db.select().from(modelVersions).orderBy(desc(modelVersions.createdAt));
   const counts = await db
-    .select({ id: lineage.modelVersionId, subjects: sql<number>`count(${lineage.subjectId})::int`, outputs: sql<number>`count(${lineage.outputId})::int` })
+    .select({
+      id: lineage.modelVersionId,
+      subjects: sql<number>`count(${lineage.subjectId})::int`,
+      outputs: sql<number>`count(${lineage.outputId})::int`,
+    })
     .from(lineage)
     .groupBy(lineage.modelVersionId);
-  const defaults = await db.select({ id: routingConfigs.id, mv: routingConfigs.modelVersionId }).from(routingConfigs).where(isNotNull(routingConfigs.modelVersionId));
+  const defaults = await db
+    .select({ id: routingConfigs.id, mv: routingConfigs.modelVersionId })
+    .from(routingConfigs)
+    .where(isNotNull(routingConfigs.modelVersionId));
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -29,7 +36,10 @@ export async function listModels(db: Db): Promise<TModelVersion[]> {
     metrics: r.metrics ?? null,
     trainingSteps: r.trainingSteps,
     sizeBytes: r.sizeBytes,
-    lineage: { subjects: counts.find((c) => c.id === r.id)?.subjects ?? 0, outputs: counts.find((c) => c.id === r.id)?.outputs ?? 0 },
+    lineage: {
+      subjects: counts.find((c) => c.id === r.id)?.subjects ?? 0,
+      outputs: counts.find((c) => c.id === r.id)?.outputs ?? 0,
+    },
     defaultRoutingConfigId: defaults.find((d) => d.mv === r.id)?.id ?? null,
     createdAt: r.createdAt.toISOString(),
     promotedAt: iso(r.promotedAt),
@@ -53,26 +63,52 @@ async function serve(tx: Tx, target: Row): Promise<Row | null> {
     .where(and(eq(modelVersions.kind, target.kind), eq(modelVersions.state, 'serving')))
     .for('update');
   const now = new Date();
-  for (const c of current) if (c.id !== target.id) await tx.update(modelVersions).set({ state: 'retired', retiredAt: now }).where(eq(modelVersions.id, c.id));
-  await tx.update(modelVersions).set({ state: 'serving', promotedAt: now, retiredAt: null }).where(eq(modelVersions.id, target.id));
+  for (const c of current)
+    if (c.id !== target.id)
+      await tx
+        .update(modelVersions)
+        .set({ state: 'retired', retiredAt: now })
+        .where(eq(modelVersions.id, c.id));
+  await tx
+    .update(modelVersions)
+    .set({ state: 'serving', promotedAt: now, retiredAt: null })
+    .where(eq(modelVersions.id, target.id));
   return current.find((c) => c.id !== target.id) ?? null;
 }
 
 function refuseUnservable(row: Row, verb: string) {
-  if (row.state === 'tainted') throw new ServiceError('PRECONDITION_FAILED', `Cannot ${verb} "${row.name}": it is tainted (${row.taintReason ?? 'consent revoked'})`);
-  if (row.state === 'failed') throw new ServiceError('PRECONDITION_FAILED', `Cannot ${verb} "${row.name}": its training or evaluation failed`);
-  if (row.state === 'serving') throw new ServiceError('CONFLICT', `"${row.name}" is already serving`);
+  if (row.state === 'tainted')
+    throw new ServiceError(
+      'PRECONDITION_FAILED',
+      `Cannot ${verb} "${row.name}": it is tainted (${row.taintReason ?? 'consent revoked'})`,
+    );
+  if (row.state === 'failed')
+    throw new ServiceError(
+      'PRECONDITION_FAILED',
+      `Cannot ${verb} "${row.name}": its training or evaluation failed`,
+    );
+  if (row.state === 'serving')
+    throw new ServiceError('CONFLICT', `"${row.name}" is already serving`);
 }
 
 export async function promoteModel(db: Db, actor: SessionUser, input: { modelVersionId: string }) {
   await db.transaction(async (tx) => {
     const row = await lock(tx, input.modelVersionId);
     refuseUnservable(row, 'promote');
-    const gate = (row.metrics as { gate?: { passed?: boolean; sets?: { reasons: string[] }[] } } | null)?.gate;
+    const gate = (
+      row.metrics as { gate?: { passed?: boolean; sets?: { reasons: string[] }[] } } | null
+    )?.gate;
     if (row.kind === 'adapter' && row.state === 'candidate') {
-      if (!gate) throw new ServiceError('PRECONDITION_FAILED', `Cannot promote "${row.name}": it has not been evaluated yet`);
+      if (!gate)
+        throw new ServiceError(
+          'PRECONDITION_FAILED',
+          `Cannot promote "${row.name}": it has not been evaluated yet`,
+        );
       if (!gate.passed)
-        throw new ServiceError('PRECONDITION_FAILED', `Cannot promote "${row.name}": it failed the evaluation gate (${(gate.sets ?? []).flatMap((s) => s.reasons).join('; ')})`);
+        throw new ServiceError(
+          'PRECONDITION_FAILED',
+          `Cannot promote "${row.name}": it failed the evaluation gate (${(gate.sets ?? []).flatMap((s) => s.reasons).join('; ')})`,
+        );
     }
     const replaced = await serve(tx, row);
     await writeAudit(tx, {
@@ -92,7 +128,11 @@ export async function rollbackModel(db: Db, actor: SessionUser, input: { modelVe
   await db.transaction(async (tx) => {
     const row = await lock(tx, input.modelVersionId);
     refuseUnservable(row, 'roll back to');
-    if (!row.promotedAt) throw new ServiceError('PRECONDITION_FAILED', `Cannot roll back to "${row.name}": it has never served (promote a candidate instead)`);
+    if (!row.promotedAt)
+      throw new ServiceError(
+        'PRECONDITION_FAILED',
+        `Cannot roll back to "${row.name}": it has never served (promote a candidate instead)`,
+      );
     const replaced = await serve(tx, row);
     await writeAudit(tx, {
       actor: actorOf(actor),

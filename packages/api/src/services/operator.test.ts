@@ -34,7 +34,13 @@ beforeAll(async () => {
 afterAll(() => handle?.close());
 
 const auditActions = async (targetId: string) =>
-  (await handle.db.select().from(auditLog).where(eq(auditLog.targetId, targetId)).orderBy(auditLog.id)).map((a) => a.action);
+  (
+    await handle.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.targetId, targetId))
+      .orderBy(auditLog.id)
+  ).map((a) => a.action);
 
 describe('routing configs', () => {
   it('refuses NaN, out-of-range values, unknown keys and layers the model does not have', async () => {
@@ -46,7 +52,10 @@ describe('routing configs', () => {
       [{ smoothing: 2, gamma: 1 }, /gamma|Unrecognized/i],
     ];
     for (const [params, message] of bad)
-      await expect(op.routing.create({ name: 'bad', params })).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(message) });
+      await expect(op.routing.create({ name: 'bad', params })).rejects.toMatchObject({
+        code: 'BAD_REQUEST',
+        message: expect.stringMatching(message),
+      });
     expect(await op.routing.list()).toHaveLength(0);
   });
 
@@ -54,15 +63,23 @@ describe('routing configs', () => {
     const v1 = await op.routing.create({ name: 'soft', params: { beta: 4, layers: [2, 3] } });
     const v2 = await op.routing.create({ name: 'soft', params: { beta: 6, layers: [3] } });
     expect([v1.version, v2.version]).toEqual([1, 2]);
-    const [mv] = await handle.db.insert(modelVersions).values({ kind: 'adapter', name: 'a1', config: { depth: 4 } }).returning();
+    const [mv] = await handle.db
+      .insert(modelVersions)
+      .values({ kind: 'adapter', name: 'a1', config: { depth: 4 } })
+      .returning();
     await op.routing.setDefault({ routingConfigId: v1.id, modelVersionId: mv!.id });
     await op.routing.setDefault({ routingConfigId: v2.id, modelVersionId: mv!.id });
     const all = await op.routing.list();
     expect(all.filter((c) => c.defaultFor === mv!.id).map((c) => c.id)).toEqual([v2.id]);
     expect(await auditActions(mv!.id)).toEqual(['routing.set_default', 'routing.set_default']);
     // a config valid for depth 4 is refused as the default of a 2-block model
-    const [shallow] = await handle.db.insert(modelVersions).values({ kind: 'adapter', name: 'a2', config: { depth: 2 } }).returning();
-    await expect(op.routing.setDefault({ routingConfigId: v2.id, modelVersionId: shallow!.id })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    const [shallow] = await handle.db
+      .insert(modelVersions)
+      .values({ kind: 'adapter', name: 'a2', config: { depth: 2 } })
+      .returning();
+    await expect(
+      op.routing.setDefault({ routingConfigId: v2.id, modelVersionId: shallow!.id }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 });
 
@@ -70,19 +87,51 @@ describe('routing preview', () => {
   it('queues one single-image generation per config with the same subjects, prompt and seed', async () => {
     const subjects = [await insertToySubject(handle.db, 31), await insertToySubject(handle.db, 32)];
     const a = await op.routing.create({ name: 'hard', params: { startStep: 2 } });
-    const b = await op.routing.create({ name: 'soft-2', params: { startStep: 2, beta: 3, threshold: 0.4 } });
-    const { items } = await op.routing.preview({ subjectIds: subjects, prompt: 'a star toy left of a heart toy', seed: 77, steps: 5, routingConfigIds: [a.id, b.id] });
+    const b = await op.routing.create({
+      name: 'soft-2',
+      params: { startStep: 2, beta: 3, threshold: 0.4 },
+    });
+    const { items } = await op.routing.preview({
+      subjectIds: subjects,
+      prompt: 'a star toy left of a heart toy',
+      seed: 77,
+      steps: 5,
+      routingConfigIds: [a.id, b.id],
+    });
     expect(items.map((i) => i.routingConfigId)).toEqual([a.id, b.id]);
-    const jobs = await executeRows<{ data: { requestId: string; seed: number; count: number; subjectIds: string[]; routing: Record<string, unknown> } }>(
+    const jobs = await executeRows<{
+      data: {
+        requestId: string;
+        seed: number;
+        count: number;
+        subjectIds: string[];
+        routing: Record<string, unknown>;
+      };
+    }>(
       handle.db,
       sql`select data from pgboss.job where name = 'generate' and data->>'requestId' in ${items.map((i) => i.requestId)}`,
     );
     const byRequest = (id: string) => jobs.find((j) => j.data.requestId === id)!.data;
-    expect(byRequest(items[0]!.requestId)).toMatchObject({ seed: 77, count: 1, subjectIds: subjects, routing: { startStep: 2 } });
-    expect(byRequest(items[1]!.requestId)).toMatchObject({ seed: 77, count: 1, subjectIds: subjects, routing: { startStep: 2, beta: 3, threshold: 0.4 } });
+    expect(byRequest(items[0]!.requestId)).toMatchObject({
+      seed: 77,
+      count: 1,
+      subjectIds: subjects,
+      routing: { startStep: 2 },
+    });
+    expect(byRequest(items[1]!.requestId)).toMatchObject({
+      seed: 77,
+      count: 1,
+      subjectIds: subjects,
+      routing: { startStep: 2, beta: 3, threshold: 0.4 },
+    });
     const result = await op.routing.previewResult({ requestIds: items.map((i) => i.requestId) });
-    expect(result.map((r) => [r.routingConfigId, r.state, r.output])).toEqual([[a.id, 'queued', null], [b.id, 'queued', null]]);
-    await expect(op.routing.preview({ subjectIds: subjects, prompt: 'x', seed: 1, routingConfigIds: [a.id] })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    expect(result.map((r) => [r.routingConfigId, r.state, r.output])).toEqual([
+      [a.id, 'queued', null],
+      [b.id, 'queued', null],
+    ]);
+    await expect(
+      op.routing.preview({ subjectIds: subjects, prompt: 'x', seed: 1, routingConfigIds: [a.id] }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 });
 
@@ -91,7 +140,12 @@ describe('evaluation gate', () => {
   const set = (fidelity: number, leakage: number, n = 8) => ({ n, fidelity, leakage });
   it('passes within the tolerance and fails beyond it on any set, saying which', () => {
     expect(tol).toEqual({ fidelity: 0.02, leakage: 0.02 });
-    expect(gateDecision([{ name: 'two-subject', candidate: set(0.59, 0.11), serving: set(0.6, 0.1) }], tol).passed).toBe(true);
+    expect(
+      gateDecision(
+        [{ name: 'two-subject', candidate: set(0.59, 0.11), serving: set(0.6, 0.1) }],
+        tol,
+      ).passed,
+    ).toBe(true);
     const worse = gateDecision(
       [
         { name: 'two-subject', candidate: set(0.7, 0.1), serving: set(0.6, 0.1) },
@@ -106,8 +160,13 @@ describe('evaluation gate', () => {
       'recent-approved: leakage 0.130 > serving 0.100 + 0.02',
     ]);
     // a set the candidate could not be scored on never passes; no serving version = nothing to be worse than
-    expect(gateDecision([{ name: 'x', candidate: set(Number.NaN, Number.NaN, 0), serving: null }], tol).passed).toBe(false);
-    expect(gateDecision([{ name: 'x', candidate: set(0.1, 0.5), serving: null }], tol).passed).toBe(true);
+    expect(
+      gateDecision([{ name: 'x', candidate: set(Number.NaN, Number.NaN, 0), serving: null }], tol)
+        .passed,
+    ).toBe(false);
+    expect(gateDecision([{ name: 'x', candidate: set(0.1, 0.5), serving: null }], tol).passed).toBe(
+      true,
+    );
     expect(() => gateTolerance({ MUSAR_GATE_LEAKAGE_TOLERANCE: '-1' })).toThrow();
   });
 });
@@ -115,46 +174,110 @@ describe('evaluation gate', () => {
 describe('model registry', () => {
   it('refuses tainted, failed and unevaluated or gate-failing candidates; promotes a passing one; rolls back', async () => {
     const ins = async (name: string, values: Partial<typeof modelVersions.$inferInsert>) =>
-      (await handle.db.insert(modelVersions).values({ kind: 'adapter', name, ...values }).returning())[0]!;
-    const serving = await ins('serving', { state: 'serving', promotedAt: new Date(Date.now() - 1000) });
-    const tainted = await ins('tainted', { state: 'tainted', taintReason: 'consent revoked for subject X' });
+      (
+        await handle.db
+          .insert(modelVersions)
+          .values({ kind: 'adapter', name, ...values })
+          .returning()
+      )[0]!;
+    const serving = await ins('serving', {
+      state: 'serving',
+      promotedAt: new Date(Date.now() - 1000),
+    });
+    const tainted = await ins('tainted', {
+      state: 'tainted',
+      taintReason: 'consent revoked for subject X',
+    });
     const failed = await ins('failed', { state: 'failed' });
     const fresh = await ins('fresh', {});
-    const worse = await ins('worse', { metrics: { gate: { passed: false, sets: [{ reasons: ['suite-2: leakage 0.300 > serving 0.100 + 0.02'] }] } } });
+    const worse = await ins('worse', {
+      metrics: {
+        gate: {
+          passed: false,
+          sets: [{ reasons: ['suite-2: leakage 0.300 > serving 0.100 + 0.02'] }],
+        },
+      },
+    });
     const good = await ins('good', { metrics: { gate: { passed: true, sets: [] } } });
-    await expect(op.models.promote({ modelVersionId: tainted.id })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED', message: expect.stringMatching(/tainted \(consent revoked for subject X\)/) });
-    await expect(op.models.promote({ modelVersionId: failed.id })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED', message: expect.stringMatching(/failed/) });
-    await expect(op.models.promote({ modelVersionId: fresh.id })).rejects.toMatchObject({ message: expect.stringMatching(/not been evaluated/) });
-    await expect(op.models.promote({ modelVersionId: worse.id })).rejects.toMatchObject({ message: expect.stringMatching(/failed the evaluation gate \(suite-2: leakage/) });
+    await expect(op.models.promote({ modelVersionId: tainted.id })).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: expect.stringMatching(/tainted \(consent revoked for subject X\)/),
+    });
+    await expect(op.models.promote({ modelVersionId: failed.id })).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: expect.stringMatching(/failed/),
+    });
+    await expect(op.models.promote({ modelVersionId: fresh.id })).rejects.toMatchObject({
+      message: expect.stringMatching(/not been evaluated/),
+    });
+    await expect(op.models.promote({ modelVersionId: worse.id })).rejects.toMatchObject({
+      message: expect.stringMatching(/failed the evaluation gate \(suite-2: leakage/),
+    });
     const promoted = await op.models.promote({ modelVersionId: good.id });
     expect(promoted.state).toBe('serving');
-    const states = async () => Object.fromEntries((await op.models.list()).map((m) => [m.name, m.state]));
-    expect(await states()).toMatchObject({ serving: 'retired', good: 'serving', tainted: 'tainted', failed: 'failed' });
-    await expect(op.models.rollback({ modelVersionId: tainted.id })).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
-    await expect(op.models.rollback({ modelVersionId: fresh.id })).rejects.toMatchObject({ message: expect.stringMatching(/never served/) });
+    const states = async () =>
+      Object.fromEntries((await op.models.list()).map((m) => [m.name, m.state]));
+    expect(await states()).toMatchObject({
+      serving: 'retired',
+      good: 'serving',
+      tainted: 'tainted',
+      failed: 'failed',
+    });
+    await expect(op.models.rollback({ modelVersionId: tainted.id })).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+    });
+    await expect(op.models.rollback({ modelVersionId: fresh.id })).rejects.toMatchObject({
+      message: expect.stringMatching(/never served/),
+    });
     await op.models.rollback({ modelVersionId: serving.id });
     expect(await states()).toMatchObject({ serving: 'serving', good: 'retired' });
     expect(await auditActions(good.id)).toEqual(['model.promote']);
     expect(await auditActions(serving.id)).toEqual(['model.rollback']);
-    await handle.db.update(modelVersions).set({ state: 'retired' }).where(inArray(modelVersions.id, [serving.id]));
+    await handle.db
+      .update(modelVersions)
+      .set({ state: 'retired' })
+      .where(inArray(modelVersions.id, [serving.id]));
   });
 });
 
 describe('retraining policy and data', () => {
   it('refuses a retrain with no eligible data, with a clear message', async () => {
-    await expect(op.models.retrain({})).rejects.toMatchObject({ code: 'PRECONDITION_FAILED', message: expect.stringMatching(/No eligible data/) });
+    await expect(op.models.retrain({})).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: expect.stringMatching(/No eligible data/),
+    });
   });
 
   it('counts approved outputs with train consent, starts one job at the threshold, and the repaint is the region mask', async () => {
     const seeded = await seedReviewItems(handle.db, { count: 4, subjects: 2 });
     for (const outputId of seeded.outputIds.slice(0, 3)) {
       await claimNext(handle.db, reviewer, { hold: 1 });
-      const repaint = outputId === seeded.outputIds[0] ? { rows: 8, cols: 8, cells: seeded.map.map((_, i) => (i % 8 < 3 ? 1 : i % 8 > 5 ? 0 : -1)) } : undefined;
-      await decide(handle.db, reviewer, { outputId, decision: 'approve', ...(repaint ? { repaint } : {}) });
+      const repaint =
+        outputId === seeded.outputIds[0]
+          ? {
+              rows: 8,
+              cols: 8,
+              cells: seeded.map.map((_, i) => (i % 8 < 3 ? 1 : i % 8 > 5 ? 0 : -1)),
+            }
+          : undefined;
+      await decide(handle.db, reviewer, {
+        outputId,
+        decision: 'approve',
+        ...(repaint ? { repaint } : {}),
+      });
     }
     // no train consent yet: nothing is eligible
     expect((await newFeedbackData(handle.db)).outputIds).toHaveLength(0);
-    await handle.db.insert(consents).values(seeded.subjectIds.map((subjectId) => ({ subjectId, scope: 'train' as const, grantedBy: 'test', evidence: 'fixture' })));
+    await handle.db
+      .insert(consents)
+      .values(
+        seeded.subjectIds.map((subjectId) => ({
+          subjectId,
+          scope: 'train' as const,
+          grantedBy: 'test',
+          evidence: 'fixture',
+        })),
+      );
     const data = await newFeedbackData(handle.db);
     expect(data.outputIds.sort()).toEqual(seeded.outputIds.slice(0, 3).sort());
     expect(data.repaints).toBe(1);
@@ -163,13 +286,25 @@ describe('retraining policy and data', () => {
     expect(started).toMatchObject({ newApproved: 3, newRepaints: 1 });
     expect(await maybeStartRetrain(handle.db, 3)).toBeNull();
     await expect(op.models.retrain({})).rejects.toMatchObject({ code: 'CONFLICT' });
-    const [job] = await executeRows<{ data: Record<string, unknown> }>(handle.db, sql`select data from pgboss.job where id = ${started!.jobId}::uuid`);
+    const [job] = await executeRows<{ data: Record<string, unknown> }>(
+      handle.db,
+      sql`select data from pgboss.job where id = ${started!.jobId}::uuid`,
+    );
     expect(job!.data).toMatchObject({ reason: 'policy:3 approved' });
 
     const [sample] = await feedbackSamples(handle.db, [seeded.outputIds[0]!]);
     expect(sample!.repainted).toBe(true);
-    const arrays = toBatchArrays([sample!], { imageSize: 32, patchSize: 4, promptLength: 24, condTextLength: 4 }, { regions: true });
-    const plan = staticRoutingPlan({ subjects: 2, batch: 1, region: arrays.regions, targetLength: 64 });
+    const arrays = toBatchArrays(
+      [sample!],
+      { imageSize: 32, patchSize: 4, promptLength: 24, condTextLength: 4 },
+      { regions: true },
+    );
+    const plan = staticRoutingPlan({
+      subjects: 2,
+      batch: 1,
+      region: arrays.regions,
+      targetLength: 64,
+    });
     const X = 3;
     let checked = 0;
     for (let t = 0; t < 64; t++) {
@@ -191,7 +326,13 @@ describe('retraining policy and data', () => {
     const seeded = await seedReviewItems(handle.db, { count: 3, subjects: 2 });
     for (const [i, outputId] of seeded.outputIds.entries()) {
       await claimNext(handle.db, reviewer, { hold: 1 });
-      await decide(handle.db, reviewer, i === 0 ? { outputId, decision: 'approve' } : { outputId, decision: 'reject', reasons: ['attribute_leakage'] });
+      await decide(
+        handle.db,
+        reviewer,
+        i === 0
+          ? { outputId, decision: 'approve' }
+          : { outputId, decision: 'reject', reasons: ['attribute_leakage'] },
+      );
     }
     const m = await op.metrics.overTime({ by: 'routingConfig', bucket: 'day', sinceDays: 365 });
     const mine = m.points.filter((p) => p.key === seeded.routingConfigId);
@@ -200,6 +341,8 @@ describe('retraining policy and data', () => {
     expect(mine[0]!.approvalRate).toBeCloseTo(1 / 3, 6);
     expect(mine[0]!.fidelity).toBeCloseTo(0.8, 6);
     expect(mine[0]!.leakage).toBeCloseTo(0.1, 6);
-    expect(m.rejectReasons.filter((r) => r.key === seeded.routingConfigId)).toEqual([{ key: seeded.routingConfigId, reason: 'attribute_leakage', n: 2 }]);
+    expect(m.rejectReasons.filter((r) => r.key === seeded.routingConfigId)).toEqual([
+      { key: seeded.routingConfigId, reason: 'attribute_leakage', n: 2 },
+    ]);
   });
 });

@@ -5,7 +5,14 @@
 // "a <class word>"), so training sees what generation sees.
 import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
 import type { DbOrTx } from '@musar/db';
-import { generationRequests, generationRequestSubjects, outputs, reviews, subjectImages, subjects } from '@musar/db/schema';
+import {
+  generationRequests,
+  generationRequestSubjects,
+  outputs,
+  reviews,
+  subjectImages,
+  subjects,
+} from '@musar/db/schema';
 import { decodeRgbPng, type TSubjectSpec } from '@musar/toyworld';
 import type { TTrainSample } from '@musar/trainer';
 import { ServiceError } from '../errors';
@@ -16,40 +23,67 @@ export type TFeedbackSample = TTrainSample & { outputId: string; repainted: bool
 /** Expands a g×g map to an S×S pixel owner map (nearest cell). */
 function ownerMapOf(cells: Int32Array, g: number, size: number): Int8Array {
   const out = new Int8Array(size * size);
-  for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) out[y * size + x] = cells[Math.floor((y * g) / size) * g + Math.floor((x * g) / size)]!;
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++)
+      out[y * size + x] = cells[Math.floor((y * g) / size) * g + Math.floor((x * g) / size)]!;
   return out;
 }
 
 export async function feedbackSamples(db: DbOrTx, outputIds: string[]): Promise<TFeedbackSample[]> {
   if (outputIds.length === 0) return [];
   const outs = await db.select().from(outputs).where(inArray(outputs.id, outputIds));
-  const prompts = await db.select({ id: generationRequests.id, prompt: generationRequests.prompt }).from(generationRequests).where(inArray(generationRequests.id, [...new Set(outs.map((o) => o.requestId))]));
+  const prompts = await db
+    .select({ id: generationRequests.id, prompt: generationRequests.prompt })
+    .from(generationRequests)
+    .where(inArray(generationRequests.id, [...new Set(outs.map((o) => o.requestId))]));
   const reqSubjects = await db
-    .select({ requestId: generationRequestSubjects.requestId, position: generationRequestSubjects.position, subjectId: subjects.id, classWord: subjects.classWord, attributes: subjects.attributes })
+    .select({
+      requestId: generationRequestSubjects.requestId,
+      position: generationRequestSubjects.position,
+      subjectId: subjects.id,
+      classWord: subjects.classWord,
+      attributes: subjects.attributes,
+    })
     .from(generationRequestSubjects)
     .innerJoin(subjects, eq(subjects.id, generationRequestSubjects.subjectId))
     .where(inArray(generationRequestSubjects.requestId, [...new Set(outs.map((o) => o.requestId))]))
     .orderBy(asc(generationRequestSubjects.position));
   const subjectIds = [...new Set(reqSubjects.map((s) => s.subjectId))];
   const images = subjectIds.length
-    ? await db.select({ subjectId: subjectImages.subjectId, image: subjectImages.image }).from(subjectImages).where(inArray(subjectImages.subjectId, subjectIds)).orderBy(asc(subjectImages.createdAt))
+    ? await db
+        .select({ subjectId: subjectImages.subjectId, image: subjectImages.image })
+        .from(subjectImages)
+        .where(inArray(subjectImages.subjectId, subjectIds))
+        .orderBy(asc(subjectImages.createdAt))
     : [];
   const approvals = await db
     .select({ outputId: reviews.outputId, correction: reviews.routingCorrection })
     .from(reviews)
-    .where(and(inArray(reviews.outputId, outputIds), eq(reviews.decision, 'approve'), isNull(reviews.undoneAt)))
+    .where(
+      and(
+        inArray(reviews.outputId, outputIds),
+        eq(reviews.decision, 'approve'),
+        isNull(reviews.undoneAt),
+      ),
+    )
     .orderBy(desc(reviews.createdAt));
   return outputIds.map((id, index) => {
     const o = outs.find((x) => x.id === id);
-    if (!o?.image) throw new ServiceError('PRECONDITION_FAILED', `output ${id} has no image to train on`);
+    if (!o?.image)
+      throw new ServiceError('PRECONDITION_FAILED', `output ${id} has no image to train on`);
     const target = decodeRgbPng(o.image, `output ${id}`);
     const repaint = approvals.find((a) => a.outputId === id && a.correction != null)?.correction;
     const grid = readRoutingMap(repaint ?? o.routingMap);
-    if (!grid || grid.rows !== grid.cols) throw new ServiceError('PRECONDITION_FAILED', `output ${id} has no square routing map`);
+    if (!grid || grid.rows !== grid.cols)
+      throw new ServiceError('PRECONDITION_FAILED', `output ${id} has no square routing map`);
     const subs = reqSubjects.filter((s) => s.requestId === o.requestId);
     const references = subs.map((s) => {
       const png = images.find((i) => i.subjectId === s.subjectId)?.image;
-      if (!png) throw new ServiceError('PRECONDITION_FAILED', `subject ${s.subjectId} has no reference image`);
+      if (!png)
+        throw new ServiceError(
+          'PRECONDITION_FAILED',
+          `subject ${s.subjectId} has no reference image`,
+        );
       return decodeRgbPng(png, `reference of ${s.subjectId}`);
     });
     const regionGrid = Int32Array.from(grid.cells);
@@ -60,7 +94,10 @@ export async function feedbackSamples(db: DbOrTx, outputIds: string[]): Promise<
       prompt: prompts.find((p) => p.id === o.requestId)?.prompt ?? '',
       target,
       // The toy-world spec when the subject has one; training only uses the count.
-      subjects: subs.map((s) => (s.attributes as { toyworld?: TSubjectSpec } | null)?.toyworld ?? ({} as TSubjectSpec)),
+      subjects: subs.map(
+        (s) =>
+          (s.attributes as { toyworld?: TSubjectSpec } | null)?.toyworld ?? ({} as TSubjectSpec),
+      ),
       references,
       conditions: subs.map((s) => `a ${s.classWord}`),
       ownerMap: ownerMapOf(regionGrid, grid.rows, target.width),

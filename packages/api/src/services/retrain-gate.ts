@@ -3,9 +3,16 @@
 // version's by more than the tolerance and its leakage not higher by more than the tolerance.
 import { z } from 'zod';
 
-export const ZSetMetrics = z.object({ n: z.number().int().min(0), fidelity: z.number(), leakage: z.number() });
+export const ZSetMetrics = z.object({
+  n: z.number().int().min(0),
+  fidelity: z.number(),
+  leakage: z.number(),
+});
 export type TSetMetrics = z.infer<typeof ZSetMetrics>;
-export const ZTolerance = z.object({ fidelity: z.number().min(0).max(1), leakage: z.number().min(0).max(1) });
+export const ZTolerance = z.object({
+  fidelity: z.number().min(0).max(1),
+  leakage: z.number().min(0).max(1),
+});
 export type TTolerance = z.infer<typeof ZTolerance>;
 
 /** MUSAR_GATE_FIDELITY_TOLERANCE / MUSAR_GATE_LEAKAGE_TOLERANCE, default 0.02 each. */
@@ -20,7 +27,13 @@ export const ZGateResult = z.object({
   passed: z.boolean(),
   tolerance: ZTolerance,
   sets: z.array(
-    z.object({ name: z.string(), candidate: ZSetMetrics, serving: ZSetMetrics.nullable(), passed: z.boolean(), reasons: z.array(z.string()) }),
+    z.object({
+      name: z.string(),
+      candidate: ZSetMetrics,
+      serving: ZSetMetrics.nullable(),
+      passed: z.boolean(),
+      reasons: z.array(z.string()),
+    }),
   ),
   evaluatedAt: z.string(),
 });
@@ -33,14 +46,28 @@ export function gateDecision(
 ): TGateResult {
   const judged = sets.map((s) => {
     const reasons: string[] = [];
-    if (s.candidate.n === 0 || !Number.isFinite(s.candidate.fidelity) || !Number.isFinite(s.candidate.leakage)) reasons.push(`${s.name}: no scored items`);
+    if (
+      s.candidate.n === 0 ||
+      !Number.isFinite(s.candidate.fidelity) ||
+      !Number.isFinite(s.candidate.leakage)
+    )
+      reasons.push(`${s.name}: no scored items`);
     else if (s.serving && s.serving.n > 0) {
       if (s.candidate.fidelity < s.serving.fidelity - tolerance.fidelity)
-        reasons.push(`${s.name}: fidelity ${s.candidate.fidelity.toFixed(3)} < serving ${s.serving.fidelity.toFixed(3)} − ${tolerance.fidelity}`);
+        reasons.push(
+          `${s.name}: fidelity ${s.candidate.fidelity.toFixed(3)} < serving ${s.serving.fidelity.toFixed(3)} − ${tolerance.fidelity}`,
+        );
       if (s.candidate.leakage > s.serving.leakage + tolerance.leakage)
-        reasons.push(`${s.name}: leakage ${s.candidate.leakage.toFixed(3)} > serving ${s.serving.leakage.toFixed(3)} + ${tolerance.leakage}`);
+        reasons.push(
+          `${s.name}: leakage ${s.candidate.leakage.toFixed(3)} > serving ${s.serving.leakage.toFixed(3)} + ${tolerance.leakage}`,
+        );
     }
     return { ...s, passed: reasons.length === 0, reasons };
   });
-  return { passed: judged.length > 0 && judged.every((s) => s.passed), tolerance, sets: judged, evaluatedAt: now.toISOString() };
+  return {
+    passed: judged.length > 0 && judged.every((s) => s.passed),
+    tolerance,
+    sets: judged,
+    evaluatedAt: now.toISOString(),
+  };
 }

@@ -17,7 +17,10 @@ export const retrainThreshold = (env: Record<string, string | undefined> = proce
 
 /** Eligible approved outputs not yet in the serving adapter's lineage (or its ancestors'). */
 export async function newFeedbackData(db: DbOrTx) {
-  const [serving] = await executeRows<{ id: string; name: string }>(db, sql`select id, name from model_versions where kind = 'adapter' and state = 'serving' order by promoted_at desc limit 1`);
+  const [serving] = await executeRows<{ id: string; name: string }>(
+    db,
+    sql`select id, name from model_versions where kind = 'adapter' and state = 'serving' order by promoted_at desc limit 1`,
+  );
   const set = await trainingSet(db);
   const used = serving
     ? await executeRows<{ output_id: string }>(
@@ -29,15 +32,26 @@ export async function newFeedbackData(db: DbOrTx) {
   const usedIds = new Set(used.map((u) => u.output_id));
   const outputIds = set.outputIds.filter((id) => !usedIds.has(id));
   const repaints = outputIds.length
-    ? await executeRows<{ n: number }>(db, sql`select count(distinct output_id)::int as n from reviews where output_id in ${outputIds} and decision = 'approve' and undone_at is null and routing_correction is not null`)
+    ? await executeRows<{ n: number }>(
+        db,
+        sql`select count(distinct output_id)::int as n from reviews where output_id in ${outputIds} and decision = 'approve' and undone_at is null and routing_correction is not null`,
+      )
     : [{ n: 0 }];
-  return { servingAdapter: serving ?? null, outputIds, repaints: repaints[0]?.n ?? 0, excludedSubjectIds: set.excludedSubjectIds };
+  return {
+    servingAdapter: serving ?? null,
+    outputIds,
+    repaints: repaints[0]?.n ?? 0,
+    excludedSubjectIds: set.excludedSubjectIds,
+  };
 }
 
 /** Retrain jobs not finished yet (queued, retrying or running). */
 export async function openRetrainJobs(db: DbOrTx) {
   // No pg-boss schema yet (no worker or web server has started on this database): no jobs.
-  const [installed] = await executeRows<{ t: string | null }>(db, sql`select to_regclass('pgboss.job')::text as t`);
+  const [installed] = await executeRows<{ t: string | null }>(
+    db,
+    sql`select to_regclass('pgboss.job')::text as t`,
+  );
   if (!installed?.t) return [];
   return executeRows<{ id: string; state: string; data: Record<string, unknown> }>(
     db,
@@ -60,7 +74,11 @@ export async function retrainStatus(db: Db) {
   };
 }
 
-export async function startRetrain(db: Db, actor: TActor, input: { reason?: string; steps?: number } = {}) {
+export async function startRetrain(
+  db: Db,
+  actor: TActor,
+  input: { reason?: string; steps?: number } = {},
+) {
   return db.transaction(async (tx) => {
     // One retrain at a time: serialise starters on a transaction-scoped advisory lock.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext('musar:retrain'))`);
@@ -71,10 +89,16 @@ export async function startRetrain(db: Db, actor: TActor, input: { reason?: stri
         'No eligible data to retrain on: no approved outputs since the serving adapter whose subjects all have train consent',
       );
     const open = await openRetrainJobs(tx);
-    if (open.length) throw new ServiceError('CONFLICT', `A retrain is already ${open[0]!.state === 'active' ? 'running' : 'queued'} (job ${open[0]!.id})`);
+    if (open.length)
+      throw new ServiceError(
+        'CONFLICT',
+        `A retrain is already ${open[0]!.state === 'active' ? 'running' : 'queued'} (job ${open[0]!.id})`,
+      );
     const payload = ZRetrainPayload.parse({
       parentVersionId: data.servingAdapter?.id ?? null,
-      reason: input.reason ?? (actor === 'system' ? `policy:${data.outputIds.length} approved` : 'operator'),
+      reason:
+        input.reason ??
+        (actor === 'system' ? `policy:${data.outputIds.length} approved` : 'operator'),
       excludeSubjectIds: data.excludedSubjectIds,
       ...(input.steps ? { steps: input.steps } : {}),
       requestedBy: actor === 'system' ? null : actor.id,
@@ -85,9 +109,19 @@ export async function startRetrain(db: Db, actor: TActor, input: { reason?: stri
       action: 'model.retrain_requested',
       targetType: 'job',
       targetId: jobId,
-      after: { ...payload, newApproved: data.outputIds.length, newRepaints: data.repaints, scheduled: true },
+      after: {
+        ...payload,
+        newApproved: data.outputIds.length,
+        newRepaints: data.repaints,
+        scheduled: true,
+      },
     });
-    return { jobId, newApproved: data.outputIds.length, newRepaints: data.repaints, parentVersionId: payload.parentVersionId };
+    return {
+      jobId,
+      newApproved: data.outputIds.length,
+      newRepaints: data.repaints,
+      parentVersionId: payload.parentVersionId,
+    };
   });
 }
 

@@ -24,13 +24,26 @@ export async function startPreview(db: Db, actor: SessionUser, input: TPreviewRo
     });
     items.push({ routingConfigId, requestId: req.id });
   }
-  await writeAudit(db, { actor: { id: actor.id, email: actor.email }, action: 'routing.preview', targetType: 'generation_request', targetId: items[0]!.requestId, after: { items } });
+  await writeAudit(db, {
+    actor: { id: actor.id, email: actor.email },
+    action: 'routing.preview',
+    targetType: 'generation_request',
+    targetId: items[0]!.requestId,
+    after: { items },
+  });
   return { items };
 }
 
 /** The preview's state: per request, its state and (once done) the image, routing map and scores. */
 export async function readPreview(db: Db, requestIds: string[]) {
-  const reqs = await db.select({ id: generationRequests.id, state: generationRequests.state, routingConfigId: generationRequests.routingConfigId }).from(generationRequests).where(inArray(generationRequests.id, requestIds));
+  const reqs = await db
+    .select({
+      id: generationRequests.id,
+      state: generationRequests.state,
+      routingConfigId: generationRequests.routingConfigId,
+    })
+    .from(generationRequests)
+    .where(inArray(generationRequests.id, requestIds));
   const outs = await db.select().from(outputs).where(inArray(outputs.requestId, requestIds));
   return requestIds.map((id) => {
     const r = reqs.find((x) => x.id === id);
@@ -40,7 +53,14 @@ export async function readPreview(db: Db, requestIds: string[]) {
       requestId: id,
       state: r?.state ?? 'missing',
       output: o
-        ? { id: o.id, routingMap: o.routingMap, scores: o.scores ?? null, image: o.image ? `data:${o.mimeType};base64,${Buffer.from(o.image).toString('base64')}` : null }
+        ? {
+            id: o.id,
+            routingMap: o.routingMap,
+            scores: o.scores ?? null,
+            image: o.image
+              ? `data:${o.mimeType};base64,${Buffer.from(o.image).toString('base64')}`
+              : null,
+          }
         : null,
     };
   });

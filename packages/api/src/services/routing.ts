@@ -21,7 +21,14 @@ const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
 export async function modelDepth(db: DbOrTx, modelVersionId: string | null): Promise<number> {
   let id = modelVersionId;
   for (let hop = 0; id && hop < 50; hop++) {
-    const [row] = await db.select({ config: modelVersions.config, parentId: modelVersions.parentId, kind: modelVersions.kind }).from(modelVersions).where(eq(modelVersions.id, id));
+    const [row] = await db
+      .select({
+        config: modelVersions.config,
+        parentId: modelVersions.parentId,
+        kind: modelVersions.kind,
+      })
+      .from(modelVersions)
+      .where(eq(modelVersions.id, id));
     if (!row) throw notFound('Model version');
     const depth = Number((row.config as { depth?: unknown } | null)?.depth);
     if (Number.isInteger(depth) && depth > 0) return depth;
@@ -33,12 +40,19 @@ export async function modelDepth(db: DbOrTx, modelVersionId: string | null): Pro
 /** Refuses invalid parameters with one readable message; returns the validated overrides. */
 export function validateRoutingParams(params: unknown, depth: number) {
   const parsed = ZRoutingOverrides.safeParse(params);
-  if (!parsed.success) throw new ServiceError('BAD_REQUEST', `Invalid routing parameters: ${describeZodError(parsed.error)}`);
+  if (!parsed.success)
+    throw new ServiceError(
+      'BAD_REQUEST',
+      `Invalid routing parameters: ${describeZodError(parsed.error)}`,
+    );
   const subjects = parsed.data.strength?.length ?? 2;
   try {
     parseRoutingParams(parsed.data, { subjects, grid: 8, depth });
   } catch (error) {
-    throw new ServiceError('BAD_REQUEST', `Invalid routing parameters: ${(error as Error).message}`);
+    throw new ServiceError(
+      'BAD_REQUEST',
+      `Invalid routing parameters: ${(error as Error).message}`,
+    );
   }
   return parsed.data;
 }
@@ -53,7 +67,10 @@ const view = (r: typeof routingConfigs.$inferSelect): TRoutingConfig => ({
 });
 
 export async function listRoutingConfigs(db: Db): Promise<TRoutingConfig[]> {
-  const rows = await db.select().from(routingConfigs).orderBy(routingConfigs.name, desc(routingConfigs.version));
+  const rows = await db
+    .select()
+    .from(routingConfigs)
+    .orderBy(routingConfigs.name, desc(routingConfigs.version));
   return rows.map(view);
 }
 
@@ -62,25 +79,58 @@ export async function createRoutingConfig(
   actor: SessionUser,
   input: { name: string; params: Record<string, unknown>; modelVersionId?: string },
 ): Promise<TRoutingConfig> {
-  const params = validateRoutingParams(input.params, await modelDepth(db, input.modelVersionId ?? null));
+  const params = validateRoutingParams(
+    input.params,
+    await modelDepth(db, input.modelVersionId ?? null),
+  );
   return db.transaction(async (tx) => {
-    const [last] = await tx.select({ v: max(routingConfigs.version) }).from(routingConfigs).where(eq(routingConfigs.name, input.name));
+    const [last] = await tx
+      .select({ v: max(routingConfigs.version) })
+      .from(routingConfigs)
+      .where(eq(routingConfigs.name, input.name));
     const version = (last?.v ?? 0) + 1;
-    const [row] = await tx.insert(routingConfigs).values({ name: input.name, version, params, createdBy: actor.id }).returning();
-    await writeAudit(tx, { actor: actorOf(actor), action: 'routing.create', targetType: 'routing_config', targetId: row!.id, after: { name: input.name, version, params } });
+    const [row] = await tx
+      .insert(routingConfigs)
+      .values({ name: input.name, version, params, createdBy: actor.id })
+      .returning();
+    await writeAudit(tx, {
+      actor: actorOf(actor),
+      action: 'routing.create',
+      targetType: 'routing_config',
+      targetId: row!.id,
+      after: { name: input.name, version, params },
+    });
     return view(row!);
   });
 }
 
 /** Makes the config the default of the model version (the one it was validated against). */
-export async function setDefaultRoutingConfig(db: Db, actor: SessionUser, input: { routingConfigId: string; modelVersionId: string }) {
+export async function setDefaultRoutingConfig(
+  db: Db,
+  actor: SessionUser,
+  input: { routingConfigId: string; modelVersionId: string },
+) {
   return db.transaction(async (tx) => {
-    const [cfg] = await tx.select().from(routingConfigs).where(eq(routingConfigs.id, input.routingConfigId)).for('update');
+    const [cfg] = await tx
+      .select()
+      .from(routingConfigs)
+      .where(eq(routingConfigs.id, input.routingConfigId))
+      .for('update');
     if (!cfg) throw notFound('Routing config');
     validateRoutingParams(cfg.params, await modelDepth(tx, input.modelVersionId));
-    const [previous] = await tx.select({ id: routingConfigs.id }).from(routingConfigs).where(eq(routingConfigs.modelVersionId, input.modelVersionId));
-    await tx.update(routingConfigs).set({ modelVersionId: null }).where(and(eq(routingConfigs.modelVersionId, input.modelVersionId)));
-    const [row] = await tx.update(routingConfigs).set({ modelVersionId: input.modelVersionId }).where(eq(routingConfigs.id, cfg.id)).returning();
+    const [previous] = await tx
+      .select({ id: routingConfigs.id })
+      .from(routingConfigs)
+      .where(eq(routingConfigs.modelVersionId, input.modelVersionId));
+    await tx
+      .update(routingConfigs)
+      .set({ modelVersionId: null })
+      .where(and(eq(routingConfigs.modelVersionId, input.modelVersionId)));
+    const [row] = await tx
+      .update(routingConfigs)
+      .set({ modelVersionId: input.modelVersionId })
+      .where(eq(routingConfigs.id, cfg.id))
+      .returning();
     await writeAudit(tx, {
       actor: actorOf(actor),
       action: 'routing.set_default',
@@ -95,6 +145,9 @@ export async function setDefaultRoutingConfig(db: Db, actor: SessionUser, input:
 
 /** The default routing config of a model version, if one is set. */
 export async function defaultRoutingConfig(db: DbOrTx, modelVersionId: string) {
-  const [row] = await db.select().from(routingConfigs).where(eq(routingConfigs.modelVersionId, modelVersionId));
+  const [row] = await db
+    .select()
+    .from(routingConfigs)
+    .where(eq(routingConfigs.modelVersionId, modelVersionId));
   return row ? view(row) : null;
 }

@@ -4,13 +4,27 @@
 import Link from 'next/link';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import { useTRPC } from '@/trpc/client';
 import { PageHeader, Select } from '@/ui/kit';
 
 const COLORS = ['#4f46e5', '#dc2626', '#16a34a', '#ca8a04', '#0891b2', '#9333ea'];
 type TMetric = 'approvalRate' | 'fidelity' | 'leakage' | 'reviews';
-const COUNT_OF: Record<TMetric, 'decided' | 'scored' | 'reviews'> = { approvalRate: 'decided', fidelity: 'scored', leakage: 'scored', reviews: 'reviews' };
+const COUNT_OF: Record<TMetric, 'decided' | 'scored' | 'reviews'> = {
+  approvalRate: 'decided',
+  fidelity: 'scored',
+  leakage: 'scored',
+  reviews: 'reviews',
+};
 
 export function MetricsCharts() {
   const trpc = useTRPC();
@@ -22,7 +36,9 @@ export function MetricsCharts() {
   const buckets = [...new Set(points.map((p) => p.bucket))].sort();
   const rows = (metric: TMetric) =>
     buckets.map((b) => {
-      const row: Record<string, number | string | null> = { bucket: b.slice(0, bucket === 'day' ? 10 : 13) };
+      const row: Record<string, number | string | null> = {
+        bucket: b.slice(0, bucket === 'day' ? 10 : 13),
+      };
       for (const p of points.filter((x) => x.bucket === b)) {
         row[p.label] = p[metric];
         row[`${p.label} (n)`] = p[COUNT_OF[metric]];
@@ -40,12 +56,22 @@ export function MetricsCharts() {
           <Tooltip
             formatter={(value, name, item) => {
               const n = (item.payload as Record<string, unknown>)[`${String(name)} (n)`];
-              return [`${typeof value === 'number' ? value.toFixed(3) : String(value)} (n = ${String(n)})`, name];
+              return [
+                `${typeof value === 'number' ? value.toFixed(3) : String(value)} (n = ${String(n)})`,
+                name,
+              ];
             }}
           />
           <Legend />
           {series.map((s, i) => (
-            <Line key={s} type="monotone" dataKey={s} stroke={COLORS[i % COLORS.length]} connectNulls dot />
+            <Line
+              key={s}
+              type="monotone"
+              dataKey={s}
+              stroke={COLORS[i % COLORS.length]}
+              connectNulls
+              dot
+            />
           ))}
         </LineChart>
       </ResponsiveContainer>
@@ -55,15 +81,29 @@ export function MetricsCharts() {
     <section className="space-y-4">
       <PageHeader title="Metrics">
         <nav className="flex gap-3 text-sm" aria-label="Operator pages">
-          <Link className="text-indigo-700 hover:underline" href="/generation/routing">Routing configs</Link>
-          <Link className="text-indigo-700 hover:underline" href="/generation/metrics">Metrics</Link>
-          <Link className="text-indigo-700 hover:underline" href="/models">Models</Link>
+          <Link className="text-indigo-700 hover:underline" href="/generation/routing">
+            Routing configs
+          </Link>
+          <Link className="text-indigo-700 hover:underline" href="/generation/metrics">
+            Metrics
+          </Link>
+          <Link className="text-indigo-700 hover:underline" href="/models">
+            Models
+          </Link>
         </nav>
-        <Select value={by} onChange={(e) => setBy(e.target.value as typeof by)} aria-label="Group by">
+        <Select
+          value={by}
+          onChange={(e) => setBy(e.target.value as typeof by)}
+          aria-label="Group by"
+        >
           <option value="routingConfig">per routing config</option>
           <option value="modelVersion">per model version</option>
         </Select>
-        <Select value={bucket} onChange={(e) => setBucket(e.target.value as typeof bucket)} aria-label="Bucket">
+        <Select
+          value={bucket}
+          onChange={(e) => setBucket(e.target.value as typeof bucket)}
+          aria-label="Bucket"
+        >
           <option value="day">by day</option>
           <option value="hour">by hour</option>
         </Select>
@@ -80,7 +120,9 @@ export function MetricsCharts() {
           <tbody>
             {data.data?.rejectReasons.map((r) => (
               <tr key={`${r.key}-${r.reason}`}>
-                <td className="pr-3">{points.find((p) => p.key === r.key)?.label ?? r.key ?? 'ad hoc'}</td>
+                <td className="pr-3">
+                  {points.find((p) => p.key === r.key)?.label ?? r.key ?? 'ad hoc'}
+                </td>
                 <td className="pr-3">{r.reason}</td>
                 <td>{r.n}</td>
               </tr>

@@ -14,66 +14,131 @@ function MapGrid({ map }: { map: unknown }) {
   const g = Math.round(Math.sqrt(cells.length));
   if (!g) return <div className="text-xs text-slate-500">no routing map</div>;
   return (
-    <div className="grid w-32" style={{ gridTemplateColumns: `repeat(${g}, 1fr)` }} data-testid="routing-map">
+    <div
+      className="grid w-32"
+      style={{ gridTemplateColumns: `repeat(${g}, 1fr)` }}
+      data-testid="routing-map"
+    >
       {cells.map((v, i) => (
-        <div key={i} className="aspect-square" style={{ background: v >= 0 ? COLORS[v % 4] : '#e2e8f0' }} />
+        <div
+          key={i}
+          className="aspect-square"
+          style={{ background: v >= 0 ? COLORS[v % 4] : '#e2e8f0' }}
+        />
       ))}
     </div>
   );
 }
 
-export function RoutingPreview({ configs }: { configs: { id: string; name: string; version: number }[] }) {
+export function RoutingPreview({
+  configs,
+}: {
+  configs: { id: string; name: string; version: number }[];
+}) {
   const trpc = useTRPC();
-  const subjects = useQuery(trpc.subjects.list.queryOptions({ usableFor: 'generate', limit: 200, offset: 0 }));
+  const subjects = useQuery(
+    trpc.subjects.list.queryOptions({ usableFor: 'generate', limit: 200, offset: 0 }),
+  );
   const [subjectIds, setSubjectIds] = useState<string[]>([]);
   const [configIds, setConfigIds] = useState<string[]>([]);
   const [prompt, setPrompt] = useState('');
   const [seed, setSeed] = useState('1');
   const [requestIds, setRequestIds] = useState<string[]>([]);
-  const start = useMutation(trpc.routing.preview.mutationOptions({ onSuccess: (r) => setRequestIds(r.items.map((i) => i.requestId)) }));
+  const start = useMutation(
+    trpc.routing.preview.mutationOptions({
+      onSuccess: (r) => setRequestIds(r.items.map((i) => i.requestId)),
+    }),
+  );
   const result = useQuery({
     ...trpc.routing.previewResult.queryOptions({ requestIds }),
     enabled: requestIds.length > 0,
-    refetchInterval: (q) => (q.state.data?.some((r) => !r.output && r.state !== 'failed' && r.state !== 'cancelled') ? 1000 : false),
+    refetchInterval: (q) =>
+      q.state.data?.some((r) => !r.output && r.state !== 'failed' && r.state !== 'cancelled')
+        ? 1000
+        : false,
   });
-  const toggle = (list: string[], set: (v: string[]) => void, id: string, max: number) => set(list.includes(id) ? list.filter((x) => x !== id) : list.length < max ? [...list, id] : list);
+  const toggle = (list: string[], set: (v: string[]) => void, id: string, max: number) =>
+    set(
+      list.includes(id) ? list.filter((x) => x !== id) : list.length < max ? [...list, id] : list,
+    );
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    start.mutate({ subjectIds, prompt, seed: Number(seed), steps: 20, routingConfigIds: configIds });
+    start.mutate({
+      subjectIds,
+      prompt,
+      seed: Number(seed),
+      steps: 20,
+      routingConfigIds: configIds,
+    });
   };
   return (
-    <form onSubmit={submit} className="space-y-3 rounded-lg bg-white p-4 ring-1 ring-slate-200" aria-label="Preview">
+    <form
+      onSubmit={submit}
+      className="space-y-3 rounded-lg bg-white p-4 ring-1 ring-slate-200"
+      aria-label="Preview"
+    >
       <h2 className="font-medium">Preview side by side</h2>
       {start.error ? <Alert>{start.error.message}</Alert> : null}
       <div className="flex flex-wrap gap-2">
         {subjects.data?.items.map((s) => (
           <label key={s.id} className="flex items-center gap-1 text-sm">
-            <input type="checkbox" checked={subjectIds.includes(s.id)} onChange={() => toggle(subjectIds, setSubjectIds, s.id, 4)} /> {s.name}
+            <input
+              type="checkbox"
+              checked={subjectIds.includes(s.id)}
+              onChange={() => toggle(subjectIds, setSubjectIds, s.id, 4)}
+            />{' '}
+            {s.name}
           </label>
         ))}
       </div>
       <div className="flex flex-wrap gap-2">
         {configs.map((c) => (
           <label key={c.id} className="flex items-center gap-1 text-sm">
-            <input type="checkbox" checked={configIds.includes(c.id)} onChange={() => toggle(configIds, setConfigIds, c.id, 4)} /> {c.name} v{c.version}
+            <input
+              type="checkbox"
+              checked={configIds.includes(c.id)}
+              onChange={() => toggle(configIds, setConfigIds, c.id, 4)}
+            />{' '}
+            {c.name} v{c.version}
           </label>
         ))}
       </div>
       <div className="flex gap-3">
-        <Field label="Prompt"><Input value={prompt} onChange={(e) => setPrompt(e.target.value)} /></Field>
-        <Field label="Seed"><Input value={seed} onChange={(e) => setSeed(e.target.value)} inputMode="numeric" /></Field>
+        <Field label="Prompt">
+          <Input value={prompt} onChange={(e) => setPrompt(e.target.value)} />
+        </Field>
+        <Field label="Seed">
+          <Input value={seed} onChange={(e) => setSeed(e.target.value)} inputMode="numeric" />
+        </Field>
       </div>
-      <Button tone="primary" type="submit" disabled={start.isPending}>Preview 2–4 configs</Button>
+      <Button tone="primary" type="submit" disabled={start.isPending}>
+        Preview 2–4 configs
+      </Button>
       <div className="grid grid-cols-2 gap-4 md:grid-cols-4" data-testid="preview-results">
         {result.data?.map((r) => {
           const cfg = configs.find((c) => c.id === r.routingConfigId);
-          const scores = r.output?.scores as { fidelity?: number; leakage?: number } | null | undefined;
+          const scores = r.output?.scores as
+            { fidelity?: number; leakage?: number } | null | undefined;
           return (
             <figure key={r.requestId} className="space-y-1 text-sm">
-              <figcaption className="font-medium">{cfg ? `${cfg.name} v${cfg.version}` : r.routingConfigId}</figcaption>
-              {r.output?.image ? <img src={r.output.image} alt="preview" className="w-32 [image-rendering:pixelated]" /> : <div className="text-slate-500">{r.state}…</div>}
+              <figcaption className="font-medium">
+                {cfg ? `${cfg.name} v${cfg.version}` : r.routingConfigId}
+              </figcaption>
+              {r.output?.image ? (
+                <img
+                  src={r.output.image}
+                  alt="preview"
+                  className="w-32 [image-rendering:pixelated]"
+                />
+              ) : (
+                <div className="text-slate-500">{r.state}…</div>
+              )}
               {r.output ? <MapGrid map={r.output.routingMap} /> : null}
-              {scores ? <div className="text-xs">fidelity {scores.fidelity?.toFixed(3)} · leakage {scores.leakage?.toFixed(3)}</div> : null}
+              {scores ? (
+                <div className="text-xs">
+                  fidelity {scores.fidelity?.toFixed(3)} · leakage {scores.leakage?.toFixed(3)}
+                </div>
+              ) : null}
             </figure>
           );
         })}

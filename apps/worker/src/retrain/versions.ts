@@ -1,0 +1,40 @@
+// Shared by the retrain and evaluate consumers: model versions and their weights.
+import { and, desc, eq } from 'drizzle-orm';
+import type { Db } from '@musar/db';
+import { modelVersions } from '@musar/db/schema';
+import type { TWeights } from './types';
+
+export type TVersionRow = typeof modelVersions.$inferSelect;
+export type TFeedbackJob = { id: string; data: unknown };
+export type TFeedbackDeps = { db: Db; env?: Record<string, string | undefined> };
+
+export const num = (v: string | undefined, d: number) =>
+  Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : d;
+export const byId = async (db: Db, id: string) =>
+  (await db.select().from(modelVersions).where(eq(modelVersions.id, id)))[0];
+
+/** The base and adapter weights of a version (an adapter's parents lead to its base). */
+export async function weightsOf(db: Db, version: TVersionRow): Promise<TWeights> {
+  let base: TVersionRow | undefined = version;
+  for (let i = 0; base && base.kind !== 'base' && i < 50; i++)
+    base = base.parentId ? await byId(db, base.parentId) : undefined;
+  if (!base?.checkpoint)
+    throw new Error(`model version "${version.name}" has no stored base checkpoint`);
+  if (version.kind === 'adapter' && !version.checkpoint)
+    throw new Error(`adapter "${version.name}" has no stored checkpoint`);
+  return {
+    baseWeights: base.checkpoint,
+    baseConfig: base.config,
+    adapter: version.kind === 'adapter' ? version.checkpoint : null,
+  };
+}
+
+export async function servingAdapter(db: Db): Promise<TVersionRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(modelVersions)
+    .where(and(eq(modelVersions.kind, 'adapter'), eq(modelVersions.state, 'serving')))
+    .orderBy(desc(modelVersions.promotedAt))
+    .limit(1);
+  return row;
+}
