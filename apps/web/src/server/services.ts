@@ -2,7 +2,7 @@
 // load this module in more than one bundle).
 import { createDb, resolveDataDir, type DbHandle } from '@musar/db';
 import { bootstrap, createAuth, isProductionMode, resolveSecret, type Auth } from '@musar/auth';
-import { registerConsentJobHooks } from '@musar/api/consent';
+import { registerConsentExpiry, registerConsentJobHooks } from '@musar/api/consent';
 import { registerShippedModels } from '@musar/api';
 import { startJobSystem, type TJobSystem } from '@musar/worker/embedded';
 import { consentJobHooks } from '@musar/worker/queue';
@@ -43,6 +43,8 @@ async function init(): Promise<Services> {
   // in worker threads. Revocations cancel queued jobs / enqueue retrains in their transaction.
   registerConsentJobHooks(consentJobHooks);
   const jobs = await startJobSystem(handle);
+  // Consents that run out end like a revocation: a throttled pg-boss job, once a minute across replicas.
+  await registerConsentExpiry(jobs.boss, handle.db);
   if (!isProductionMode()) console.log(`[musar] embedded mode; open ${baseURL}`);
   return { handle, auth, baseURL, dataDir, jobs };
 }
