@@ -8,6 +8,7 @@ import { generationRequests, generationRequestSubjects, outputs, routingConfigs,
 import { cancelGenerationRequests, QUEUES, sendInTransaction, subjectsLackingConsent, ZGeneratePayload } from '@musar/worker/queue';
 import type { SessionUser } from '../context';
 import { notFound, ServiceError } from '../errors';
+import { assertConsent } from './consent';
 import { iso } from '../schemas';
 import type { TCreateGeneration, TGenerationRequest } from '../routers/generation-schemas';
 
@@ -17,6 +18,9 @@ export async function createGeneration(db: Db, actor: SessionUser, input: TCreat
   const id = await db.transaction(async (tx) => {
     const lacking = await subjectsLackingConsent(tx, input.subjectIds, 'generate');
     if (lacking.length) throw new ServiceError('PRECONDITION_FAILED', lacking.map((l) => l.reason).join('; '));
+    // Hold the consent rows (FOR SHARE) until this request commits: a concurrent revocation waits
+    // for it and then cancels it, and a request can never be written after a revocation committed.
+    await assertConsent(tx, input.subjectIds, 'generate');
     let base: Record<string, unknown> = {};
     if (input.routingConfigId) {
       const [cfg] = await tx.select().from(routingConfigs).where(eq(routingConfigs.id, input.routingConfigId));
