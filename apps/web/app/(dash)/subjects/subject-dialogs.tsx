@@ -3,7 +3,7 @@ import { useMutation } from '@tanstack/react-query';
 import { type FormEvent } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { Alert, Button, Field, Input, Select } from '@/ui/kit';
-import { Modal } from './modal';
+import { Modal } from '@/ui/modal';
 
 const KINDS = ['product', 'mascot', 'person'] as const;
 

@@ -1,38 +1,10 @@
 'use client';
 import { useMutation } from '@tanstack/react-query';
-import { useEffect, useRef, type FormEvent, type ReactNode } from 'react';
+import { type FormEvent } from 'react';
 import { ROLES } from '@musar/auth/permissions';
 import { useTRPC } from '@/trpc/client';
 import { Alert, Button, Field, Input, Select } from '@/ui/kit';
-
-/** A modal on the native <dialog>: focus trap, Escape to close. */
-function Modal({
-  title,
-  onClose,
-  children,
-}: {
-  title: string;
-  onClose: () => void;
-  children: ReactNode;
-}) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    ref.current?.showModal();
-  }, []);
-  return (
-    <dialog
-      ref={ref}
-      onClose={onClose}
-      aria-label={title}
-      className="m-auto w-full max-w-md rounded-lg p-0 shadow-xl backdrop:bg-slate-900/30"
-    >
-      <div className="space-y-3 p-5">
-        <h2 className="text-base font-semibold">{title}</h2>
-        {children}
-      </div>
-    </dialog>
-  );
-}
+import { Modal } from '@/ui/modal';
 
 const DURATIONS = [
   { label: 'Until unbanned', seconds: 0 },
@@ -64,7 +36,7 @@ export function BanDialog({
     });
   }
   return (
-    <Modal title={`Ban ${user.email}`} onClose={onClose}>
+    <Modal width="md" title={`Ban ${user.email}`} onClose={onClose}>
       <form onSubmit={onSubmit} className="space-y-3">
         <Field label="Reason" hint="Recorded in the audit log. Their sessions end now.">
           <Input name="reason" required maxLength={500} autoFocus />
@@ -104,7 +76,7 @@ export function CreateUserDialog({ onClose, onDone }: { onClose: () => void; onD
     });
   }
   return (
-    <Modal title="New user" onClose={onClose}>
+    <Modal width="md" title="New user" onClose={onClose}>
       <form onSubmit={onSubmit} className="space-y-3">
         <Field label="Name">
           <Input name="name" required autoFocus />

@@ -3,7 +3,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { Alert, Button, Field, Input, Select } from '@/ui/kit';
-import { fileToBase64, Modal } from '../modal';
+import { fileToBase64, Modal } from '@/ui/modal';
 
 const isoOrUndefined = (value: FormDataEntryValue | null) =>
   value && String(value) ? new Date(String(value)).toISOString() : undefined;

@@ -3,7 +3,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { Alert, Button, Field, Input } from '@/ui/kit';
-import { Modal } from '../modal';
+import { Modal } from '@/ui/modal';
 
 export function EraseDialog({
   subject,

@@ -6,10 +6,13 @@ export function Modal({
   title,
   onClose,
   children,
+  width = 'lg',
 }: {
   title: string;
   onClose: () => void;
   children: ReactNode;
+  /** max-width of the dialog: `md` for short forms, `lg` (default) for longer ones */
+  width?: 'md' | 'lg';
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   useEffect(() => {
@@ -20,7 +23,7 @@ export function Modal({
       ref={ref}
       onClose={onClose}
       aria-label={title}
-      className="m-auto w-full max-w-lg rounded-lg p-0 shadow-xl backdrop:bg-slate-900/30"
+      className={`m-auto w-full ${width === 'md' ? 'max-w-md' : 'max-w-lg'} rounded-lg p-0 shadow-xl backdrop:bg-slate-900/30`}
     >
       <div className="space-y-3 p-5">
         <h2 className="text-base font-semibold">{title}</h2>
