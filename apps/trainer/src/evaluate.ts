@@ -80,26 +80,38 @@ export function toRgb(data: Float32Array | Uint8Array | number[], size: number, 
   return { width: size, height: size, data: out };
 }
 
-/** Model inputs for suite items (all of one suite share k). */
-export function itemInputs(model: MusarModel, items: TSuiteItem[]) {
-  const { imageSize: S, promptLength, condTextLength } = model.cfg;
-  const B = items.length;
-  const k = items[0]!.subjects.length;
-  const refs = items.map((it) => it.subjects.map((s) => renderReference(s, S)));
-  const refData = new Float32Array(B * k * S * S * 3);
-  refs.flat().forEach((r, i) => r.data.forEach((v, j) => (refData[i * S * S * 3 + j] = v * 2 - 1)));
-  const cond = new Int32Array(B * k * condTextLength);
-  items.forEach((it, b) => it.subjects.forEach((s, i) => cond.set(tokenize(conditionText(s), condTextLength), (b * k + i) * condTextLength)));
-  const prompt = new Int32Array(B * promptLength);
-  items.forEach((it, b) => prompt.set(tokenize(it.prompt, promptLength), b * promptLength));
+/**
+ * Generation inputs for B samples of k subjects each: prompts, per-subject condition texts and
+ * reference images (RGB in [0, 1], the model's size). The one place callers turn data into tensors.
+ */
+export function generationInputs(
+  cfg: Pick<MusarModel['cfg'], 'imageSize' | 'promptLength' | 'condTextLength'>,
+  prompts: string[],
+  conditions: string[][],
+  refs: RgbImage[][],
+) {
+  const { imageSize: S, promptLength: Lp, condTextLength: Lc } = cfg;
+  const B = prompts.length;
+  const k = refs[0]!.length;
+  const px = S * S * 3;
+  const refData = new Float32Array(B * k * px);
+  refs.flat().forEach((r, i) => r.data.forEach((v, j) => (refData[i * px + j] = v * 2 - 1)));
+  const cond = new Int32Array(B * k * Lc);
+  conditions.forEach((cs, b) => cs.forEach((c, i) => cond.set(tokenize(c, Lc), (b * k + i) * Lc)));
+  const prompt = new Int32Array(B * Lp);
+  prompts.forEach((p, b) => prompt.set(tokenize(p, Lp), b * Lp));
   return {
-    refs,
-    inputs: {
-      prompt: tf.tensor2d(prompt, [B, promptLength], 'int32'),
-      condText: tf.tensor3d(cond, [B, k, condTextLength], 'int32'),
-      references: tf.tensor5d(refData, [B, k, S, S, 3]),
-    },
+    prompt: tf.tensor2d(prompt, [B, Lp], 'int32'),
+    condText: tf.tensor3d(cond, [B, k, Lc], 'int32'),
+    references: tf.tensor5d(refData, [B, k, S, S, 3]),
   };
+}
+
+/** Model inputs for suite items (all of one suite share k), with the rendered references. */
+export function itemInputs(model: MusarModel, items: TSuiteItem[]) {
+  const refs = items.map((it) => it.subjects.map((s) => renderReference(s, model.cfg.imageSize)));
+  const conditions = items.map((it) => it.subjects.map(conditionText));
+  return { refs, inputs: generationInputs(model.cfg, items.map((it) => it.prompt), conditions, refs) };
 }
 
 export async function evaluateSuite(model: MusarModel, o: TEvalOptions): Promise<{ items: TEvalItem[]; metrics: TMetrics }> {

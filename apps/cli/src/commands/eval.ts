@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { generate as sample, initBackend } from '@musar/model';
-import { encodeRgbPng, readPngFile, tokenize, conditionText } from '@musar/toyworld';
+import { encodeRgbPng, readPngFile, conditionText } from '@musar/toyworld';
 import { readSuiteDir, scoreFolder } from '@musar/toyworld/io';
 import { writeReport } from '@musar/toyworld/report';
-import { aggregate, loadModelDir, toRgb } from '@musar/trainer';
+import { aggregate, generationInputs, loadModelDir, toRgb } from '@musar/trainer';
 import { intOption, requireOption, UsageError, type TCommandGroup } from '../command';
 import { readRoutingParams, writeAtomic } from './generate';
 
@@ -42,27 +42,13 @@ export const evaluate: TCommandGroup = {
         const items = suite.items.slice(0, intOption(v, 'count', suite.items.length, 1));
         const bs = intOption(v, 'batch', 4, 1);
         const seed = intOption(v, 'seed', 0);
-        const { promptLength: Lp, condTextLength: Lc } = model.cfg;
         const t0 = Date.now();
         try {
           for (let i = 0; i < items.length; i += bs) {
             const chunk = items.slice(i, i + bs);
-            const B = chunk.length;
-            const k = chunk[0]!.subjects.length;
-            const refs = await Promise.all(chunk.flatMap((it) => it.references.map((p) => readPngFile(join(suiteDir, p), { width: S, height: S }))));
-            const refData = new Float32Array(B * k * S * S * 3);
-            refs.forEach((r, j) => r.data.forEach((x, q) => (refData[j * S * S * 3 + q] = x * 2 - 1)));
-            const cond = new Int32Array(B * k * Lc);
-            const prompt = new Int32Array(B * Lp);
-            chunk.forEach((it, b) => {
-              prompt.set(tokenize(it.prompt, Lp), b * Lp);
-              it.subjects.forEach((s, j) => cond.set(tokenize(conditionText(s), Lc), (b * k + j) * Lc));
-            });
-            const inputs = {
-              prompt: tf.tensor2d(prompt, [B, Lp], 'int32'),
-              condText: tf.tensor3d(cond, [B, k, Lc], 'int32'),
-              references: tf.tensor5d(refData, [B, k, S, S, 3]),
-            };
+            const refs = await Promise.all(chunk.map((it) => Promise.all(it.references.map((p) => readPngFile(join(suiteDir, p), { width: S, height: S })))));
+            const conditions = chunk.map((it) => it.subjects.map(conditionText));
+            const inputs = generationInputs(model.cfg, chunk.map((it) => it.prompt), conditions, refs);
             const res = sample(model, inputs, { steps: intOption(v, 'steps', 20, 1), seed: seed + i, ...(routing ? { routing } : {}) });
             const data = (await res.images.data()) as Float32Array;
             tf.dispose([res.images, ...Object.values(inputs)]);

@@ -2,8 +2,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { generate as sample, initBackend, parseRoutingParams, type MusarModel, type TRoutingParamsInput } from '@musar/model';
-import { encodeRgbPng, parsePrompt, readPngFile, tokenize, VOCAB, type RgbImage } from '@musar/toyworld';
-import { loadModelDir, toRgb } from '@musar/trainer';
+import { encodeRgbPng, parsePrompt, readPngFile, VOCAB, type RgbImage } from '@musar/toyworld';
+import { generationInputs, loadModelDir, toRgb } from '@musar/trainer';
 import { intOption, requireOption, UsageError, type TCommandGroup, type TValues } from '../command';
 
 /** Reads and validates the references: PNGs of the model's size, at most maxSubjects of them. */
@@ -81,15 +81,7 @@ export const generate: TCommandGroup = {
           const k = refs.length;
           if (routing) parseRoutingParams(routing, { subjects: k, grid: model.cfg.imageSize / model.cfg.patchSize, depth: model.cfg.depth });
           const S = model.cfg.imageSize;
-          const refData = new Float32Array(k * S * S * 3);
-          refs.forEach((r, i) => r.data.forEach((x, j) => (refData[i * S * S * 3 + j] = x * 2 - 1)));
-          const cond = new Int32Array(k * model.cfg.condTextLength);
-          conditionTexts(prompt, k).forEach((t, i) => cond.set(tokenize(t, model.cfg.condTextLength), i * model.cfg.condTextLength));
-          const inputs = {
-            prompt: tf.tensor2d(tokenize(prompt, model.cfg.promptLength), [1, model.cfg.promptLength], 'int32'),
-            condText: tf.tensor3d(cond, [1, k, model.cfg.condTextLength], 'int32'),
-            references: tf.tensor5d(refData, [1, k, S, S, 3]),
-          };
+          const inputs = generationInputs(model.cfg, [prompt], [conditionTexts(prompt, k)], [refs]);
           const res = sample(model, inputs, {
             steps: intOption(v, 'steps', 20, 1),
             seed: intOption(v, 'seed', 0),
