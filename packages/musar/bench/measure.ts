@@ -96,11 +96,14 @@ let workers: Record<string, number> | null = null;
 if (withWorkers) {
   const checkpoint = saveCheckpoint(model, { name: 'bench', kind: 'base' });
   const wire = inputsToWire(g4);
+  const wire8 = inputsToWire(inputs(8, 11));
   const trainWire = { ...inputsToWire(tin), images: toWire(batch.images) };
   const out: Record<string, number> = {};
   for (const n of [1, 2]) {
     const pool = await MusarWorkerPool.start({ workers: n, backend: info.name, checkpoint, trainer: { mode: 'adapter' } });
-    out[`gen4_${n}`] = (await time(1, () => pool.generate(wire, genOpts))).wall / 4;
+    out[`gen4_${n}`] = (await time(quick ? 1 : 3, () => pool.generate(wire, genOpts))).wall / 4;
+    // A request of 8 images: each of two threads samples a batch of 4, as one thread does above.
+    if (!quick && !light) out[`gen8_${n}`] = (await time(2, () => pool.generate(wire8, genOpts))).wall / 8;
     out[`trainAdapter_${n}`] = (await time(quick ? 1 : 2, () => pool.trainStep(trainWire))).wall / Bt;
     await pool.close();
   }

@@ -79,12 +79,17 @@ table(
 );
 const withWorkers = rows.filter((r) => r.workers);
 if (withWorkers.length) {
-  out.push('Worker threads (one backend per thread): generation batch 4 s/image, data-parallel adapter training ms/sample:', '');
+  out.push(
+    'Worker threads (one backend per thread): generation s/image for a request of 4 images (two threads: 2 each) and of 8 images',
+    '(two threads: a batch of 4 each, like one thread at batch 4), data-parallel adapter training ms/sample (batch 8):',
+    '',
+  );
   table(
-    ['preset', 'backend', 'gen 1 thread', 'gen 2 threads', 'speed-up', 'train 1 thread', 'train 2 threads', 'speed-up'],
+    ['preset', 'backend', 'gen4 1 thread', 'gen4 2 threads', 'speed-up', 'gen8 1 thread', 'gen8 2 threads', 'speed-up', 'train 1 thread', 'train 2 threads', 'speed-up'],
     withWorkers.map((r) => {
       const w = r.workers;
-      return [r.preset, r.backend, f(w.gen4_1, 2), f(w.gen4_2, 2), `${f(w.gen4_1 / w.gen4_2, 2)}×`, f(w.trainAdapter_1 * 1e3), f(w.trainAdapter_2 * 1e3), `${f(w.trainAdapter_1 / w.trainAdapter_2, 2)}×`];
+      const g8 = w.gen8_1 !== undefined ? [f(w.gen8_1, 2), f(w.gen8_2, 2), `${f(w.gen8_1 / w.gen8_2, 2)}×`] : ['—', '—', '—'];
+      return [r.preset, r.backend, f(w.gen4_1, 2), f(w.gen4_2, 2), `${f(w.gen4_1 / w.gen4_2, 2)}×`, ...g8, f(w.trainAdapter_1 * 1e3), f(w.trainAdapter_2 * 1e3), `${f(w.trainAdapter_1 / w.trainAdapter_2, 2)}×`];
     }),
   );
 }
