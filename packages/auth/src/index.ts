@@ -3,3 +3,4 @@ export * from './permissions';
 export * from './areas';
 export * from './bootstrap';
 export * from './users';
+export * from './http';
