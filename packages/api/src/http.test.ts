@@ -5,7 +5,8 @@ import type { DbHandle } from '@musar/db';
 import { session } from '@musar/db/schema';
 import { createTestDb } from '@musar/db/testing';
 import { createAuth, createUserWithPassword, type Auth } from '@musar/auth';
-import { handleTrpcRequest, MAX_BODY_BYTES } from './http';
+import { countingBody, streamingRequest } from '@musar/auth/http-testing';
+import { handleTrpcRequest, MAX_BATCH_SIZE, MAX_BODY_BYTES } from './http';
 
 let handle: DbHandle;
 let auth: Auth;
@@ -101,6 +102,52 @@ describe('HTTP /api/trpc', () => {
     expect(longSearch.status).toBe(400);
     const wrongMethod = await send('users.setRole', { cookie: cookies.admin, method: 'GET' });
     expect(wrongMethod.status).toBeLessThan(500);
+  });
+
+  it('a chunked 256 MiB body without a session is 401 before its body is read', async () => {
+    const body = countingBody();
+    const res = await handleTrpcRequest(
+      streamingRequest(`${base}/users.setRole`, body.stream, {
+        'content-type': 'application/json',
+      }),
+      { db: handle.db, auth },
+    );
+    expect(res.status).toBe(401);
+    expect(await errorCode(res)).toBe('UNAUTHORIZED');
+    // at most what the stream queued on its own before anyone read it
+    expect(body.pulled()).toBeLessThanOrEqual(body.chunkBytes);
+  });
+
+  it('a chunked 256 MiB body with a session is 413 after reading at most the cap', async () => {
+    const body = countingBody();
+    const before = process.memoryUsage();
+    const res = await handleTrpcRequest(
+      streamingRequest(`${base}/users.list`, body.stream, {
+        'content-type': 'application/json',
+        cookie: cookies.admin!,
+      }),
+      { db: handle.db, auth },
+    );
+    expect(res.status).toBe(413);
+    expect(await errorCode(res)).toBe('PAYLOAD_TOO_LARGE');
+    expect(body.pulled()).toBeLessThanOrEqual(MAX_BODY_BYTES + 2 * body.chunkBytes);
+    expect(body.cancelled()).toBe(true);
+    const after = process.memoryUsage();
+    expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it(`a batch of more than ${MAX_BATCH_SIZE} procedures is refused, one at the limit runs`, async () => {
+    const batch = (n: number) =>
+      `${Array.from({ length: n }, () => 'health').join(',')}?batch=1&input=${encodeURIComponent(
+        JSON.stringify({}),
+      )}`;
+    const over = await send(batch(MAX_BATCH_SIZE + 1));
+    expect(over.status).toBe(400);
+    const huge = await send(batch(1000));
+    expect(huge.status).toBe(400);
+    const ok = await send(batch(MAX_BATCH_SIZE));
+    expect(ok.status).toBe(200);
+    expect(((await ok.json()) as unknown[]).length).toBe(MAX_BATCH_SIZE);
   });
 
   it('an expired session is 401', async () => {

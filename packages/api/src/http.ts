@@ -1,30 +1,40 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import type { Auth } from '@musar/auth';
+import { readCappedBody, withBody, type Auth } from '@musar/auth';
 import type { Db } from '@musar/db';
 import { createContext } from './context';
 import { appRouter } from './root';
 
-/** Larger bodies are refused before parsing (413 PAYLOAD_TOO_LARGE). */
+/** Larger bodies are refused (413 PAYLOAD_TOO_LARGE) after reading at most this many bytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
+/** Procedures per batched call; the web client's batch link uses the same limit. */
+export const MAX_BATCH_SIZE = 20;
 
-/** The tRPC HTTP endpoint (mounted by apps/web at /api/trpc). */
+/** The tRPC HTTP endpoint (mounted by apps/web at /api/trpc). The session is resolved from the
+ * cookies first: a POST (every mutation; no public procedure is one) without a session is 401
+ * before a byte of its body is read, and a body — chunked or not — is read only up to the cap. */
 export async function handleTrpcRequest(
   req: Request,
   deps: { db: Db; auth: Auth; endpoint?: string },
 ) {
-  const length = Number(req.headers.get('content-length') ?? 0);
-  if (length > MAX_BODY_BYTES) return payloadTooLarge();
-  let body: string | undefined;
+  const ctx = await createContext({ db: deps.db, auth: deps.auth, headers: req.headers });
+  let body: Uint8Array<ArrayBuffer> | undefined;
   if (req.method === 'POST') {
-    body = await req.text();
-    if (Buffer.byteLength(body) > MAX_BODY_BYTES) return payloadTooLarge();
+    if (!ctx.session) {
+      await req.body?.cancel().catch(() => undefined);
+      return errorResponse(401, 'UNAUTHORIZED', 'Sign in first');
+    }
+    const read = await readCappedBody(req, MAX_BODY_BYTES);
+    if (!read.ok) return errorResponse(413, 'PAYLOAD_TOO_LARGE', 'Request body too large');
+    body = read.bytes;
+  } else {
+    await req.body?.cancel().catch(() => undefined);
   }
-  const request = new Request(req.url, { method: req.method, headers: req.headers, body });
   return fetchRequestHandler({
     endpoint: deps.endpoint ?? '/api/trpc',
-    req: request,
+    req: withBody(req, body),
     router: appRouter,
-    createContext: () => createContext({ db: deps.db, auth: deps.auth, headers: req.headers }),
+    maxBatchSize: MAX_BATCH_SIZE,
+    createContext: () => ctx,
     onError({ error, path }) {
       if (error.code === 'INTERNAL_SERVER_ERROR')
         console.error(`[trpc] ${path ?? '?'}:`, error.cause ?? error);
@@ -32,11 +42,11 @@ export async function handleTrpcRequest(
   });
 }
 
-function payloadTooLarge() {
+function errorResponse(status: number, code: string, message: string) {
   const error = {
-    message: 'Request body too large',
-    code: -32600,
-    data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 },
+    message,
+    code: status === 401 ? -32001 : -32600,
+    data: { code, httpStatus: status },
   };
-  return Response.json({ error }, { status: 413 });
+  return Response.json({ error }, { status });
 }

@@ -7,7 +7,15 @@ import { registerShippedModels } from '@musar/api';
 import { startJobSystem, type TJobSystem } from '@musar/worker/embedded';
 import { consentJobHooks } from '@musar/worker/queue';
 
-export type Services = { handle: DbHandle; auth: Auth; baseURL: string; dataDir: string; jobs: TJobSystem };
+export type Services = {
+  handle: DbHandle;
+  auth: Auth;
+  baseURL: string;
+  /** Origins allowed to post forms to the dashboard (the upload route's Origin check). */
+  origins: string[];
+  dataDir: string;
+  jobs: TJobSystem;
+};
 
 const KEY = Symbol.for('musar.web.services');
 type Holder = { [KEY]?: Promise<Services> };
@@ -29,11 +37,13 @@ async function init(): Promise<Services> {
   await handle.migrate();
   const where = handle.driver === 'pglite' ? `PGlite in ${dataDir}` : 'PostgreSQL (DATABASE_URL)';
   console.log(`[musar] database ready: ${where}, migrations applied`);
+  const trustedOrigins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+  const origins = [new URL(baseURL).origin, ...trustedOrigins];
   const auth = createAuth({
     db: handle.db,
     secret: resolveSecret(dataDir),
     baseURL,
-    trustedOrigins: [`http://localhost:${port}`, `http://127.0.0.1:${port}`],
+    trustedOrigins,
     rateLimit: process.env.MUSAR_AUTH_RATE_LIMIT !== 'off',
   });
   await bootstrap({ db: handle.db, baseURL, dataDir });
@@ -46,5 +56,5 @@ async function init(): Promise<Services> {
   // Consents that run out end like a revocation: a throttled pg-boss job, once a minute across replicas.
   await registerConsentExpiry(jobs.boss, handle.db);
   if (!isProductionMode()) console.log(`[musar] embedded mode; open ${baseURL}`);
-  return { handle, auth, baseURL, dataDir, jobs };
+  return { handle, auth, baseURL, origins, dataDir, jobs };
 }
