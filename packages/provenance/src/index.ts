@@ -1,0 +1,22 @@
+export {
+  generateCredentials,
+  instanceCredentials,
+  parseCertificates,
+  resolveSigningCredentials,
+  trustAnchorOf,
+  type TSigningCredentials,
+} from './credentials';
+export {
+  CLAIM_GENERATOR,
+  GENERATION_LABEL,
+  REVIEW_LABEL,
+  TRAINED_ALGORITHMIC_MEDIA,
+  sign,
+  signApproval,
+  ZApprovalManifest,
+  ZGenerationManifest,
+  type TApprovalManifest,
+  type TGenerationManifest,
+} from './sign';
+export { verify, type TManifestReport, type TStatus, type TVerifyResult } from './verify';
+export { isPng } from './c2pa';
