@@ -1,7 +1,8 @@
 // The generate flow end to end in one process on a throwaway PostgreSQL: outputs + completion,
 // invalid payloads, consent lost after the request, and cancellation of a running job.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
+import { verify } from '@musar/provenance';
 import { auditLog, consents, generationRequests, outputs } from '@musar/db/schema';
 import type PgBoss from 'pg-boss';
 import { createLogger } from '../log';
@@ -70,6 +71,14 @@ describe('generate job', () => {
       expect(r.state).toBe('pending_review');
     }
     expect(rows.map((r) => r.seed)).toEqual(expect.arrayContaining([7, 8]));
+    // each output carries a valid C2PA generation manifest naming the subjects and consents relied on
+    const consentIds = (await env.handle.db.select({ id: consents.id }).from(consents).where(inArray(consents.subjectId, [a, b]))).map((c) => c.id).sort();
+    for (const r of rows) {
+      const credentials = await verify(r.image!);
+      expect(credentials).toMatchObject({ hasCredentials: true, valid: true, errors: [] });
+      expect(credentials.manifests[0]!.actions[0]).toMatchObject({ action: 'c2pa.created', digitalSourceType: expect.stringContaining('trainedAlgorithmicMedia') });
+      expect(credentials.manifests[0]!.generation).toMatchObject({ requestId, index: r.index, seed: r.seed, subjectIds: [a, b], consentRecordIds: consentIds, routing: { startStep: 1 } });
+    }
     expect((await jobState(env.handle.db, 'generate', jobId))?.state).toBe('completed');
     expect(await auditOf(requestId)).toEqual(['generation.start', 'generation.complete']);
     const text = await metrics.registry.metrics();

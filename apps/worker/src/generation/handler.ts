@@ -10,6 +10,7 @@ import type { TJobAttempt } from '../queue/job-sql';
 import { describeZodError, ZGeneratePayload } from '../queue/payloads';
 import type { TProgress } from '../thread/types';
 import { resolveModel } from './model-source';
+import { signOutputs } from './provenance';
 import { beginGeneration, completeGeneration, failGeneration, loadSubjects, PermanentError } from './store';
 
 export type THandlerDeps = {
@@ -93,7 +94,7 @@ export async function handleGenerate(deps: THandlerDeps, job: TJob, signal?: Abo
       { signal: abort.signal, onProgress },
     );
     for (const img of result.images) deps.metrics.perImage.observe({ backend: result.backend }, img.seconds);
-    const done = await completeGeneration(db, job, p, result, model.modelVersionId);
+    const done = await completeGeneration(db, job, p, result, model.modelVersionId, (tx) => signOutputs(tx, p, result, model));
     log.info({ requestId: p.requestId, ...done, backend: result.backend, seconds: (performance.now() - started) / 1000 }, 'generation finished');
     return done.kind;
   } catch (error) {

@@ -2,7 +2,7 @@
 // the job's completion together, or nothing.
 import { hostname } from 'node:os';
 import { and, asc, eq, inArray } from 'drizzle-orm';
-import { writeAudit, type Db } from '@musar/db';
+import { writeAudit, type Db, type Tx } from '@musar/db';
 import { generationRequests, outputs, subjectImages, subjects } from '@musar/db/schema';
 import { completeJobAttempt, failJobPermanently, type TJobAttempt } from '../queue/job-sql';
 import type { TGeneratePayload } from '../queue/payloads';
@@ -98,6 +98,8 @@ export async function completeGeneration(
   p: TGeneratePayload,
   result: TGenerateResult,
   modelVersionId: string | null,
+  /** Signs the images (Content Credentials) inside the transaction, after the consent re-check. */
+  sign?: (tx: Tx) => Promise<Uint8Array[]>,
 ): Promise<TComplete> {
   const outcome = await db.transaction(async (tx): Promise<TComplete> => {
     const [req] = await tx.select().from(generationRequests).where(eq(generationRequests.id, p.requestId)).for('update');
@@ -107,11 +109,12 @@ export async function completeGeneration(
     if (lacking.length) return { kind: 'failed', reason: lacking.map((l) => l.reason).join('; ') };
     if (!(await completeJobAttempt(tx, job, { outputs: result.images.length, backend: result.backend })))
       return { kind: 'stale', reason: 'this attempt is no longer the active one' };
+    const signed = sign ? await sign(tx) : null;
     await tx.insert(outputs).values(
-      result.images.map((img) => ({
+      result.images.map((img, i) => ({
         requestId: p.requestId,
         index: img.index,
-        image: img.png,
+        image: signed?.[i] ?? img.png,
         width: img.width,
         height: img.height,
         seed: img.seed,
