@@ -99,6 +99,8 @@ export const outputs = pgTable(
     /** Position within the request (0..count-1). */
     index: integer('index').notNull(),
     image: bytea('image'),
+    /** While approved: the image with its C2PA approval manifest added (the generated one as ingredient). */
+    approvedImage: bytea('approved_image'),
     mimeType: text('mime_type').notNull().default('image/png'),
     width: integer('width'),
     height: integer('height'),
