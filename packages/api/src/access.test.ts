@@ -60,6 +60,7 @@ const EXPECTED: Record<string, Access> = {
   'models.retrainStatus': ['operator'],
   'models.retrain': ['operator'],
   'metrics.overTime': ['operator'],
+  'provenance.verify': 'signed-in',
 };
 
 type Who = Role | 'signed-out';

@@ -10,6 +10,7 @@ import { subjectsRouter } from './routers/subjects';
 import { routingRouter } from './routers/routing';
 import { modelsRouter } from './routers/models';
 import { metricsRouter } from './routers/metrics';
+import { provenanceRouter } from './routers/provenance';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 export const appRouter = createTRPCRouter({
@@ -25,6 +26,7 @@ export const appRouter = createTRPCRouter({
   routing: routingRouter,
   models: modelsRouter,
   metrics: metricsRouter,
+  provenance: provenanceRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -59,7 +59,7 @@ export async function exportableOutputs(db: Db, opts: { requestId?: string; limi
   return db.transaction(async (tx) => {
     const outputs = await executeRows<OutputRow>(
       tx,
-      sql`select o.id, o.image, o.routing_map, o.scores, o.created_at, o.decided_at, r.id as request_id, r.prompt,
+      sql`select o.id, coalesce(o.approved_image, o.image) as image, o.routing_map, o.scores, o.created_at, o.decided_at, r.id as request_id, r.prompt,
                  r.routing_params, r.seed, o.model_version_id, m.name as model_name, m.state as model_state
           from outputs o join generation_requests r on r.id = o.request_id
           left join model_versions m on m.id = o.model_version_id

@@ -3,6 +3,7 @@
 // adjudicator's decision is final.
 import { sql } from 'drizzle-orm';
 import { executeRows, type Tx } from '@musar/db';
+import { syncApprovalCredentials } from './provenance';
 
 export type TSettled = {
   state: 'pending_review' | 'approved' | 'rejected';
@@ -61,5 +62,6 @@ export async function settleOutput(
           decided_at = ${state === 'pending_review' ? null : sql`now()`}
         where id = ${outputId}`,
   );
+  await syncApprovalCredentials(tx, outputId, state, adj?.resolved ? 'adjudication' : 'consensus');
   return { state, inAdjudication, decisions: rows.length, needed };
 }
