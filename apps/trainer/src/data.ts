@@ -29,12 +29,18 @@ export function hashUnit(...xs: number[]): number {
 }
 
 /** The dataset kind of batch `step`, drawn by weight. */
-export function kindForStep(stage: TStageConfig, step: number, feedbackAvailable: boolean): TDatasetKind | 'feedback' {
-  const entries = Object.entries(stage.data).filter(([k, w]) => (w ?? 0) > 0 && (k !== 'feedback' || feedbackAvailable)) as [
-    TDatasetKind | 'feedback',
-    number,
-  ][];
-  if (entries.length === 0) throw new Error(`stage ${stage.stage} has no data to train on (feedback: ${feedbackAvailable})`);
+export function kindForStep(
+  stage: TStageConfig,
+  step: number,
+  feedbackAvailable: boolean,
+): TDatasetKind | 'feedback' {
+  const entries = Object.entries(stage.data).filter(
+    ([k, w]) => (w ?? 0) > 0 && (k !== 'feedback' || feedbackAvailable),
+  ) as [TDatasetKind | 'feedback', number][];
+  if (entries.length === 0)
+    throw new Error(
+      `stage ${stage.stage} has no data to train on (feedback: ${feedbackAvailable})`,
+    );
   const total = entries.reduce((s, [, w]) => s + w, 0);
   let u = hashUnit(stage.seed, step, 17) * total;
   for (const [kind, w] of entries) if ((u -= w) < 0) return kind;
@@ -47,19 +53,29 @@ export function kindForStep(stage: TStageConfig, step: number, feedbackAvailable
  * kind. Oracle scenes hold 2–4 subjects: a batch first picks k, then probes indices (hashed from
  * step and slot) until one has k subjects. Feedback samples are grouped by k the same way.
  */
-export function nextBatch(stage: TStageConfig, step: number, feedback: TTrainSample[] = []): TTrainSample[] {
+export function nextBatch(
+  stage: TStageConfig,
+  step: number,
+  feedback: TTrainSample[] = [],
+  /** Only slots [start, end) of the batch (one data-parallel shard); the whole batch by default. */
+  slots: { start: number; end: number } = { start: 0, end: stage.batchSize },
+): TTrainSample[] {
   const kind = kindForStep(stage, step, feedback.length > 0);
   const B = stage.batchSize;
   const o = { size: stage.size, refSize: stage.size };
+  const range = Array.from(
+    { length: Math.max(0, Math.min(B, slots.end) - slots.start) },
+    (_, i) => slots.start + i,
+  );
   if (kind === 'feedback') {
     const ks = [...new Set(feedback.map((s) => s.subjects.length))].sort();
     const k = ks[Math.floor(hashUnit(stage.seed, step, 29) * ks.length)]!;
     const pool = feedback.filter((s) => s.subjects.length === k);
-    return Array.from({ length: B }, (_, j) => pool[(step * B + j) % pool.length]!);
+    return range.map((j) => pool[(step * B + j) % pool.length]!);
   }
-  if (kind !== 'oracle') return Array.from({ length: B }, (_, j) => sampleAt(kind, stage.seed, step * B + j, o));
+  if (kind !== 'oracle') return range.map((j) => sampleAt(kind, stage.seed, step * B + j, o));
   const wantK = 2 + Math.floor(hashUnit(stage.seed, step, 31) * 3);
-  return Array.from({ length: B }, (_, j) => {
+  return range.map((j) => {
     for (let attempt = 0; ; attempt++) {
       const index = Math.floor(hashUnit(stage.seed, step, j, attempt) * 2 ** 30);
       const s = sampleAt(kind, stage.seed, index, o);
@@ -84,13 +100,23 @@ export type TBatchArrays = {
   regions: Int32Array | null;
 };
 
-export type TLayoutSpec = { imageSize: number; patchSize: number; promptLength: number; condTextLength: number };
+export type TLayoutSpec = {
+  imageSize: number;
+  patchSize: number;
+  promptLength: number;
+  condTextLength: number;
+};
 
-export function toBatchArrays(samples: TTrainSample[], cfg: TLayoutSpec, opts: { regions: boolean }): TBatchArrays {
+export function toBatchArrays(
+  samples: TTrainSample[],
+  cfg: TLayoutSpec,
+  opts: { regions: boolean },
+): TBatchArrays {
   const S = cfg.imageSize;
   const B = samples.length;
   const k = samples[0]!.references.length;
-  if (samples.some((s) => s.references.length !== k)) throw new Error('toBatchArrays: samples of one batch must share k');
+  if (samples.some((s) => s.references.length !== k))
+    throw new Error('toBatchArrays: samples of one batch must share k');
   const grid = S / cfg.patchSize;
   const px = S * S * 3;
   const images = new Float32Array(B * px);
@@ -100,11 +126,17 @@ export function toBatchArrays(samples: TTrainSample[], cfg: TLayoutSpec, opts: {
   const hasRegion = opts.regions && samples.some((s) => s.kind === 'diptych' || s.regionGrid);
   const regions = hasRegion ? new Int32Array(B * grid * grid).fill(-1) : null;
   samples.forEach((s, b) => {
-    if (s.target.width !== S || s.target.height !== S) throw new Error(`sample ${s.index}: target is ${s.target.width}×${s.target.height}, model wants ${S}×${S}`);
+    if (s.target.width !== S || s.target.height !== S)
+      throw new Error(
+        `sample ${s.index}: target is ${s.target.width}×${s.target.height}, model wants ${S}×${S}`,
+      );
     for (let j = 0; j < px; j++) images[b * px + j] = s.target.data[j]! * 2 - 1;
     prompt.set(tokenize(s.prompt, cfg.promptLength), b * cfg.promptLength);
     for (let i = 0; i < k; i++) {
-      condText.set(tokenize(s.conditions[i]!, cfg.condTextLength), (b * k + i) * cfg.condTextLength);
+      condText.set(
+        tokenize(s.conditions[i]!, cfg.condTextLength),
+        (b * k + i) * cfg.condTextLength,
+      );
       const ref = s.references[i]!.data;
       const o = (b * k + i) * px;
       for (let j = 0; j < px; j++) references[o + j] = ref[j]! * 2 - 1;
@@ -112,7 +144,8 @@ export function toBatchArrays(samples: TTrainSample[], cfg: TLayoutSpec, opts: {
     if (regions) {
       const grid2 = grid * grid;
       if (s.regionGrid) regions.set(s.regionGrid, b * grid2);
-      else if (s.kind === 'diptych') regions.set(Int32Array.from(regionMapAtGrid(s.ownerMap, S, S, grid)), b * grid2);
+      else if (s.kind === 'diptych')
+        regions.set(Int32Array.from(regionMapAtGrid(s.ownerMap, S, S, grid)), b * grid2);
       else for (let t = 0; t < grid2; t++) regions[b * grid2 + t] = k === 1 ? 0 : -1;
     }
   });

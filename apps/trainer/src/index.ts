@@ -4,4 +4,6 @@ export * from './loop';
 export * from './evaluate';
 export * from './variants';
 export * from './prefetch';
+export * from './parallel';
+export * from './state-file';
 export * from './model-dir';

@@ -16,6 +16,8 @@ import {
 import { nextBatch, toBatchArrays, type TBatchArrays, type TTrainSample } from './data';
 import { attachVariant } from './variants';
 import { BatchPrefetcher, type TWorkerSpec } from './prefetch';
+import { DataParallelTrainer } from './parallel';
+import { adoptNewest, savePacked } from './state-file';
 import type { TStageConfig } from './stages';
 
 // ---------------------------------------------------------------------------------------------
@@ -30,6 +32,8 @@ export type TRunState = {
   elapsedSeconds: number;
   samples: number;
   losses: { step: number; loss: number }[];
+  /** Learning curve: evaluation points of the EMA weights. */
+  curve?: ({ step: number; samples: number; elapsedSeconds: number } & Record<string, number>)[];
 };
 
 export type TProgress = {
@@ -55,6 +59,15 @@ export type TRunOptions = {
   signal?: AbortSignal;
   /** Build batches ahead on worker threads (feedback runs build them in-process). */
   prefetch?: { threads: number; worker: TWorkerSpec };
+  /** Data-parallel training on this many worker threads (each builds its own shard). */
+  parallel?: { threads: number; worker: TWorkerSpec };
+  /**
+   * One packed file holding the run's whole resumable state (committed between stretches of
+   * work): adopted at start when newer than the run folder, rewritten at every checkpoint.
+   */
+  stateFile?: string;
+  /** Learning-curve point with the EMA weights, every stage.evalEverySamples samples. */
+  evaluate?: (model: MusarModel) => Promise<Record<string, number>>;
 };
 
 export function toTensors(a: TBatchArrays, cfg: TMusarConfig): TTrainBatch {
@@ -79,14 +92,22 @@ export function disposeBatch(b: TTrainBatch): void {
 }
 
 export function modelConfigFor(stage: TStageConfig): TMusarConfig {
-  return getPreset(stage.preset, { promptLength: stage.promptLength });
+  return getPreset(stage.preset, {
+    promptLength: stage.promptLength,
+    prediction: stage.prediction,
+  });
 }
 
 /** The live weights of a run (older runs only have the EMA weights). */
 const liveFile = (runDir: string) =>
-  existsSync(join(runDir, 'live.safetensors')) ? join(runDir, 'live.safetensors') : join(runDir, 'weights.safetensors');
+  existsSync(join(runDir, 'live.safetensors'))
+    ? join(runDir, 'live.safetensors')
+    : join(runDir, 'weights.safetensors');
 
-export async function readBase(dir: string, weightsPath = join(dir, 'weights.safetensors')): Promise<MusarModel> {
+export async function readBase(
+  dir: string,
+  weightsPath = join(dir, 'weights.safetensors'),
+): Promise<MusarModel> {
   const [weights, config] = await Promise.all([
     readFile(weightsPath),
     readFile(join(dir, 'config.json'), 'utf8'),
@@ -107,6 +128,7 @@ export async function runStage(
   await mkdir(runDir, { recursive: true });
   const cfgPath = join(runDir, 'config.json');
   const statePath = join(runDir, 'state.json');
+  const adopted = o.stateFile ? await adoptNewest(runDir, o.stateFile) : 'none';
   const resuming = existsSync(statePath);
   let model: MusarModel;
   if (stage.mode === 'full' && !o.baseDir && !resuming)
@@ -125,15 +147,17 @@ export async function runStage(
       loadAdapter(model, new Uint8Array(await readFile(join(runDir, 'weights.safetensors'))));
     else if (o.initAdapter) loadAdapter(model, o.initAdapter);
   }
-  const trainer = new Trainer(model, {
+  const trainerOptions = {
     mode: stage.mode,
     learningRate: stage.learningRate,
+    warmupSteps: stage.warmupSteps,
     emaDecay: stage.emaDecay,
     promptDropout: stage.promptDropout,
     referenceDropout: stage.referenceDropout,
     attention: stage.attention,
     seed: stage.seed,
-  });
+  } as const;
+  const trainer = new Trainer(model, trainerOptions);
   let state: TRunState = { step: 0, elapsedSeconds: 0, samples: 0, losses: [] };
   if (resuming) {
     state = JSON.parse(await readFile(statePath, 'utf8')) as TRunState;
@@ -144,12 +168,33 @@ export async function runStage(
   await writeAtomic(cfgPath, JSON.stringify(model.cfg, null, 2));
   o.log?.({
     event: resuming ? 'resume' : 'start',
+    from: adopted === 'file' ? o.stateFile : adopted === 'run' ? runDir : undefined,
     stage: stage.stage,
     step: state.step,
     backend: currentBackend()?.name,
   });
 
+  const dp =
+    o.parallel && o.parallel.threads > 1
+      ? await DataParallelTrainer.start({
+          spec: o.parallel.worker,
+          threads: o.parallel.threads,
+          stage,
+          model,
+          trainer,
+          trainerOptions,
+          baseWeights:
+            stage.mode === 'adapter'
+              ? new Uint8Array(await readFile(join(o.baseDir!, 'weights.safetensors')))
+              : undefined,
+          feedback: o.feedback,
+          backend: currentBackend()?.name,
+        })
+      : null;
+  if (dp) o.log?.({ event: 'parallel', threads: dp.threads });
+
   const save = async () => {
+    if (dp) await dp.syncInto(model, trainer, stage.mode);
     // weights.safetensors holds the EMA weights (what we evaluate and ship); live.safetensors the
     // live weights, so that a resumed run continues exactly where it stopped.
     const kind = stage.mode === 'full' ? 'base' : 'adapter';
@@ -167,40 +212,68 @@ export async function runStage(
     await writeAtomic(join(runDir, 'weights.safetensors'), ck.weights);
     await writeAtomic(join(runDir, 'trainer.safetensors'), ts);
     await writeAtomic(statePath, JSON.stringify(state));
+    if (o.stateFile) await savePacked(runDir, o.stateFile);
     o.log?.({ event: 'checkpoint', step: state.step });
   };
-
 
   const t0 = Date.now();
   const elapsed0 = state.elapsedSeconds;
   let windowStart = Date.now();
   let windowSamples = 0;
   let lossEma = state.losses.at(-1)?.loss ?? NaN;
+  const evalPoint = async () => {
+    if (!o.evaluate) return;
+    if (dp) await dp.syncInto(model, trainer, stage.mode);
+    const e0 = Date.now();
+    trainer.swapEma();
+    let point: Record<string, number>;
+    try {
+      point = await o.evaluate(model);
+    } finally {
+      trainer.swapEma();
+    }
+    const entry = {
+      step: state.step,
+      samples: state.samples,
+      elapsedSeconds: Math.round(state.elapsedSeconds),
+      ...point,
+    };
+    (state.curve ??= []).push(entry);
+    o.log?.({ event: 'eval', ...entry, evalSeconds: (Date.now() - e0) / 1000 });
+  };
   const prefetcher =
-    o.prefetch && o.prefetch.threads > 0 && !o.feedback?.length
+    !dp && o.prefetch && o.prefetch.threads > 0 && !o.feedback?.length
       ? new BatchPrefetcher(stage, model.cfg, state.step, o.prefetch.worker, o.prefetch.threads)
       : null;
   try {
     while (state.step < stage.steps) {
       if (o.signal?.aborted) break;
       if (o.maxSeconds !== undefined && (Date.now() - t0) / 1000 >= o.maxSeconds) break;
-      const arrays = prefetcher
-        ? await prefetcher.take(state.step)
-        : toBatchArrays(nextBatch(stage, state.step, o.feedback), model.cfg, {
-            regions: stage.regions,
-          });
-      const batch = toTensors(arrays, model.cfg);
       let loss: number;
-      try {
-        loss = (await trainer.trainStepAsync(batch)).loss;
-      } finally {
-        disposeBatch(batch);
+      let batchSize: number;
+      if (dp) {
+        loss = (await dp.step(state.step)).loss;
+        batchSize = stage.batchSize;
+      } else {
+        const arrays = prefetcher
+          ? await prefetcher.take(state.step)
+          : toBatchArrays(nextBatch(stage, state.step, o.feedback), model.cfg, {
+              regions: stage.regions,
+            });
+        batchSize = arrays.batch;
+        const batch = toTensors(arrays, model.cfg);
+        try {
+          loss = (await trainer.trainStepAsync(batch)).loss;
+        } finally {
+          disposeBatch(batch);
+        }
       }
       if (!Number.isFinite(loss))
         throw new Error(`loss became ${loss} at step ${state.step}; last checkpoint kept`);
       state.step++;
-      state.samples += arrays.batch;
-      windowSamples += arrays.batch;
+      const before = state.samples;
+      state.samples += batchSize;
+      windowSamples += batchSize;
       lossEma = Number.isNaN(lossEma) ? loss : 0.98 * lossEma + 0.02 * loss;
       state.elapsedSeconds = elapsed0 + (Date.now() - t0) / 1000;
       if (state.step % 10 === 0 || state.step === stage.steps) {
@@ -221,11 +294,18 @@ export async function runStage(
         windowStart = Date.now();
         windowSamples = 0;
       }
+      const every = stage.evalEverySamples;
+      if (every > 0 && Math.floor(state.samples / every) > Math.floor(before / every))
+        await evalPoint();
       if (state.step % stage.checkpointEvery === 0) await save();
     }
+  } catch (e) {
+    await dp?.close();
+    throw e;
   } finally {
     await prefetcher?.close();
   }
   await save();
+  await dp?.close();
   return { model, trainer, state };
 }

@@ -23,7 +23,10 @@ export const ZStageConfig = z
     preset: z.enum(['tiny', 'small']).default('tiny'),
     promptLength: z.number().int().min(4).max(64).default(24),
     /** Training data mix by dataset kind (weights, normalised). */
-    data: z.partialRecord(z.enum(['base', 'pair', 'diptych', 'oracle', 'feedback']), z.number().min(0)),
+    data: z.partialRecord(
+      z.enum(['base', 'pair', 'diptych', 'oracle', 'feedback']),
+      z.number().min(0),
+    ),
     /** full = every base weight (stage 1); adapter = LoRA only, base frozen. */
     mode: z.enum(['full', 'adapter']),
     /** static = MUSAR's static routing; full = every group attends to every group (naive). */
@@ -35,6 +38,12 @@ export const ZStageConfig = z
     batchSize: z.number().int().min(1).max(1024).default(16),
     steps: z.number().int().min(1).default(2000),
     learningRate: z.number().positive().max(1).default(1e-3),
+    /** Linear learning-rate warm-up (steps). */
+    warmupSteps: z.number().int().min(0).default(0),
+    /** Output head of a fresh base model: clean image (x0, faster to learn) or velocity (v). */
+    prediction: z.enum(['v', 'x0']).default('x0'),
+    /** Evaluate a fixed subset every this many samples (0: never) for the learning curve. */
+    evalEverySamples: z.number().int().min(0).default(0),
     emaDecay: z.number().min(0).max(1).default(0.995),
     promptDropout: z.number().min(0).max(1).default(0.1),
     referenceDropout: z.number().min(0).max(1).default(0.1),
@@ -49,12 +58,60 @@ export type TStageInput = z.input<typeof ZStageConfig>;
 
 /** Defaults per stage; a config file and CLI flags override them. */
 export const STAGE_DEFAULTS: Record<TStageName, TStageInput> = {
-  base: { stage: 'base', data: { base: 1 }, mode: 'full', learningRate: 5e-4, batchSize: 32, steps: 20000, emaDecay: 0.999 },
-  musar: { stage: 'musar', data: { pair: 1, diptych: 1 }, mode: 'adapter', attention: 'static', regions: true, lora: 'dual' },
-  'single-ref': { stage: 'single-ref', data: { pair: 1 }, mode: 'adapter', attention: 'static', regions: false, lora: 'single' },
-  'naive-diptych': { stage: 'naive-diptych', data: { pair: 1, diptych: 1 }, mode: 'adapter', attention: 'full', regions: false, lora: 'single' },
-  'static-routing': { stage: 'static-routing', data: { pair: 1, diptych: 1 }, mode: 'adapter', attention: 'static', regions: true, lora: 'single' },
-  oracle: { stage: 'oracle', data: { oracle: 1 }, mode: 'adapter', attention: 'static', regions: false, lora: 'dual' },
+  // The recipe screened in docs/learning-curves.md: x0-prediction, lr 2e-3 with warm-up, batch 64.
+  base: {
+    stage: 'base',
+    data: { base: 1 },
+    mode: 'full',
+    prediction: 'x0',
+    learningRate: 2e-3,
+    warmupSteps: 200,
+    batchSize: 64,
+    steps: 40000,
+    emaDecay: 0.999,
+    checkpointEvery: 50,
+    evalEverySamples: 25600,
+  },
+  musar: {
+    stage: 'musar',
+    data: { pair: 1, diptych: 1 },
+    mode: 'adapter',
+    attention: 'static',
+    regions: true,
+    lora: 'dual',
+  },
+  'single-ref': {
+    stage: 'single-ref',
+    data: { pair: 1 },
+    mode: 'adapter',
+    attention: 'static',
+    regions: false,
+    lora: 'single',
+  },
+  'naive-diptych': {
+    stage: 'naive-diptych',
+    data: { pair: 1, diptych: 1 },
+    mode: 'adapter',
+    attention: 'full',
+    regions: false,
+    lora: 'single',
+  },
+  'static-routing': {
+    stage: 'static-routing',
+    data: { pair: 1, diptych: 1 },
+    mode: 'adapter',
+    attention: 'static',
+    regions: true,
+    lora: 'single',
+  },
+  oracle: {
+    stage: 'oracle',
+    data: { oracle: 1 },
+    mode: 'adapter',
+    attention: 'static',
+    regions: false,
+    lora: 'dual',
+  },
   feedback: {
     stage: 'feedback',
     data: { feedback: 1, pair: 0.5, diptych: 0.5 },
@@ -71,6 +128,8 @@ export function stageConfig(name: TStageName, overrides: Partial<TStageInput> = 
   const merged = { ...STAGE_DEFAULTS[name], ...overrides, stage: name };
   const parsed = ZStageConfig.safeParse(merged);
   if (!parsed.success)
-    throw new Error(`invalid ${name} stage config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(
+      `invalid ${name} stage config: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }

@@ -14,6 +14,7 @@ export { staticRoutingPlan, fullAttentionPlan, isBlockStructured } from './routi
 export type { TRoutingPlan } from './routing/plan';
 export { dynamicRouter, assignRegions, parseRoutingParams, ZRoutingParams } from './routing/dynamic';
 export type { TRoutingParams, TRoutingParamsInput } from './routing/dynamic';
+export { deriveSeed } from './random';
 export { rectifiedFlowLoss, logitNormalTimesteps } from './diffusion';
 export type { TTrainBatch, TAttentionMode } from './diffusion';
 export { generate, ZSampleOptions } from './sampler';

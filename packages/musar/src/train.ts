@@ -16,6 +16,8 @@ export const ZTrainerOptions = z.object({
   /** full: every base parameter (stage 1); adapter: dual-branch LoRA only, base frozen (stages 2–3). */
   mode: z.enum(['full', 'adapter']).default('full'),
   learningRate: z.number().positive().max(1).default(3e-4),
+  /** Linear learning-rate warm-up over this many steps (0: none). */
+  warmupSteps: z.number().int().min(0).default(0),
   /** Clip the global gradient norm to this value. */
   clipNorm: z.number().positive().default(1),
   /** EMA decay of the trained weights; 0 disables EMA. */
@@ -53,7 +55,8 @@ export class Trainer {
     this.names = [...named.keys()];
     this.variables = [...named.values()];
     this.optimizer = tf.train.adam(this.options.learningRate);
-    this.ema = this.options.emaDecay > 0 ? this.variables.map((v) => tf.variable(tf.clone(v), false)) : null;
+    this.ema =
+      this.options.emaDecay > 0 ? this.variables.map((v) => tf.variable(tf.clone(v), false)) : null;
   }
 
   /** Prompt / reference dropout for classifier-free guidance, seeded per step. */
@@ -65,9 +68,12 @@ export class Trainer {
     const keepPrompt = Array.from({ length: B }, () => rnd() >= promptDropout);
     const dropRefs = Array.from({ length: B }, () => rnd() < referenceDropout);
     const out: TTrainBatch = { ...batch };
-    if (keepPrompt.some((x) => !x)) out.prompt = tf.mul(batch.prompt, tf.tensor2d(keepPrompt.map(Number), [B, 1], 'int32'));
+    if (keepPrompt.some((x) => !x))
+      out.prompt = tf.mul(batch.prompt, tf.tensor2d(keepPrompt.map(Number), [B, 1], 'int32'));
     if (k > 0 && dropRefs.some((x) => x))
-      out.keepSubject = Array.from({ length: B }, (_, b) => Array.from({ length: k }, (_, i) => !dropRefs[b] && (batch.keepSubject?.[b]?.[i] ?? true)));
+      out.keepSubject = Array.from({ length: B }, (_, b) =>
+        Array.from({ length: k }, (_, i) => !dropRefs[b] && (batch.keepSubject?.[b]?.[i] ?? true)),
+      );
     return out;
   }
 
@@ -75,12 +81,21 @@ export class Trainer {
    * Loss and gradients of one (shard of a) batch, without applying them. `t` / `noise` fix the
    * timesteps and noise (tests, overfit checks); `dropout: false` disables guidance dropout.
    */
-  computeGradients(batch: TTrainBatch, opts: { t?: tf.Tensor1D; noise?: tf.Tensor4D; dropout?: boolean; seed?: number } = {}) {
+  computeGradients(
+    batch: TTrainBatch,
+    opts: { t?: tf.Tensor1D; noise?: tf.Tensor4D; dropout?: boolean; seed?: number } = {},
+  ) {
     const seed = opts.seed ?? deriveSeed(this.options.seed, this.step);
     return tf.tidy(() => {
       const b = opts.dropout === false ? batch : this.withDropout(batch, deriveSeed(seed, 7));
       const { value, grads } = this.optimizer.computeGradients(
-        () => rectifiedFlowLoss(this.model, b, { seed, t: opts.t, noise: opts.noise, attention: this.options.attention }),
+        () =>
+          rectifiedFlowLoss(this.model, b, {
+            seed,
+            t: opts.t,
+            noise: opts.noise,
+            attention: this.options.attention,
+          }),
         this.variables,
       );
       // Variables outside the graph (e.g. the last block's subject-branch MLP: contexts' last
@@ -91,25 +106,84 @@ export class Trainer {
 
   /** Clips by global norm, applies, updates the EMA; returns the pre-clip norm. Disposes `grads`. */
   applyGradients(grads: tf.Tensor[], knownNorm?: number): number {
-    const norm = knownNorm ?? tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
+    const norm =
+      knownNorm ??
+      tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g))))).dataSync()[0]!);
     const scale = Math.min(1, this.options.clipNorm / (norm + 1e-6));
+    // tf's Adam reads its learning rate at every apply; warm-up sets it per step.
+    (this.optimizer as unknown as { learningRate: number }).learningRate = this.learningRateAt(
+      this.step,
+    );
     tf.tidy(() => {
       // An array keeps the order fixed: Adam aligns its moments with variables by position.
-      this.optimizer.applyGradients(this.variables.map((v, i) => ({ name: v.name, tensor: scale < 1 ? tf.mul(grads[i]!, scale) : grads[i]! })));
+      this.optimizer.applyGradients(
+        this.variables.map((v, i) => ({
+          name: v.name,
+          tensor: scale < 1 ? tf.mul(grads[i]!, scale) : grads[i]!,
+        })),
+      );
     });
     tf.dispose(grads);
     if (this.ema) {
       // Warm-up (as in common EMA implementations): early on the average follows the live weights,
       // so a short run does not ship weights that are mostly the initialisation.
       const d = Math.min(this.options.emaDecay, (1 + this.step) / (10 + this.step));
-      tf.tidy(() => this.ema!.forEach((e, i) => e.assign(tf.add(tf.mul(e, d), tf.mul(this.variables[i]!, 1 - d)))));
+      tf.tidy(() =>
+        this.ema!.forEach((e, i) =>
+          e.assign(tf.add(tf.mul(e, d), tf.mul(this.variables[i]!, 1 - d))),
+        ),
+      );
     }
     this.step++;
     return norm;
   }
 
+  /** The learning rate of step `step` (linear warm-up, then constant). */
+  learningRateAt(step: number): number {
+    const w = this.options.warmupSteps;
+    return this.options.learningRate * (w > 0 ? Math.min(1, (step + 1) / w) : 1);
+  }
+
+  /** Number of trained scalars: the length of a flat gradient. */
+  get size(): number {
+    return this.variables.reduce((n, v) => n + v.size, 0);
+  }
+
+  /**
+   * Data parallelism: the loss of one shard, its gradients written into `out` in variable order
+   * (a slot of shared memory), nothing applied.
+   */
+  gradientsInto(batch: TTrainBatch, out: Float32Array, opts: { seed?: number } = {}): number {
+    const { loss, grads } = this.computeGradients(batch, opts);
+    let o = 0;
+    for (const g of grads) {
+      const d = g.dataSync() as Float32Array;
+      out.set(d, o);
+      o += d.length;
+    }
+    const value = loss.dataSync()[0]!;
+    tf.dispose([loss, ...grads]);
+    return value;
+  }
+
+  /** Applies a flat gradient (variable order, as written by gradientsInto); returns its norm. */
+  applyFlat(flat: Float32Array): number {
+    let sq = 0;
+    for (let i = 0; i < flat.length; i++) sq += flat[i]! * flat[i]!;
+    let o = 0;
+    const grads = this.variables.map((v) => {
+      const g = tf.tensor(flat.subarray(o, o + v.size), v.shape);
+      o += v.size;
+      return g;
+    });
+    return this.applyGradients(grads, Math.sqrt(sq));
+  }
+
   /** One full training step on a batch. */
-  trainStep(batch: TTrainBatch, opts: { t?: tf.Tensor1D; noise?: tf.Tensor4D; dropout?: boolean } = {}): TStepResult {
+  trainStep(
+    batch: TTrainBatch,
+    opts: { t?: tf.Tensor1D; noise?: tf.Tensor4D; dropout?: boolean } = {},
+  ): TStepResult {
     const { loss, grads } = this.computeGradients(batch, opts);
     const value = loss.dataSync()[0]!;
     loss.dispose();
@@ -121,10 +195,15 @@ export class Trainer {
    * trainStep without synchronous reads: the webgpu backend in Node cannot read GPU data
    * synchronously (its readSync needs OffscreenCanvas), so loss and norm are awaited.
    */
-  async trainStepAsync(batch: TTrainBatch, opts: { t?: tf.Tensor1D; noise?: tf.Tensor4D; dropout?: boolean } = {}): Promise<TStepResult> {
+  async trainStepAsync(
+    batch: TTrainBatch,
+    opts: { t?: tf.Tensor1D; noise?: tf.Tensor4D; dropout?: boolean } = {},
+  ): Promise<TStepResult> {
     const { loss, grads } = this.computeGradients(batch, opts);
     // A chain of adds, not addN: webgpu's AddN pipeline fails beyond a few inputs (binding limits).
-    const normT = tf.tidy(() => tf.sqrt(grads.reduce<tf.Tensor>((acc, g) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0))));
+    const normT = tf.tidy(() =>
+      tf.sqrt(grads.reduce<tf.Tensor>((acc, g) => tf.add(acc, tf.sum(tf.square(g))), tf.scalar(0))),
+    );
     const [lv, nv] = await Promise.all([loss.data(), normT.data()]);
     tf.dispose([loss, normT]);
     const gradNorm = this.applyGradients(grads, nv[0]!);
@@ -147,18 +226,38 @@ export class Trainer {
   async saveState(): Promise<Uint8Array> {
     const weights = await this.optimizer.getWeights();
     const arrays: TNamedArray[] = await Promise.all(
-      weights.map(async (w, i) => ({ name: `optimizer.${String(i).padStart(4, '0')}`, shape: w.tensor.shape, data: (await w.tensor.data()) as Float32Array })),
+      weights.map(async (w, i) => ({
+        name: `optimizer.${String(i).padStart(4, '0')}`,
+        shape: w.tensor.shape,
+        data: (await w.tensor.data()) as Float32Array,
+      })),
     );
-    for (const [i, e] of (this.ema ?? []).entries()) arrays.push({ name: `ema.${this.names[i]}`, shape: e.shape, data: (await e.data()) as Float32Array });
-    return encodeSafetensors(arrays, { step: String(this.step), mode: this.options.mode, names: JSON.stringify(this.names) });
+    for (const [i, e] of (this.ema ?? []).entries())
+      arrays.push({
+        name: `ema.${this.names[i]}`,
+        shape: e.shape,
+        data: (await e.data()) as Float32Array,
+      });
+    return encodeSafetensors(arrays, {
+      step: String(this.step),
+      mode: this.options.mode,
+      names: JSON.stringify(this.names),
+    });
   }
 
   async loadState(bytes: Uint8Array): Promise<void> {
     const { tensors, metadata } = decodeSafetensors(bytes);
     if (metadata.mode !== this.options.mode || metadata.names !== JSON.stringify(this.names))
-      throw new CheckpointError(`trainer state is for mode "${metadata.mode}" with other variables; cannot resume`);
-    const opt = [...tensors.entries()].filter(([n]) => n.startsWith('optimizer.')).sort(([a], [b]) => a.localeCompare(b));
-    if (opt.length > 0) await this.optimizer.setWeights(opt.map(([name, t]) => ({ name, tensor: tf.tensor(t.data, t.shape) })));
+      throw new CheckpointError(
+        `trainer state is for mode "${metadata.mode}" with other variables; cannot resume`,
+      );
+    const opt = [...tensors.entries()]
+      .filter(([n]) => n.startsWith('optimizer.'))
+      .sort(([a], [b]) => a.localeCompare(b));
+    if (opt.length > 0)
+      await this.optimizer.setWeights(
+        opt.map(([name, t]) => ({ name, tensor: tf.tensor(t.data, t.shape) })),
+      );
     this.ema?.forEach((e, i) => {
       const t = tensors.get(`ema.${this.names[i]}`);
       if (!t) throw new CheckpointError(`trainer state lacks ema.${this.names[i]}`);

@@ -4,8 +4,21 @@ import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { initBackend } from '@musar/model';
-import { exportRun, runStage, stageConfig, type TStageInput, type TStageName } from '@musar/trainer';
-import { intOption, requireOption, UsageError, type TCommand, type TCommandGroup, type TValues } from '../command';
+import {
+  exportRun,
+  runStage,
+  stageConfig,
+  type TStageInput,
+  type TStageName,
+} from '@musar/trainer';
+import {
+  intOption,
+  requireOption,
+  UsageError,
+  type TCommand,
+  type TCommandGroup,
+  type TValues,
+} from '../command';
 
 const OPTIONS = {
   run: { type: 'string' },
@@ -20,27 +33,38 @@ const OPTIONS = {
   backend: { type: 'string' },
   log: { type: 'string' },
   export: { type: 'string' },
+  state: { type: 'string' },
+  prefetch: { type: 'string' },
 } as const;
 
 const num = (v: TValues, name: string): number | undefined => {
   const raw = v[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name} must be a positive number (got ${String(raw)})`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--${name} must be a positive number (got ${String(raw)})`);
   return n;
 };
 
-const fmt = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${Math.round(s / 60)}m` : `${Math.round(s)}s`);
+const fmt = (s: number) =>
+  s >= 3600
+    ? `${(s / 3600).toFixed(1)}h`
+    : s >= 60
+      ? `${Math.round(s / 60)}m`
+      : `${Math.round(s)}s`;
 
 /** `musar train <stage>`: resumable training of one stage into a run folder, exported to a model folder. */
 function stageCommand(stage: TStageName): TCommand {
   return {
     summary: `train the ${stage} ${stage === 'base' ? 'text-to-image model' : 'adapter'} (resumes --run)`,
-    usage: `musar train ${stage} --run DIR${stage === 'base' ? '' : ' --base models/base'} [--config stage.json] [--steps N] [--batch N] [--lr X] [--seed N] [--max-seconds S] [--threads N] [--backend wasm] [--log FILE] [--export models/NAME]`,
+    usage: `musar train ${stage} --run DIR${stage === 'base' ? '' : ' --base models/base'} [--config stage.json] [--steps N] [--batch N] [--lr X] [--seed N] [--max-seconds S] [--threads N] [--prefetch N] [--state FILE] [--backend wasm] [--log FILE] [--export models/NAME]`,
     options: OPTIONS,
     async run(v, io) {
       const runDir = requireOption(v, 'run', this.usage);
-      const fileCfg = typeof v.config === 'string' ? (JSON.parse(await readFile(v.config, 'utf8')) as Partial<TStageInput>) : {};
+      const fileCfg =
+        typeof v.config === 'string'
+          ? (JSON.parse(await readFile(v.config, 'utf8')) as Partial<TStageInput>)
+          : {};
       const overrides: Partial<TStageInput> = { ...fileCfg };
       const steps = num(v, 'steps');
       if (steps) overrides.steps = Math.round(steps);
@@ -56,11 +80,17 @@ function stageCommand(stage: TStageName): TCommand {
         throw new UsageError((e as Error).message);
       }
       const base = typeof v.base === 'string' ? v.base : undefined;
-      if (cfg.mode === 'adapter' && !base) throw new UsageError(`missing --base (the adapter trains on a frozen base)\nusage: ${this.usage}`);
-      const backend = await initBackend(typeof v.backend === 'string' ? v.backend : process.env.MUSAR_BACKEND);
+      if (cfg.mode === 'adapter' && !base)
+        throw new UsageError(
+          `missing --base (the adapter trains on a frozen base)\nusage: ${this.usage}`,
+        );
+      const backend = await initBackend(
+        typeof v.backend === 'string' ? v.backend : process.env.MUSAR_BACKEND,
+      );
       const logPath = typeof v.log === 'string' ? v.log : join(runDir, 'train.log');
       mkdirSync(dirname(logPath), { recursive: true });
-      const log = (o: Record<string, unknown>) => appendFileSync(logPath, JSON.stringify({ t: new Date().toISOString(), ...o }) + '\n');
+      const log = (o: Record<string, unknown>) =>
+        appendFileSync(logPath, JSON.stringify({ t: new Date().toISOString(), ...o }) + '\n');
       io.out(`backend: ${backend.name} (${backend.note}); log: ${logPath}`);
       const bar = new SingleBar({
         format: `${stage} |{bar}| step {value}/{total} | loss {loss} | {sps} samples/s | ETA {etaH}`,
@@ -69,7 +99,24 @@ function stageCommand(stage: TStageName): TCommand {
         hideCursor: true,
       });
       bar.start(cfg.steps, 0, { loss: '-', sps: '-', etaH: '-' });
-      const threads = intOption(v, 'threads', Math.max(0, Math.min(2, cpus().length - 1)));
+      // Compute threads (data parallel, default every core); a single compute thread gets batch
+      // prefetch threads on the spare cores instead.
+      const threads = Math.max(
+        1,
+        intOption(
+          v,
+          'threads',
+          backend.name === 'wasm' || backend.name === 'cpu' ? cpus().length : 1,
+        ),
+      );
+      const prefetchThreads = intOption(
+        v,
+        'prefetch',
+        threads > 1 ? 0 : Math.max(0, Math.min(2, cpus().length - 1)),
+      );
+      io.out(
+        `compute threads: ${threads}${prefetchThreads ? `, prefetch threads: ${prefetchThreads}` : ''}`,
+      );
       const ac = new AbortController();
       const stop = () => ac.abort();
       process.once('SIGINT', stop);
@@ -81,13 +128,34 @@ function stageCommand(stage: TStageName): TCommand {
         maxSeconds: num(v, 'max-seconds'),
         signal: ac.signal,
         log,
-        prefetch: threads > 0 ? { threads, worker: { url: new URL('../../../trainer/src/batch-worker.mjs', import.meta.url) } } : undefined,
-        onProgress: (p) => bar.update(p.step, { loss: p.loss.toFixed(4), sps: p.samplesPerSecond.toFixed(1), etaH: fmt(p.etaSeconds) }),
+        prefetch:
+          prefetchThreads > 0
+            ? {
+                threads: prefetchThreads,
+                worker: { url: new URL('../../../trainer/src/batch-worker.mjs', import.meta.url) },
+              }
+            : undefined,
+        parallel:
+          threads > 1
+            ? {
+                threads,
+                worker: { url: new URL('../../../trainer/src/train-worker.mjs', import.meta.url) },
+              }
+            : undefined,
+        stateFile: typeof v.state === 'string' ? v.state : undefined,
+        onProgress: (p) =>
+          bar.update(p.step, {
+            loss: p.loss.toFixed(4),
+            sps: p.samplesPerSecond.toFixed(1),
+            etaH: fmt(p.etaSeconds),
+          }),
       });
       bar.stop();
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      io.out(`${stage}: step ${res.state.step}/${cfg.steps}, ${res.state.samples} samples, ${fmt(res.state.elapsedSeconds)}; checkpoint in ${runDir}`);
+      io.out(
+        `${stage}: step ${res.state.step}/${cfg.steps}, ${res.state.samples} samples, ${fmt(res.state.elapsedSeconds)}; checkpoint in ${runDir}`,
+      );
       if (typeof v.export === 'string') {
         await exportRun(runDir, v.export, {
           name: stage,
@@ -114,6 +182,8 @@ function stageCommand(stage: TStageName): TCommand {
 export const train: TCommandGroup = {
   summary: 'train the base model, the MUSAR adapter, the ablations, the oracle or a feedback round',
   commands: Object.fromEntries(
-    (['base', 'musar', 'single-ref', 'naive-diptych', 'static-routing', 'oracle'] as const).map((s) => [s, stageCommand(s)]),
+    (['base', 'musar', 'single-ref', 'naive-diptych', 'static-routing', 'oracle'] as const).map(
+      (s) => [s, stageCommand(s)],
+    ),
   ),
 };

@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { conditionTokens, gridSide, parseConfig, tokensPerImage, type TMusarConfig } from '../config';
+import {
+  conditionTokens,
+  gridSide,
+  parseConfig,
+  tokensPerImage,
+  type TMusarConfig,
+} from '../config';
 import { DualBranchLora, type TBranch, type TLoraOptions } from '../lora';
 import {
   fullSequenceBias,
@@ -8,8 +14,23 @@ import {
   type TRoutingPlan,
   type TTokenLayout,
 } from '../routing/plan';
-import { blockKeys, maskedAttention, selfAttention, targetAttention, type TBlockKeys } from './attention';
-import { blockModulation, layerNorm, linear, modulate, postAttention, preAttention, silu, type TStream } from './block';
+import {
+  blockKeys,
+  maskedAttention,
+  selfAttention,
+  targetAttention,
+  type TBlockKeys,
+} from './attention';
+import {
+  blockModulation,
+  layerNorm,
+  linear,
+  modulate,
+  postAttention,
+  preAttention,
+  silu,
+  type TStream,
+} from './block';
 import { embedTokens, patchify, sincos2d, timestepFeatures, unpatchify } from './embed';
 import { validateInputs, type TModelInputs } from './inputs';
 import {
@@ -47,7 +68,11 @@ export type TTargetOptions = {
   readout?: { layers: number[]; bias: tf.Tensor | null };
 };
 
-export type TTargetOutput = { velocity: tf.Tensor4D; hidden: tf.Tensor2D; mass: tf.Tensor3D | null };
+export type TTargetOutput = {
+  velocity: tf.Tensor4D;
+  hidden: tf.Tensor2D;
+  mass: tf.Tensor3D | null;
+};
 
 export class MusarModel {
   readonly cfg: TMusarConfig;
@@ -63,20 +88,32 @@ export class MusarModel {
       initializeWeights(p, opts.seed ?? 0, { adaLNZero: opts.adaLNZero });
       return p;
     });
-    this.pos2d = tf.keep(tf.tensor2d(sincos2d(gridSide(this.cfg), this.cfg.width), [tokensPerImage(this.cfg), this.cfg.width]));
+    this.pos2d = tf.keep(
+      tf.tensor2d(sincos2d(gridSide(this.cfg), this.cfg.width), [
+        tokensPerImage(this.cfg),
+        this.cfg.width,
+      ]),
+    );
   }
 
   /** Adds a fresh dual-branch LoRA (B = 0, so outputs are unchanged) to every transformer linear. */
   attachLora(seed = 0, options: TLoraOptions = {}): DualBranchLora {
     this.lora?.dispose();
-    const specs = loraLayers(this.params).map(({ layer, branches }) => ({ name: layer.name, inDim: layer.w.shape[0], outDim: layer.w.shape[1], branches }));
+    const specs = loraLayers(this.params).map(({ layer, branches }) => ({
+      name: layer.name,
+      inDim: layer.w.shape[0],
+      outDim: layer.w.shape[1],
+      branches,
+    }));
     this.lora = new DualBranchLora(this.cfg.lora, specs, seed, options);
     return this.lora;
   }
 
   /** The base weights the LoRA layers apply to, by layer name (for merge). */
   loraBaseWeights(): Map<string, tf.Tensor2D> {
-    return new Map(loraLayers(this.params).map(({ layer }) => [layer.name, layer.w as tf.Tensor2D] as const));
+    return new Map(
+      loraLayers(this.params).map(({ layer }) => [layer.name, layer.w as tf.Tensor2D] as const),
+    );
   }
 
   namedParams(): Map<string, tf.Variable> {
@@ -84,14 +121,23 @@ export class MusarModel {
   }
 
   layout(): TTokenLayout {
-    return { promptLength: this.cfg.promptLength, condLength: conditionTokens(this.cfg), targetLength: tokensPerImage(this.cfg) };
+    return {
+      promptLength: this.cfg.promptLength,
+      condLength: conditionTokens(this.cfg),
+      targetLength: tokensPerImage(this.cfg),
+    };
   }
 
   // --- embeddings -----------------------------------------------------------------------------
 
   timeEmbedding(t: tf.Tensor1D): tf.Tensor2D {
     const p = this.params;
-    return linear(p.time2, silu(linear(p.time1, timestepFeatures(t, this.cfg.width), null, 'base')), null, 'base');
+    return linear(
+      p.time2,
+      silu(linear(p.time1, timestepFeatures(t, this.cfg.width), null, 'base')),
+      null,
+      'base',
+    );
   }
 
   private typeRow(type: number): tf.Tensor2D {
@@ -111,7 +157,10 @@ export class MusarModel {
     const n = img.shape[0];
     const N = tokensPerImage(this.cfg);
     const D = this.cfg.width;
-    const x = tf.reshape(linear(this.params.patchEmbed, patchify(img, this.cfg.patchSize), this.lora, branch), [n, N, D]);
+    const x = tf.reshape(
+      linear(this.params.patchEmbed, patchify(img, this.cfg.patchSize), this.lora, branch),
+      [n, N, D],
+    );
     return tf.reshape(tf.add(x, tf.add(this.pos2d, this.typeRow(type))), [n * N, D]);
   }
 
@@ -128,8 +177,23 @@ export class MusarModel {
     const H = this.cfg.heads;
     const D = this.cfg.width;
     const c0 = this.timeEmbedding(tf.zeros([1]) as tf.Tensor1D); // [1, D]: contexts see t = 0
-    let P: TStream = { rows: this.embedText(inputs.prompt, B, Lp, TYPE_PROMPT), batch: B, len: Lp, cond: c0, branch: 'base' };
-    let C: TStream | null = k > 0 ? { rows: this.embedConditions(inputs, B, k), batch: B * k, len: Tc, cond: c0, branch: 'subject' } : null;
+    let P: TStream = {
+      rows: this.embedText(inputs.prompt, B, Lp, TYPE_PROMPT),
+      batch: B,
+      len: Lp,
+      cond: c0,
+      branch: 'base',
+    };
+    let C: TStream | null =
+      k > 0
+        ? {
+            rows: this.embedConditions(inputs, B, k),
+            batch: B * k,
+            len: Tc,
+            cond: c0,
+            branch: 'subject',
+          }
+        : null;
     const layers: TBlockKeys[] = [];
     this.params.blocks.forEach((bp, l) => {
       const modP = blockModulation(bp, c0, this.lora, 'base');
@@ -138,34 +202,63 @@ export class MusarModel {
       const c = C ? preAttention(bp, C, modC, this.lora) : null;
       // Keys/values seen by X: per sample [P | C1 … Ck] → [B, H, Lc, dh].
       const joinRows = (a: tf.Tensor2D, b: tf.Tensor2D | undefined) =>
-        b ? tf.reshape<tf.Rank.R2>(tf.concat([tf.reshape(a, [B, Lp, D]), tf.reshape(b, [B, k * Tc, D])], 1), [B * (Lp + k * Tc), D]) : a;
+        b
+          ? tf.reshape<tf.Rank.R2>(
+              tf.concat([tf.reshape(a, [B, Lp, D]), tf.reshape(b, [B, k * Tc, D])], 1),
+              [B * (Lp + k * Tc), D],
+            )
+          : a;
       const Lc = Lp + k * Tc;
       layers.push(blockKeys(joinRows(p.k, c?.k), joinRows(p.v, c?.v), B, Lc, H));
       if (l === this.cfg.depth - 1 && !opts.hidden) return;
       P = postAttention(bp, P, modP, selfAttention(p.q, p.k, p.v, B, Lp, H), this.lora);
-      if (C && c) C = postAttention(bp, C, modC, selfAttention(c.q, c.k, c.v, B * k, Tc, H), this.lora);
+      if (C && c)
+        C = postAttention(bp, C, modC, selfAttention(c.q, c.k, c.v, B * k, Tc, H), this.lora);
     });
-    return { batch: B, subjects: k, layers, hidden: { prompt: P.rows, conditions: C?.rows ?? null } };
+    return {
+      batch: B,
+      subjects: k,
+      layers,
+      hidden: { prompt: P.rows, conditions: C?.rows ?? null },
+    };
   }
 
   /** Condition rows [B·k·Tc, D], ordered (sample, subject, [text | reference patches]). */
   private embedConditions(inputs: TModelInputs, B: number, k: number): tf.Tensor2D {
     const { condTextLength: Lt, imageSize: S, width: D } = this.cfg;
     const N = tokensPerImage(this.cfg);
-    const text = tf.reshape(this.embedText(inputs.condText!, B * k, Lt, TYPE_COND_TEXT), [B * k, Lt, D]);
-    const refs = tf.reshape(this.embedImage(tf.reshape(inputs.references!, [B * k, S, S, 3]), TYPE_REFERENCE, 'subject'), [B * k, N, D]);
+    const text = tf.reshape(this.embedText(inputs.condText!, B * k, Lt, TYPE_COND_TEXT), [
+      B * k,
+      Lt,
+      D,
+    ]);
+    const refs = tf.reshape(
+      this.embedImage(tf.reshape(inputs.references!, [B * k, S, S, 3]), TYPE_REFERENCE, 'subject'),
+      [B * k, N, D],
+    );
     return tf.reshape(tf.concat([text, refs], 1), [B * k * (Lt + N), D]);
   }
 
   // --- target ---------------------------------------------------------------------------------
 
   /** One denoising evaluation of X given cached contexts: predicted velocity ε − x0. */
-  forwardTarget(xt: tf.Tensor4D, t: tf.Tensor1D, cache: TContextCache, opts: TTargetOptions = {}): TTargetOutput {
+  forwardTarget(
+    xt: tf.Tensor4D,
+    t: tf.Tensor1D,
+    cache: TContextCache,
+    opts: TTargetOptions = {},
+  ): TTargetOutput {
     const B = xt.shape[0];
     if (cache.batch !== B) throw new Error(`context cache has batch ${cache.batch}, target ${B}`);
     const { promptLength: Lp, condLength: Tc, targetLength: Nx } = this.layout();
     const cond = this.timeEmbedding(t);
-    let X: TStream = { rows: this.embedImage(xt, TYPE_TARGET, 'noise'), batch: B, len: Nx, cond, branch: 'noise' };
+    let X: TStream = {
+      rows: this.embedImage(xt, TYPE_TARGET, 'noise'),
+      batch: B,
+      len: Nx,
+      cond,
+      branch: 'noise',
+    };
     const masses: tf.Tensor3D[] = [];
     this.params.blocks.forEach((bp, l) => {
       const mod = blockModulation(bp, cond, this.lora, 'noise');
@@ -174,17 +267,43 @@ export class MusarModel {
         opts.readout && opts.readout.layers.includes(l)
           ? { promptLength: Lp, subjects: cache.subjects, condLength: Tc, bias: opts.readout.bias }
           : undefined;
-      const a = targetAttention(q, k, v, B, Nx, this.cfg.heads, cache.layers[l]!, opts.bias ?? null, readout);
+      const a = targetAttention(
+        q,
+        k,
+        v,
+        B,
+        Nx,
+        this.cfg.heads,
+        cache.layers[l]!,
+        opts.bias ?? null,
+        readout,
+      );
       if (a.mass) masses.push(a.mass);
       X = postAttention(bp, X, mod, a.rows, this.lora);
     });
     const mass = masses.length ? (tf.div(tf.addN(masses), masses.length) as tf.Tensor3D) : null;
-    return { velocity: this.head(X), hidden: X.rows, mass };
+    return { velocity: this.toVelocity(this.head(X), xt, t), hidden: X.rows, mass };
+  }
+
+  /** The head's output as a velocity: itself (v-prediction) or (x_t − x̂0) / max(t, 0.05) (x0). */
+  private toVelocity(out: tf.Tensor4D, xt: tf.Tensor4D, t: tf.Tensor1D): tf.Tensor4D {
+    if (this.cfg.prediction !== 'x0') return out;
+    const tb = tf.reshape(tf.maximum(t, 0.05), [-1, 1, 1, 1]); // [B, 1, 1, 1]
+    return tf.div(tf.sub(xt, out), tb);
   }
 
   private head(X: TStream): tf.Tensor4D {
-    const [shift, scale] = tf.split(linear(this.params.finalAda, silu(X.cond), this.lora, X.branch), 2, 1) as [tf.Tensor2D, tf.Tensor2D];
-    const out = linear(this.params.out, modulate(layerNorm(X.rows), X, shift, scale), this.lora, X.branch);
+    const [shift, scale] = tf.split(
+      linear(this.params.finalAda, silu(X.cond), this.lora, X.branch),
+      2,
+      1,
+    ) as [tf.Tensor2D, tf.Tensor2D];
+    const out = linear(
+      this.params.out,
+      modulate(layerNorm(X.rows), X, shift, scale),
+      this.lora,
+      X.branch,
+    );
     return unpatchify(out, X.batch, this.cfg.imageSize, this.cfg.patchSize);
   }
 
@@ -196,11 +315,18 @@ export class MusarModel {
     validateInputs(this.cfg, inputs, xt);
     if (!isBlockStructured(plan)) return this.forwardMasked(inputs, xt, t, plan).velocity;
     const cache = this.encodeContext(inputs);
-    return this.forwardTarget(xt, t, cache, { bias: targetContextBias(plan, this.layout()) }).velocity;
+    return this.forwardTarget(xt, t, cache, { bias: targetContextBias(plan, this.layout()) })
+      .velocity;
   }
 
   /** Reference path: every stream's q/k/v joined into one sequence, one attention with the full mask. */
-  forwardMasked(inputs: TModelInputs, xt: tf.Tensor4D, t: tf.Tensor1D, plan: TRoutingPlan, gate?: Float32Array | null) {
+  forwardMasked(
+    inputs: TModelInputs,
+    xt: tf.Tensor4D,
+    t: tf.Tensor1D,
+    plan: TRoutingPlan,
+    gate?: Float32Array | null,
+  ) {
     const { batch: B, subjects: k } = validateInputs(this.cfg, inputs, xt);
     const layout = this.layout();
     const { promptLength: Lp, condLength: Tc, targetLength: Nx } = layout;
@@ -210,23 +336,66 @@ export class MusarModel {
     const c0 = this.timeEmbedding(tf.zeros([1]) as tf.Tensor1D);
     const ct = this.timeEmbedding(t);
     let streams: TStream[] = [
-      { rows: this.embedText(inputs.prompt, B, Lp, TYPE_PROMPT), batch: B, len: Lp, cond: c0, branch: 'base' },
-      ...(k > 0 ? [{ rows: this.embedConditions(inputs, B, k), batch: B * k, len: Tc, cond: c0, branch: 'subject' } as TStream] : []),
-      { rows: this.embedImage(xt, TYPE_TARGET, 'noise'), batch: B, len: Nx, cond: ct, branch: 'noise' },
+      {
+        rows: this.embedText(inputs.prompt, B, Lp, TYPE_PROMPT),
+        batch: B,
+        len: Lp,
+        cond: c0,
+        branch: 'base',
+      },
+      ...(k > 0
+        ? [
+            {
+              rows: this.embedConditions(inputs, B, k),
+              batch: B * k,
+              len: Tc,
+              cond: c0,
+              branch: 'subject',
+            } as TStream,
+          ]
+        : []),
+      {
+        rows: this.embedImage(xt, TYPE_TARGET, 'noise'),
+        batch: B,
+        len: Nx,
+        cond: ct,
+        branch: 'noise',
+      },
     ];
     const perSample = streams.map((s) => (s.batch * s.len) / B); // tokens per sample of each stream
-    const join = (rows: tf.Tensor2D[]) => tf.reshape<tf.Rank.R2>(tf.concat(rows.map((r, i) => tf.reshape(r, [B, perSample[i]!, D])), 1), [B * T, D]);
+    const join = (rows: tf.Tensor2D[]) =>
+      tf.reshape<tf.Rank.R2>(
+        tf.concat(
+          rows.map((r, i) => tf.reshape(r, [B, perSample[i]!, D])),
+          1,
+        ),
+        [B * T, D],
+      );
     this.params.blocks.forEach((bp) => {
       const mods = streams.map((s) => blockModulation(bp, s.cond, this.lora, s.branch));
       const qkv = streams.map((s, i) => preAttention(bp, s, mods[i]!, this.lora));
-      const attn = maskedAttention(join(qkv.map((x) => x.q)), join(qkv.map((x) => x.k)), join(qkv.map((x) => x.v)), B, T, H, bias);
+      const attn = maskedAttention(
+        join(qkv.map((x) => x.q)),
+        join(qkv.map((x) => x.k)),
+        join(qkv.map((x) => x.v)),
+        B,
+        T,
+        H,
+        bias,
+      );
       const parts = tf.split(tf.reshape(attn, [B, T, D]), perSample, 1);
-      streams = streams.map((s, i) => postAttention(bp, s, mods[i]!, tf.reshape(parts[i]!, [s.batch * s.len, D]), this.lora));
+      streams = streams.map((s, i) =>
+        postAttention(bp, s, mods[i]!, tf.reshape(parts[i]!, [s.batch * s.len, D]), this.lora),
+      );
     });
     const X = streams[streams.length - 1]!;
     return {
-      velocity: this.head(X),
-      hidden: { prompt: streams[0]!.rows, conditions: k > 0 ? streams[1]!.rows : null, target: X.rows },
+      velocity: this.toVelocity(this.head(X), xt, t),
+      hidden: {
+        prompt: streams[0]!.rows,
+        conditions: k > 0 ? streams[1]!.rows : null,
+        target: X.rows,
+      },
     };
   }
 

@@ -1,0 +1,4 @@
+// Worker-thread entry for DataParallelTrainer under tsx.
+import { runTrainWorker } from './parallel';
+
+runTrainWorker();
