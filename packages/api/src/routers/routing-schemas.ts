@@ -51,8 +51,11 @@ export const ZPreviewItem = z.object({
   output: z
     .object({
       id: z.string(),
+      /** pending_review / approved / rejected / withdrawn */
+      state: z.string(),
       routingMap: z.unknown(),
       scores: z.record(z.string(), z.unknown()).nullable(),
+      /** null once the output is withdrawn or a subject's consent is no longer in force */
       image: z.string().nullable(),
     })
     .nullable(),

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { strToU8, zipSync, type Zippable } from 'fflate';
 import { executeRows, writeAudit, type Db } from '@musar/db';
 import { auditActor, type TActor } from './consent';
+import { outputReadable } from './output-access';
 
 export const MAX_EXPORT_ITEMS = 2000;
 
@@ -50,9 +51,6 @@ const arr = (v: string[] | string | null) =>
         .split(',')
         .filter(Boolean);
 const isoOf = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
-const consentInForce = (subject: ReturnType<typeof sql>) =>
-  sql`exists (select 1 from consents c where c.subject_id = ${subject} and c.scope = 'generate' and c.revoked_at is null
-                and c.valid_from <= now() and (c.expires_at is null or c.expires_at > now()))`;
 
 /** The exportable outputs with their manifests (no image bytes). */
 export async function exportableOutputs(db: Db, opts: { requestId?: string; limit?: number } = {}) {
@@ -63,10 +61,8 @@ export async function exportableOutputs(db: Db, opts: { requestId?: string; limi
                  r.routing_params, r.seed, o.model_version_id, m.name as model_name, m.state as model_state
           from outputs o join generation_requests r on r.id = o.request_id
           left join model_versions m on m.id = o.model_version_id
-          where o.state = 'approved' and o.image is not null
+          where o.state = 'approved' and ${outputReadable()}
             ${opts.requestId ? sql`and o.request_id = ${opts.requestId}` : sql``}
-            and not exists (select 1 from generation_request_subjects g join subjects s on s.id = g.subject_id
-                            where g.request_id = o.request_id and (s.erased_at is not null or not ${consentInForce(sql`g.subject_id`)}))
           order by o.created_at, o.id limit ${Math.min(opts.limit ?? MAX_EXPORT_ITEMS, MAX_EXPORT_ITEMS)}`,
     );
     if (outputs.length === 0) return [];

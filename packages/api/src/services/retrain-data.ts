@@ -3,8 +3,8 @@
 // reviewer approved) as a static region mask on the patch grid (−1 = background). References and
 // condition texts are built exactly as the generate job builds them (first reference image,
 // "a <class word>"), so training sees what generation sees.
-import { and, asc, desc, eq, inArray, isNull } from 'drizzle-orm';
-import type { DbOrTx } from '@musar/db';
+import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { executeRows, type DbOrTx } from '@musar/db';
 import {
   generationRequests,
   generationRequestSubjects,
@@ -16,6 +16,7 @@ import {
 import { decodeRgbPng, type TSubjectSpec } from '@musar/toyworld';
 import type { TTrainSample } from '@musar/trainer';
 import { ServiceError } from '../errors';
+import { outputReadable } from './output-access';
 import { readRoutingMap } from './review-routing-map';
 
 export type TFeedbackSample = TTrainSample & { outputId: string; repainted: boolean };
@@ -31,6 +32,17 @@ function ownerMapOf(cells: Int32Array, g: number, size: number): Int8Array {
 
 export async function feedbackSamples(db: DbOrTx, outputIds: string[]): Promise<TFeedbackSample[]> {
   if (outputIds.length === 0) return [];
+  // The pixels only of outputs training may still use (outputReadable, `train` scope).
+  const usable = await executeRows<{ id: string }>(
+    db,
+    sql`select o.id from outputs o where o.id in ${outputIds} and o.state = 'approved' and ${outputReadable({ scope: 'train' })}`,
+  );
+  const refused = outputIds.filter((id) => !usable.some((u) => u.id === id));
+  if (refused.length)
+    throw new ServiceError(
+      'PRECONDITION_FAILED',
+      `${refused.length} output(s) may no longer be trained on (withdrawn, not approved, or a subject without train consent)`,
+    );
   const outs = await db.select().from(outputs).where(inArray(outputs.id, outputIds));
   const prompts = await db
     .select({ id: generationRequests.id, prompt: generationRequests.prompt })

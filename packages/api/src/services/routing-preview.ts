@@ -2,12 +2,13 @@
 // Each config becomes an ordinary one-image generation request, so the images are computed by the
 // worker's compute threads (never on the web server's event loop), consent is checked like any
 // generation, and the outputs (routing map + auto scores) also count in the metrics and review.
-import { inArray } from 'drizzle-orm';
-import { writeAudit, type Db } from '@musar/db';
-import { generationRequests, outputs } from '@musar/db/schema';
+import { inArray, sql } from 'drizzle-orm';
+import { executeRows, writeAudit, type Db } from '@musar/db';
+import { generationRequests } from '@musar/db/schema';
 import type { SessionUser } from '../context';
 import type { TPreviewRouting } from '../routers/routing-schemas';
 import { createGeneration } from './generation';
+import { outputReadable, toBytes } from './output-access';
 
 export async function startPreview(db: Db, actor: SessionUser, input: TPreviewRouting) {
   const items: { routingConfigId: string; requestId: string }[] = [];
@@ -34,7 +35,9 @@ export async function startPreview(db: Db, actor: SessionUser, input: TPreviewRo
   return { items };
 }
 
-/** The preview's state: per request, its state and (once done) the image, routing map and scores. */
+/** The preview's state: per request, its state and (once done) the image, routing map and scores.
+ * The image only while `outputReadable` holds (not withdrawn, every subject with `generate`
+ * consent in force, none erased) — the same rule as the review queue and the exports. */
 export async function readPreview(db: Db, requestIds: string[]) {
   const reqs = await db
     .select({
@@ -44,10 +47,26 @@ export async function readPreview(db: Db, requestIds: string[]) {
     })
     .from(generationRequests)
     .where(inArray(generationRequests.id, requestIds));
-  const outs = await db.select().from(outputs).where(inArray(outputs.requestId, requestIds));
+  const outs = requestIds.length
+    ? await executeRows<{
+        id: string;
+        request_id: string;
+        state: string;
+        routing_map: unknown;
+        scores: Record<string, unknown> | null;
+        mime_type: string;
+        image: unknown;
+      }>(
+        db,
+        sql`select o.id, o.request_id, o.state, o.routing_map, o.scores, o.mime_type,
+                   case when ${outputReadable()} then o.image end as image
+            from outputs o where o.request_id in ${requestIds} order by o.index`,
+      )
+    : [];
   return requestIds.map((id) => {
     const r = reqs.find((x) => x.id === id);
-    const o = outs.find((x) => x.requestId === id);
+    const o = outs.find((x) => x.request_id === id);
+    const bytes = toBytes(o?.image);
     return {
       routingConfigId: r?.routingConfigId ?? '',
       requestId: id,
@@ -55,10 +74,11 @@ export async function readPreview(db: Db, requestIds: string[]) {
       output: o
         ? {
             id: o.id,
-            routingMap: o.routingMap,
+            state: o.state,
+            routingMap: o.routing_map,
             scores: o.scores ?? null,
-            image: o.image
-              ? `data:${o.mimeType};base64,${Buffer.from(o.image).toString('base64')}`
+            image: bytes
+              ? `data:${o.mime_type};base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`
               : null,
           }
         : null,

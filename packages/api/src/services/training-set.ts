@@ -3,17 +3,14 @@
 // version: that call re-asserts `train` consent (FOR SHARE), so a revocation that commits first
 // makes it fail (the version is not stored), and one that commits after finds the lineage rows
 // and taints the version.
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { executeRows, writeAudit, type DbOrTx, type Tx } from '@musar/db';
 import { lineage } from '@musar/db/schema';
 import { ServiceError } from '../errors';
 import { assertConsent, auditActor, type TActor } from './consent';
+import { consentInForce, outputReadable } from './output-access';
 
-const activeTrain = (subject: ReturnType<typeof sql>, now?: Date) => {
-  const at = now ? sql`${now.toISOString()}::timestamptz` : sql`now()`;
-  return sql`exists (select 1 from consents c where c.subject_id = ${subject} and c.scope = 'train'
-                     and c.revoked_at is null and c.valid_from <= ${at} and (c.expires_at is null or c.expires_at > ${at}))`;
-};
+const activeTrain = (subject: SQL, now?: Date) => consentInForce(subject, 'train', now);
 
 /** Subjects (with reference images) and approved outputs whose every subject has active `train`
  * consent. Withdrawn, rejected and image-less outputs never qualify. */
@@ -27,9 +24,7 @@ export async function trainingSet(db: DbOrTx, opts: { now?: Date } = {}) {
   const outputs = await executeRows<{ id: string }>(
     db,
     sql`select o.id from outputs o
-        where o.state = 'approved' and o.image is not null
-          and not exists (select 1 from generation_request_subjects g
-                          where g.request_id = o.request_id and not ${activeTrain(sql`g.subject_id`, opts.now)})
+        where o.state = 'approved' and ${outputReadable({ scope: 'train', now: opts.now })}
         order by o.created_at, o.id`,
   );
   return {
