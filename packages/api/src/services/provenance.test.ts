@@ -31,6 +31,22 @@ beforeAll(async () => {
   asReviewer = callerFor(handle.db, await insertTestUser(handle.db, 'reviewer'));
   asOperator = callerFor(handle.db, await insertTestUser(handle.db, 'operator'));
   seed = await seedReviewItems(handle.db, { count: 3, subjects: 2 });
+  // a generate consent in force for each subject (the fixture may already grant one)
+  for (const subjectId of seed.subjectIds) {
+    const held = await handle.db
+      .select({ id: consents.id })
+      .from(consents)
+      .where(and(eq(consents.subjectId, subjectId), eq(consents.scope, 'generate')));
+    if (held.length === 0)
+      await handle.db
+        .insert(consents)
+        .values({
+          subjectId,
+          scope: 'generate',
+          grantedBy: 'Fixture owner',
+          evidence: 'provenance test',
+        });
+  }
   consentIds = (
     await handle.db
       .select({ id: consents.id })
@@ -161,12 +177,13 @@ describe('provenance.verify', () => {
     expect(after.consentInForce).toBe(false);
     const gone = after.subjects.find((s) => s.subjectId === revoked)!;
     expect(gone.inForce).toBe(false);
-    expect(gone.records).toEqual([expect.objectContaining({ revoked: true, inForce: false })]);
-    expect(gone.records[0]!.revokedAt).not.toBeNull();
-    expect(after.subjects.find((s) => s.subjectId === kept)).toMatchObject({
-      inForce: true,
-      records: [expect.objectContaining({ revoked: false, inForce: true })],
-    });
+    expect(gone.records.length).toBeGreaterThan(0);
+    for (const r of gone.records)
+      expect(r).toMatchObject({ revoked: true, inForce: false, revokedAt: expect.any(String) });
+    const still = after.subjects.find((s) => s.subjectId === kept)!;
+    expect(still.inForce).toBe(true);
+    expect(still.records.length).toBeGreaterThan(0);
+    for (const r of still.records) expect(r).toMatchObject({ revoked: false, inForce: true });
   });
 
   it('rejects input that is not base64', async () => {
