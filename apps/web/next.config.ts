@@ -2,7 +2,7 @@ import type { NextConfig } from 'next';
 
 const config: NextConfig = {
   // Workspace packages ship TypeScript source.
-  transpilePackages: ['@musar/api', '@musar/auth', '@musar/db', '@musar/toyworld', '@musar/worker'],
+  transpilePackages: ['@musar/api', '@musar/auth', '@musar/db', '@musar/provenance', '@musar/toyworld', '@musar/worker'],
   // Loaded by Node at run time: PGlite brings its own wasm and data files.
   serverExternalPackages: ['@electric-sql/pglite', 'postgres', 'pg-boss', 'piscina', 'pino', 'prom-client'],
   poweredByHeader: false,

@@ -9,6 +9,8 @@ export type TCommand = {
   summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
+  /** Takes positional arguments (passed to run as values._). */
+  positionals?: boolean;
   run: (values: TValues, io: TIo) => Promise<void>;
 };
 
@@ -20,8 +22,8 @@ export class UsageError extends Error {}
 
 export function parseCommand(cmd: TCommand, argv: string[]) {
   try {
-    return parseArgs({ args: argv, options: cmd.options, strict: true, allowPositionals: false })
-      .values;
+    const parsed = parseArgs({ args: argv, options: cmd.options, strict: true, allowPositionals: Boolean(cmd.positionals) });
+    return cmd.positionals ? { ...parsed.values, _: parsed.positionals } : parsed.values;
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\nusage: ${cmd.usage}`);
   }

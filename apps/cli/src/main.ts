@@ -28,7 +28,9 @@ export async function main(
     return 2;
   }
   // A group with a `default` command runs it when no command name is given (`musar generate --model …`).
-  const useDefault = (!commandName || commandName.startsWith('--')) && group.commands.default;
+  // …and one whose default takes positionals runs it for an argument that names no command (`musar verify FILE`).
+  const positional = Boolean(commandName && !group.commands[commandName] && group.commands.default?.positionals);
+  const useDefault = (!commandName || commandName.startsWith('--') || positional) && group.commands.default;
   const cmd = useDefault ? group.commands.default : commandName ? group.commands[commandName] : undefined;
   const args = useDefault && commandName ? [commandName, ...rest] : rest;
   if (!cmd) {

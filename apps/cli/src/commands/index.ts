@@ -3,6 +3,7 @@ import { world } from './world';
 import { train } from './train';
 import { generate } from './generate';
 import { evaluate } from './eval';
+import { verifyGroup } from './verify';
 
 /**
  * The command registry: `musar <group> <command> [--options]`. Add a group here — e.g.
@@ -13,4 +14,5 @@ export const registry: Record<string, TCommandGroup> = {
   train,
   generate,
   eval: evaluate,
+  verify: verifyGroup,
 };
