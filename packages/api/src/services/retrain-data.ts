@@ -30,6 +30,43 @@ function ownerMapOf(cells: Int32Array, g: number, size: number): Int8Array {
   return out;
 }
 
+/** The region grid training uses: the latest live approving repaint, else the model's map; null
+ * when neither is a readable square grid. */
+export function regionGridOf(routingMap: unknown, repaint?: unknown) {
+  const grid = readRoutingMap(repaint ?? routingMap);
+  return grid && grid.rows === grid.cols ? grid : null;
+}
+
+/** Splits `outputIds` into those with a region grid and those without (an approved output whose
+ * worker stored no routing map): one such output must not fail every retrain. */
+export async function splitByRegionGrid(db: DbOrTx, outputIds: string[]) {
+  if (outputIds.length === 0) return { usable: [] as string[], withoutMap: [] as string[] };
+  const rows = await db
+    .select({ id: outputs.id, routingMap: outputs.routingMap })
+    .from(outputs)
+    .where(inArray(outputs.id, outputIds));
+  const repaints = await db
+    .select({ outputId: reviews.outputId, correction: reviews.routingCorrection })
+    .from(reviews)
+    .where(
+      and(
+        inArray(reviews.outputId, outputIds),
+        eq(reviews.decision, 'approve'),
+        isNull(reviews.undoneAt),
+      ),
+    )
+    .orderBy(desc(reviews.createdAt));
+  const ok = (id: string) =>
+    regionGridOf(
+      rows.find((r) => r.id === id)?.routingMap,
+      repaints.find((r) => r.outputId === id && r.correction != null)?.correction,
+    ) !== null;
+  return {
+    usable: outputIds.filter(ok),
+    withoutMap: outputIds.filter((id) => !ok(id)),
+  };
+}
+
 export async function feedbackSamples(db: DbOrTx, outputIds: string[]): Promise<TFeedbackSample[]> {
   if (outputIds.length === 0) return [];
   // The pixels only of outputs training may still use (outputReadable, `train` scope).
@@ -85,8 +122,8 @@ export async function feedbackSamples(db: DbOrTx, outputIds: string[]): Promise<
       throw new ServiceError('PRECONDITION_FAILED', `output ${id} has no image to train on`);
     const target = decodeRgbPng(o.image, `output ${id}`);
     const repaint = approvals.find((a) => a.outputId === id && a.correction != null)?.correction;
-    const grid = readRoutingMap(repaint ?? o.routingMap);
-    if (!grid || grid.rows !== grid.cols)
+    const grid = regionGridOf(o.routingMap, repaint);
+    if (!grid)
       throw new ServiceError('PRECONDITION_FAILED', `output ${id} has no square routing map`);
     const subs = reqSubjects.filter((s) => s.requestId === o.requestId);
     const references = subs.map((s) => {

@@ -8,6 +8,7 @@ import { executeRows, writeAudit, type DbOrTx, type Db } from '@musar/db';
 import { QUEUES, sendInTransaction, ZRetrainPayload } from '@musar/worker/queue';
 import { ServiceError } from '../errors';
 import { auditActor, type TActor } from './consent';
+import { splitByRegionGrid } from './retrain-data';
 import { trainingSet } from './training-set';
 
 export const retrainThreshold = (env: Record<string, string | undefined> = process.env) => {
@@ -30,7 +31,12 @@ export async function newFeedbackData(db: DbOrTx) {
       )
     : [];
   const usedIds = new Set(used.map((u) => u.output_id));
-  const outputIds = set.outputIds.filter((id) => !usedIds.has(id));
+  // An approved output without a usable routing map cannot be a region-masked sample: left out
+  // (and reported), never failing the whole retrain.
+  const { usable: outputIds, withoutMap } = await splitByRegionGrid(
+    db,
+    set.outputIds.filter((id) => !usedIds.has(id)),
+  );
   const repaints = outputIds.length
     ? await executeRows<{ n: number }>(
         db,
@@ -42,6 +48,7 @@ export async function newFeedbackData(db: DbOrTx) {
     outputIds,
     repaints: repaints[0]?.n ?? 0,
     excludedSubjectIds: set.excludedSubjectIds,
+    withoutRoutingMapOutputIds: withoutMap,
   };
 }
 
@@ -113,6 +120,7 @@ export async function startRetrain(
         ...payload,
         newApproved: data.outputIds.length,
         newRepaints: data.repaints,
+        withoutRoutingMap: data.withoutRoutingMapOutputIds.length,
         scheduled: true,
       },
     });
