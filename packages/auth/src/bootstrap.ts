@@ -9,7 +9,7 @@ import { writeAudit, type Db } from '@musar/db';
 import { verification } from '@musar/db/schema';
 import { MIN_PASSWORD_LENGTH } from './auth';
 import { ROLES } from './permissions';
-import { countUsers, createUserWithPassword, findUserByEmail } from './users';
+import { countUsers, createUserWithPassword, findUserByEmail, newUserProblem } from './users';
 
 type Env = Record<string, string | undefined>;
 type Log = (line: string) => void;
@@ -60,6 +60,8 @@ export async function ensureFirstAdmin(opts: {
     if (password.length < MIN_PASSWORD_LENGTH) {
       throw new Error(`MUSAR_ADMIN_PASSWORD must be at least ${MIN_PASSWORD_LENGTH} characters`);
     }
+    const problem = newUserProblem({ email, name: 'Administrator' });
+    if (problem) throw new Error(`MUSAR_ADMIN_EMAIL: ${problem}`);
     await opts.db.transaction((tx) =>
       createUserWithPassword(
         tx,
@@ -95,6 +97,10 @@ export async function completeFirstAdminSetup(
   if (input.password.length < MIN_PASSWORD_LENGTH) {
     throw new SetupError(`Password must be at least ${MIN_PASSWORD_LENGTH} characters`);
   }
+  // The rule better-auth's sign-in applies, checked before the token is looked at: a refused
+  // e-mail never spends the link (and the token is deleted in the creating transaction only).
+  const problem = newUserProblem(input);
+  if (problem) throw new SetupError(problem);
   return db.transaction(async (tx) => {
     // Serialise concurrent redemptions (PostgreSQL); PGlite is single-connection anyway.
     await tx.execute(sql`select pg_advisory_xact_lock(7201)`);
