@@ -72,7 +72,7 @@ describe('HTTP /api/trpc', () => {
       (await res.json()) as { result: { data: { role: string; areas: { id: string }[] } } }
     ).result.data;
     expect(me.role).toBe('reviewer');
-    expect(me.areas.map((a) => a.id)).toEqual(['review']);
+    expect(me.areas.map((a) => a.id)).toEqual(['review', 'credentials']);
   });
 
   it('malformed JSON, bad and oversized input are 4xx, never 500', async () => {

@@ -8,6 +8,8 @@ export {
 } from './context';
 export { handleTrpcRequest, MAX_BATCH_SIZE, MAX_BODY_BYTES } from './http';
 export { handleSubjectUpload, MAX_UPLOAD_BYTES, originAllowed } from './upload';
+export { handleProvenanceVerify, MAX_VERIFY_BYTES } from './provenance-http';
+export type { TImageCredentials, TConsentStanding } from './services/provenance';
 export { procedureAccess } from './access';
 export type { Access } from './trpc';
 export { registerShippedModels, findModelsDir } from './services/shipped-models';

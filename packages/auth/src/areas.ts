@@ -2,11 +2,12 @@ import type { Permission } from './permissions';
 import { roleCan } from './permissions';
 
 export type Area = {
-  id: 'review' | 'subjects' | 'generation' | 'models' | 'audit' | 'users';
+  id: 'review' | 'subjects' | 'generation' | 'models' | 'audit' | 'users' | 'credentials';
   label: string;
   href: string;
-  /** Shown to roles holding this permission (the procedures behind it check their own). */
-  permission: Permission;
+  /** Shown to roles holding this permission (the procedures behind it check their own); null:
+   * shown to everyone signed in. */
+  permission: Permission | null;
 };
 
 /** The dashboard's areas, in navigation order. */
@@ -27,8 +28,10 @@ export const AREAS: readonly Area[] = [
   { id: 'models', label: 'Models', href: '/models', permission: { model: ['promote'] } },
   { id: 'audit', label: 'Audit', href: '/audit', permission: { audit: ['read'] } },
   { id: 'users', label: 'Users', href: '/users', permission: { user: ['list'] } },
+  /** Check an image's Content Credentials (C2PA): anyone signed in. */
+  { id: 'credentials', label: 'Image credentials', href: '/credentials', permission: null },
 ];
 
 export function areasFor(role: string | null | undefined): Area[] {
-  return AREAS.filter((area) => roleCan(role, area.permission));
+  return AREAS.filter((area) => area.permission === null || roleCan(role, area.permission));
 }

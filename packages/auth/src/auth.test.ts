@@ -52,10 +52,16 @@ describe('permissions', () => {
   });
 
   it('shows each role its areas', () => {
-    expect(areasFor('admin').map((a) => a.id)).toEqual(['subjects', 'audit', 'users']);
-    expect(areasFor('operator').map((a) => a.id)).toEqual(['generation', 'models']);
-    expect(areasFor('reviewer').map((a) => a.id)).toEqual(['review']);
-    expect(areasFor(undefined)).toEqual([]);
+    expect(areasFor('admin').map((a) => a.id)).toEqual([
+      'subjects',
+      'audit',
+      'users',
+      'credentials',
+    ]);
+    expect(areasFor('operator').map((a) => a.id)).toEqual(['generation', 'models', 'credentials']);
+    expect(areasFor('reviewer').map((a) => a.id)).toEqual(['review', 'credentials']);
+    // checking an image's credentials needs no role, only a session
+    expect(areasFor(undefined).map((a) => a.id)).toEqual(['credentials']);
   });
 });
 
