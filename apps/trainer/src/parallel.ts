@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -54,6 +55,17 @@ type TReply =
   | { type: 'applied'; gradNorm: number }
   | { type: 'snapshot'; weights: Uint8Array; state: Uint8Array }
   | { type: 'error'; message: string };
+
+/** The training-thread entry under tsx (bundles, such as the device pack, bring their own). */
+export const trainWorkerSpec = (): TWorkerSpec => ({
+  url: new URL('./train-worker.mjs', import.meta.url),
+});
+
+/** Compute threads for training by default: every core (MUSAR_TRAIN_THREADS overrides). */
+export function defaultTrainThreads(): number {
+  const env = Number(process.env.MUSAR_TRAIN_THREADS);
+  return Number.isInteger(env) && env >= 1 ? env : Math.max(1, availableParallelism());
+}
 
 /** Slots [start, end) of shard `index` of `threads` over a batch of `batch`. */
 export function shardSlots(

@@ -14,7 +14,15 @@ import {
   loadCheckpoint,
   type MusarModel,
 } from '@musar/model';
-import { aggregate, evaluateSuite, runStage, stageConfig, toRgb } from '@musar/trainer';
+import {
+  aggregate,
+  defaultTrainThreads,
+  evaluateSuite,
+  runStage,
+  stageConfig,
+  toRgb,
+  trainWorkerSpec,
+} from '@musar/trainer';
 import {
   decodeRgbPng,
   scoreImage,
@@ -60,6 +68,10 @@ async function train(task: TTrainTask): Promise<TTrainResult> {
       baseDir,
       ...(task.adapter ? { initAdapter: task.adapter } : {}),
       feedback: task.feedback,
+      // Data parallel on every core, like `musar train` (wasm; a GPU backend trains in-thread).
+      ...(currentBackend()?.name === 'wasm' && defaultTrainThreads() > 1
+        ? { parallel: { threads: defaultTrainThreads(), worker: trainWorkerSpec() } }
+        : {}),
       onProgress: (p) => {
         lastLoss = p.loss;
         post({ type: 'progress', step: p.step, steps: p.steps, loss: p.loss });
