@@ -4,31 +4,54 @@
 import { randomInt } from 'node:crypto';
 import { count, desc, eq, inArray } from 'drizzle-orm';
 import { writeAudit, type Db } from '@musar/db';
-import { generationRequests, generationRequestSubjects, outputs, routingConfigs, subjects } from '@musar/db/schema';
-import { cancelGenerationRequests, QUEUES, sendInTransaction, subjectsLackingConsent, ZGeneratePayload } from '@musar/worker/queue';
+import {
+  generationRequests,
+  generationRequestSubjects,
+  outputs,
+  routingConfigs,
+  subjects,
+} from '@musar/db/schema';
+import {
+  cancelGenerationRequests,
+  QUEUES,
+  sendInTransaction,
+  subjectsLackingConsent,
+  ZGeneratePayload,
+} from '@musar/worker/queue';
 import type { SessionUser } from '../context';
 import { notFound, ServiceError } from '../errors';
 import { assertConsent } from './consent';
+import { assertRoutingForModel } from './routing';
 import { iso } from '../schemas';
 import type { TCreateGeneration, TGenerationRequest } from '../routers/generation-schemas';
 
 const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
 
-export async function createGeneration(db: Db, actor: SessionUser, input: TCreateGeneration): Promise<TGenerationRequest> {
+export async function createGeneration(
+  db: Db,
+  actor: SessionUser,
+  input: TCreateGeneration,
+): Promise<TGenerationRequest> {
   const id = await db.transaction(async (tx) => {
     const lacking = await subjectsLackingConsent(tx, input.subjectIds, 'generate');
-    if (lacking.length) throw new ServiceError('PRECONDITION_FAILED', lacking.map((l) => l.reason).join('; '));
+    if (lacking.length)
+      throw new ServiceError('PRECONDITION_FAILED', lacking.map((l) => l.reason).join('; '));
     // Hold the consent rows (FOR SHARE) until this request commits: a concurrent revocation waits
     // for it and then cancels it, and a request can never be written after a revocation committed.
     await assertConsent(tx, input.subjectIds, 'generate');
     let base: Record<string, unknown> = {};
     if (input.routingConfigId) {
-      const [cfg] = await tx.select().from(routingConfigs).where(eq(routingConfigs.id, input.routingConfigId));
+      const [cfg] = await tx
+        .select()
+        .from(routingConfigs)
+        .where(eq(routingConfigs.id, input.routingConfigId));
       if (!cfg) throw notFound('Routing config');
       base = cfg.params;
     }
     const seed = input.seed ?? randomInt(0, 2 ** 31 - 1);
     const routing = { ...base, ...input.routing };
+    // The model the worker will use must accept the routing (else the job fails on every retry).
+    await assertRoutingForModel(tx, routing, { subjects: input.subjectIds.length });
     const [req] = await tx
       .insert(generationRequests)
       .values({
@@ -41,9 +64,29 @@ export async function createGeneration(db: Db, actor: SessionUser, input: TCreat
         requestedBy: actor.id,
       })
       .returning();
-    await tx.insert(generationRequestSubjects).values(input.subjectIds.map((subjectId, position) => ({ requestId: req!.id, subjectId, position })));
-    const parsed = ZGeneratePayload.safeParse({ requestId: req!.id, subjectIds: input.subjectIds, prompt: input.prompt, count: input.count, seed, steps: input.steps, routing });
-    if (!parsed.success) throw new ServiceError('BAD_REQUEST', `routing config: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+    await tx
+      .insert(generationRequestSubjects)
+      .values(
+        input.subjectIds.map((subjectId, position) => ({
+          requestId: req!.id,
+          subjectId,
+          position,
+        })),
+      );
+    const parsed = ZGeneratePayload.safeParse({
+      requestId: req!.id,
+      subjectIds: input.subjectIds,
+      prompt: input.prompt,
+      count: input.count,
+      seed,
+      steps: input.steps,
+      routing,
+    });
+    if (!parsed.success)
+      throw new ServiceError(
+        'BAD_REQUEST',
+        `routing config: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
+      );
     // Long generations get a longer expiry so a slow (not dead) worker is not presumed dead.
     const expireInSeconds = Math.max(15 * 60, input.count * input.steps * 3);
     const jobId = await sendInTransaction(tx, QUEUES.generate, parsed.data, { expireInSeconds });
@@ -53,16 +96,31 @@ export async function createGeneration(db: Db, actor: SessionUser, input: TCreat
       action: 'generation.request',
       targetType: 'generation_request',
       targetId: req!.id,
-      after: { subjectIds: input.subjectIds, prompt: input.prompt, count: input.count, seed, steps: input.steps, routing, jobId },
+      after: {
+        subjectIds: input.subjectIds,
+        prompt: input.prompt,
+        count: input.count,
+        seed,
+        steps: input.steps,
+        routing,
+        jobId,
+      },
     });
     return req!.id;
   });
   return getGeneration(db, id);
 }
 
-export async function cancelGeneration(db: Db, actor: SessionUser, requestId: string): Promise<TGenerationRequest> {
+export async function cancelGeneration(
+  db: Db,
+  actor: SessionUser,
+  requestId: string,
+): Promise<TGenerationRequest> {
   const done = await db.transaction(async (tx) => {
-    const [req] = await tx.select({ state: generationRequests.state }).from(generationRequests).where(eq(generationRequests.id, requestId));
+    const [req] = await tx
+      .select({ state: generationRequests.state })
+      .from(generationRequests)
+      .where(eq(generationRequests.id, requestId));
     if (!req) throw notFound('Generation request');
     return cancelGenerationRequests(tx, [requestId], actorOf(actor), `cancelled by ${actor.email}`);
   });
@@ -73,14 +131,25 @@ export async function cancelGeneration(db: Db, actor: SessionUser, requestId: st
   return getGeneration(db, requestId);
 }
 
-export async function listGenerations(db: Db, input: { limit: number; offset: number }): Promise<{ items: TGenerationRequest[]; total: number }> {
-  const rows = await db.select().from(generationRequests).orderBy(desc(generationRequests.createdAt)).limit(input.limit).offset(input.offset);
+export async function listGenerations(
+  db: Db,
+  input: { limit: number; offset: number },
+): Promise<{ items: TGenerationRequest[]; total: number }> {
+  const rows = await db
+    .select()
+    .from(generationRequests)
+    .orderBy(desc(generationRequests.createdAt))
+    .limit(input.limit)
+    .offset(input.offset);
   const [total] = await db.select({ n: count() }).from(generationRequests);
   return { items: await toViews(db, rows), total: total?.n ?? 0 };
 }
 
 export async function getGeneration(db: Db, requestId: string): Promise<TGenerationRequest> {
-  const rows = await db.select().from(generationRequests).where(eq(generationRequests.id, requestId));
+  const rows = await db
+    .select()
+    .from(generationRequests)
+    .where(eq(generationRequests.id, requestId));
   if (!rows[0]) throw notFound('Generation request');
   return (await toViews(db, rows))[0]!;
 }
@@ -91,7 +160,12 @@ async function toViews(db: Db, rows: Row[]): Promise<TGenerationRequest[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
   const subs = await db
-    .select({ requestId: generationRequestSubjects.requestId, id: subjects.id, name: subjects.name, position: generationRequestSubjects.position })
+    .select({
+      requestId: generationRequestSubjects.requestId,
+      id: subjects.id,
+      name: subjects.name,
+      position: generationRequestSubjects.position,
+    })
     .from(generationRequestSubjects)
     .innerJoin(subjects, eq(subjects.id, generationRequestSubjects.subjectId))
     .where(inArray(generationRequestSubjects.requestId, ids))

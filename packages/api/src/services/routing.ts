@@ -16,9 +16,13 @@ import type { TRoutingConfig } from '../routers/routing-schemas';
 
 const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
 
-/** The depth (transformer blocks) routing layers must fall under: the model version's config,
- * walking from an adapter to its base; without one, the tiny preset the worker falls back to. */
-export async function modelDepth(db: DbOrTx, modelVersionId: string | null): Promise<number> {
+/** The shape routing parameters must fit: the depth (transformer blocks) and the patch grid of the
+ * model version's config, walking from an adapter to its base; without one, the tiny preset the
+ * worker falls back to. */
+export async function modelShape(
+  db: DbOrTx,
+  modelVersionId: string | null,
+): Promise<{ depth: number; grid: number }> {
   let id = modelVersionId;
   for (let hop = 0; id && hop < 50; hop++) {
     const [row] = await db
@@ -30,11 +34,60 @@ export async function modelDepth(db: DbOrTx, modelVersionId: string | null): Pro
       .from(modelVersions)
       .where(eq(modelVersions.id, id));
     if (!row) throw notFound('Model version');
-    const depth = Number((row.config as { depth?: unknown } | null)?.depth);
-    if (Number.isInteger(depth) && depth > 0) return depth;
+    const cfg = (row.config ?? {}) as { depth?: unknown; imageSize?: unknown; patchSize?: unknown };
+    const depth = Number(cfg.depth);
+    if (Number.isInteger(depth) && depth > 0) {
+      const grid = Number(cfg.imageSize) / Number(cfg.patchSize);
+      return { depth, grid: Number.isInteger(grid) && grid > 0 ? grid : presetGrid() };
+    }
     id = row.parentId;
   }
-  return getPreset('tiny').depth;
+  return { depth: getPreset('tiny').depth, grid: presetGrid() };
+}
+
+const presetGrid = () => {
+  const p = getPreset('tiny');
+  return p.imageSize / p.patchSize;
+};
+
+export async function modelDepth(db: DbOrTx, modelVersionId: string | null): Promise<number> {
+  return (await modelShape(db, modelVersionId)).depth;
+}
+
+/** The version a generation runs on when it names none, as the worker resolves it: the serving
+ * adapter, else the serving base; null = the worker's freshly initialised tiny model. */
+export async function servingModelId(db: DbOrTx): Promise<string | null> {
+  for (const kind of ['adapter', 'base'] as const) {
+    const [row] = await db
+      .select({ id: modelVersions.id })
+      .from(modelVersions)
+      .where(and(eq(modelVersions.kind, kind), eq(modelVersions.state, 'serving')))
+      .orderBy(desc(modelVersions.promotedAt))
+      .limit(1);
+    if (row) return row.id;
+  }
+  return null;
+}
+
+/** Refuses, at request time, routing the model the request will run on rejects (a strength per
+ * subject, layers under its depth, a fixed map of its grid) — the worker would otherwise only
+ * find out when the job runs. */
+export async function assertRoutingForModel(
+  db: DbOrTx,
+  routing: unknown,
+  opts: { subjects: number; modelVersionId?: string | null },
+) {
+  const modelVersionId =
+    opts.modelVersionId === undefined ? await servingModelId(db) : opts.modelVersionId;
+  const shape = await modelShape(db, modelVersionId);
+  try {
+    parseRoutingParams(routing, { subjects: opts.subjects, ...shape });
+  } catch (error) {
+    throw new ServiceError(
+      'BAD_REQUEST',
+      `Invalid routing parameters for the model: ${(error as Error).message}`,
+    );
+  }
 }
 
 /** Refuses invalid parameters with one readable message; returns the validated overrides. */
