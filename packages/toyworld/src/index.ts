@@ -12,5 +12,6 @@ export * from './suites';
 export * from './datasets/samples';
 export * from './datasets/stream';
 export * from './scorer/score';
+export * from './scorer/aggregate';
 export type { TSubjectScore } from './scorer/subject-score';
 export { makeRng, hashInts, type Rng } from './rng';

@@ -6,16 +6,34 @@ import { readPngFile, writePngFile, type RgbImage } from './image';
 import { renderReference } from './render';
 import { renderScene } from './scene';
 import { scoreImage, type TScore } from './scorer/score';
-import { buildSuite, SUITE_NAMES, ZSuiteItem, type TSuiteName } from './suites';
+import {
+  buildSuite,
+  EVAL_SUITE_NAMES,
+  suiteHasReferences,
+  ZSuiteItem,
+  type TEvalSuiteName,
+} from './suites';
 
 export const ZSuiteManifest = z
   .object({
-    name: z.enum(SUITE_NAMES),
+    name: z.enum(EVAL_SUITE_NAMES),
     size: z.number().int().min(8),
     refSize: z.number().int().min(8),
+    /** one reference per subject, except in `base` (prompt only): none */
     items: z.array(ZSuiteItem.extend({ references: z.array(z.string()) })).min(1),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) =>
+    m.items.forEach((it, i) => {
+      const want = suiteHasReferences(m.name) ? it.subjects.length : 0;
+      if (it.references.length !== want)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['items', i, 'references'],
+          message: `${it.id}: ${it.references.length} references, suite ${m.name} has ${want}`,
+        });
+    }),
+  );
 export type TSuiteManifest = z.infer<typeof ZSuiteManifest>;
 
 export type TWriteSuiteOptions = {
@@ -28,20 +46,22 @@ export type TWriteSuiteOptions = {
 /** Writes a suite: references, prompts and specs (and, with `withTruth`, ground-truth renders). */
 export async function writeSuiteDir(
   dir: string,
-  name: TSuiteName,
+  name: TEvalSuiteName,
   o: TWriteSuiteOptions = {},
 ): Promise<TSuiteManifest> {
   const size = o.size ?? 32;
   const refSize = o.refSize ?? 32;
   const items = buildSuite(name, o.count).map((item) => ({
     ...item,
-    references: item.subjects.map((_, i) => `refs/${item.id}-${i}.png`),
+    references: suiteHasReferences(name)
+      ? item.subjects.map((_, i) => `refs/${item.id}-${i}.png`)
+      : [],
   }));
-  await mkdir(join(dir, 'refs'), { recursive: true });
+  await mkdir(suiteHasReferences(name) ? join(dir, 'refs') : dir, { recursive: true });
   for (const item of items) {
     await Promise.all(
-      item.subjects.map((s, i) =>
-        writePngFile(join(dir, item.references[i]!), renderReference(s, refSize)),
+      item.references.map((path, i) =>
+        writePngFile(join(dir, path), renderReference(item.subjects[i]!, refSize)),
       ),
     );
     if (o.withTruth)

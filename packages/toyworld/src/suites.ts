@@ -6,7 +6,9 @@ import { makeRng } from './rng';
 import { layoutViews, ZScene, type TScene } from './scene';
 import { SUBJECT_COLORS, type TColorName } from './palette';
 import { blendStaysSaturated, ZSubjectSpec, type TSubjectSpec } from './subject';
+import { sampleAt } from './datasets/samples';
 
+/** The held-out multi-subject suites (indexable by k − 2). */
 export const SUITE_NAMES = ['two-subject', 'three-subject', 'four-subject'] as const;
 export type TSuiteName = (typeof SUITE_NAMES)[number];
 export const SUITE_K: Record<TSuiteName, number> = {
@@ -14,7 +16,22 @@ export const SUITE_K: Record<TSuiteName, number> = {
   'three-subject': 3,
   'four-subject': 4,
 };
+/**
+ * Every evaluation suite: `base` (the base task: 1–3 training-vocabulary objects, prompt only, no
+ * references), `single` (one held-out subject and its reference: identity transfer alone) and the
+ * held-out multi-subject suites.
+ */
+export const EVAL_SUITE_NAMES = ['base', 'single', ...SUITE_NAMES] as const;
+export type TEvalSuiteName = (typeof EVAL_SUITE_NAMES)[number];
 export const DEFAULT_SUITE_ITEMS = 100;
+/**
+ * The `base` suite is the base dataset's distribution drawn from this seed (training stages use
+ * other seeds; the default is 1): item i = `sampleAt('base', BASE_SUITE_SEED, i)`, the same items a
+ * reference run scores.
+ */
+export const BASE_SUITE_SEED = 777;
+/** Whether a suite gives the model references (all but `base`). */
+export const suiteHasReferences = (name: TEvalSuiteName): boolean => name !== 'base';
 
 export const ZSuiteItem = z
   .object({
@@ -62,12 +79,27 @@ function fitsScene(others: TSubjectSpec[]) {
     );
 }
 
+/** Item `index` of the `base` suite: the base dataset's sample, without its pixels. */
+function baseItem(index: number): TSuiteItem {
+  const s = sampleAt('base', BASE_SUITE_SEED, index, { size: 8, refSize: 8 });
+  return {
+    id: `base-${String(index).padStart(3, '0')}`,
+    prompt: s.prompt,
+    subjects: s.subjects,
+    scene: s.scene!,
+  };
+}
+
 /**
- * Item `index` of a suite: held-out subjects in a fixed composition (same on every machine). Subjects
- * never overlap in suites, so every attribute stays visible.
+ * Item `index` of a suite, the same on every machine. Held-out suites (`single`, `two-subject`, …):
+ * held-out subjects in a fixed composition; subjects never overlap, so every attribute stays
+ * visible. `base`: see `BASE_SUITE_SEED`.
  */
-export function suiteItem(name: TSuiteName, index: number): TSuiteItem {
-  const k = SUITE_K[name];
+export function suiteItem(name: TEvalSuiteName, index: number): TSuiteItem {
+  if (!Number.isInteger(index) || index < 0)
+    throw new Error(`suite ${name}: bad item index ${index}`);
+  if (name === 'base') return baseItem(index);
+  const k = name === 'single' ? 1 : SUITE_K[name];
   const rng = makeRng(0x5017e, k, index);
   let subjects: TSubjectSpec[] = [];
   for (let attempt = 0; subjects.length < k; attempt++) {
@@ -95,6 +127,6 @@ export function suiteItem(name: TSuiteName, index: number): TSuiteItem {
   };
 }
 
-export function buildSuite(name: TSuiteName, count = DEFAULT_SUITE_ITEMS): TSuiteItem[] {
+export function buildSuite(name: TEvalSuiteName, count = DEFAULT_SUITE_ITEMS): TSuiteItem[] {
   return Array.from({ length: count }, (_, i) => suiteItem(name, i));
 }

@@ -1,4 +1,5 @@
 import type { TItemResult, TSuiteManifest } from '../io';
+import { hasSeam, SEAM_THRESHOLD, summariseScores, type TScoreSummary } from '../scorer/aggregate';
 
 export const METRICS = ['fidelity', 'leakage', 'seam', 'count', 'relation', 'background'] as const;
 export type TSummary = {
@@ -9,18 +10,18 @@ export type TSummary = {
   errors: { id: string; error: string }[];
   /** means over scored items */
   mean: Record<(typeof METRICS)[number], number>;
-  /** share of scored items with leakage > 0 / seam > 0 */
+  /** share of scored items with leakage > 0 / with seam ≥ SEAM_THRESHOLD (`hasLeakage` / `hasSeam`) */
   leakageRate: number;
   seamRate: number;
+  /** every suite number, computed as `musar eval`'s metrics.json computes it */
+  metrics: TScoreSummary;
 };
 
 export function summarise(suite: TSuiteManifest, items: TItemResult[]): TSummary {
   const scored = items.filter((i) => i.score);
+  const metrics = summariseScores(scored.map((i) => i.score!));
   const mean = Object.fromEntries(
-    METRICS.map((m) => [
-      m,
-      scored.length ? scored.reduce((s, i) => s + i.score![m], 0) / scored.length : 0,
-    ]),
+    METRICS.map((m) => [m, scored.length ? metrics[m] : 0]),
   ) as TSummary['mean'];
   return {
     suite: suite.name,
@@ -29,10 +30,9 @@ export function summarise(suite: TSuiteManifest, items: TItemResult[]): TSummary
     missing: items.filter((i) => i.status === 'missing').map((i) => i.id),
     errors: items.filter((i) => i.status === 'error').map((i) => ({ id: i.id, error: i.error! })),
     mean,
-    leakageRate: scored.length
-      ? scored.filter((i) => i.score!.leakage > 0).length / scored.length
-      : 0,
-    seamRate: scored.length ? scored.filter((i) => i.score!.seam > 0).length / scored.length : 0,
+    leakageRate: metrics.leakageRate,
+    seamRate: metrics.seamRate,
+    metrics,
   };
 }
 
@@ -53,8 +53,26 @@ function why(item: TItemResult): string {
       'relation'
     );
   if (s.background < 1) return s.reasons.find((r) => r.startsWith('background')) ?? 'background';
-  if (s.seam > 0) return s.reasons.filter((r) => r.startsWith('seam')).join('; ');
+  if (hasSeam(s)) return s.reasons.filter((r) => r.startsWith('seam')).join('; ');
   return 'ok';
+}
+
+/** The base score (what a prompt-only model can learn): shape, named body colour, count, relation, background. */
+function baseScore(summary: TSummary): string[] {
+  const m = summary.metrics;
+  if (summary.suite !== 'base' && m.namedSubjects === 0) return [];
+  return [
+    '## Base score',
+    '',
+    '| metric | mean |',
+    '|---|---|',
+    `| shape | ${f(m.shape)} |`,
+    `| body colour where the prompt names it | ${m.namedBody === null ? '— (no prompt names one)' : `${f(m.namedBody)} (${m.namedSubjects} subjects)`} |`,
+    `| count | ${f(m.count)} |`,
+    `| relation | ${f(m.relation)} |`,
+    `| background | ${f(m.background)} |`,
+    '',
+  ];
 }
 
 export function toMarkdown(summary: TSummary, items: TItemResult[]): string {
@@ -67,8 +85,9 @@ export function toMarkdown(summary: TSummary, items: TItemResult[]): string {
     '|---|---|',
     ...METRICS.map((m) => `| ${m} | ${f(summary.mean[m])} |`),
     `| items with leakage | ${(summary.leakageRate * 100).toFixed(1)}% |`,
-    `| items with a seam | ${(summary.seamRate * 100).toFixed(1)}% |`,
+    `| items with a seam (seam ≥ ${SEAM_THRESHOLD}) | ${(summary.seamRate * 100).toFixed(1)}% |`,
     '',
+    ...baseScore(summary),
     '| item | fidelity | leakage | seam | count | relation | background | why |',
     '|---|---|---|---|---|---|---|---|',
     ...items.map((i) =>

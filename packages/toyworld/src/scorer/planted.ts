@@ -3,7 +3,7 @@ import { BACKGROUND_KINDS, drawBackground } from '../background';
 import { blit, createImage, type RgbImage } from '../image';
 import { makeRng } from '../rng';
 import { renderScene, type TScene } from '../scene';
-import { GLYPHS } from '../subject';
+import { GLYPHS, type TShape } from '../subject';
 
 const clone = (s: TScene): TScene => structuredClone(s);
 
@@ -71,5 +71,44 @@ export function degrade(img: RgbImage, noise: number, seed: number): RgbImage {
         const e = (rng.next() + rng.next() + rng.next() - 1.5) * 2 * noise;
         out.data[(y * W + x) * 3 + c] = Math.min(1, Math.max(0, s / n + e));
       }
+  return out;
+}
+
+/** Subjects 0 and 1 trade places (each keeps its own look): every relation between them is now false. */
+export function swapPositions(scene: TScene, size: number): RgbImage {
+  const s = clone(scene);
+  const [a, b] = [s.placements[0]!, s.placements[1]!];
+  [a.view, b.view] = [b.view, a.view];
+  return renderScene(s, size).image;
+}
+
+/**
+ * What an untrained generator draws: subjects 0 and 1 trade places, subject 1 (now in subject 0's
+ * place) as a plain blob of `blob` shape, subject 0 with subject 1's silhouette. Only subject 1's
+ * silhouette is recognisable — in subject 0's colours, in subject 1's own place — so nothing in the
+ * image places subject 0 where the prompt says it is.
+ */
+export function shapelessSwap(scene: TScene, size: number, blob: TShape = 'circle'): RgbImage {
+  const s = clone(scene);
+  const [a, b] = [s.placements[0]!, s.placements[1]!];
+  const [sa, sb] = [a.subject, b.subject];
+  a.subject = { ...sb, shape: blob, pattern: 'plain' };
+  b.subject = { ...sa, shape: sb.shape, pattern: 'plain' };
+  return renderScene(s, size).image;
+}
+
+/**
+ * A gentle left-to-right colour drift over the whole image (red channel +amount/2 at the right edge,
+ * −amount/2 at the left), as generated images show: small nonzero seam scores, but no seam.
+ */
+export function colourDrift(img: RgbImage, amount: number): RgbImage {
+  const { width: W, height: H } = img;
+  const out = createImage(W, H);
+  out.data.set(img.data);
+  for (let y = 0; y < H; y++)
+    for (let x = 0; x < W; x++) {
+      const p = (y * W + x) * 3;
+      out.data[p] = Math.min(1, Math.max(0, out.data[p]! + amount * ((x + 0.5) / W - 0.5)));
+    }
   return out;
 }

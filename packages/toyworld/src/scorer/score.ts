@@ -107,6 +107,82 @@ function leakageOf(
   };
 }
 
+/**
+ * A fitted subject takes part in a relation only when its region shows some evidence of being that
+ * subject (shape or body score at least this): a leftover region that is neither its silhouette nor
+ * its colour says nothing about where the subject is.
+ */
+export const MIN_RELATION_EVIDENCE = 0.3;
+
+/** Every mapping phrase → subject that only trades subjects between phrases saying the same thing. */
+function interchangeableMappings(keys: string[], base: number[], cap = 720): number[][] {
+  const groups = [...new Set(keys)]
+    .map((k) => keys.flatMap((x, p) => (x === k ? [p] : [])))
+    .filter((g) => g.length > 1);
+  let out = [base];
+  for (const g of groups) {
+    const next: number[][] = [];
+    const perms = (rest: number[]): number[][] =>
+      rest.length <= 1
+        ? [rest]
+        : rest.flatMap((x, i) =>
+            perms([...rest.slice(0, i), ...rest.slice(i + 1)]).map((p) => [x, ...p]),
+          );
+    for (const m of out)
+      for (const perm of perms(g.map((p) => m[p]!))) {
+        const c = [...m];
+        g.forEach((p, i) => (c[p] = perm[i]!));
+        next.push(c);
+        if (next.length >= cap) break;
+      }
+    out = next;
+  }
+  return out;
+}
+
+/**
+ * The prompt's relations checked on the fitted centres. Phrases that say the same thing ("a star toy
+ * left of a star toy", no colours or the same colour) may trade subjects: the prompt cannot tell them
+ * apart, so the best such mapping counts.
+ */
+function checkRelations(
+  parsed: ReturnType<typeof parsePrompt>,
+  phraseToSubject: number[],
+  perSubject: TSubjectScore[],
+  W: number,
+): { relation: number; reasons: string[] } {
+  if (!parsed.relations.length) return { relation: 1, reasons: [] };
+  const locate = (i: number): { at?: { x: number; y: number }; why?: string } => {
+    const p = perSubject[i];
+    if (!p?.at) return { why: 'subject missing' };
+    if (Math.max(p.shape, p.body) < MIN_RELATION_EVIDENCE)
+      return {
+        why: `its region at (${p.at.x.toFixed(1)}, ${p.at.y.toFixed(1)}) shows neither its shape nor its body colour: shape ${p.shape.toFixed(2)}, body ${p.body.toFixed(2)}`,
+      };
+    return { at: p.at };
+  };
+  const keys = parsed.subjects.map((np) => `${np.shape}/${np.color ?? ''}`);
+  let best = { held: -1, reasons: [] as string[] };
+  for (const map of interchangeableMappings(keys, phraseToSubject)) {
+    let held = 0;
+    const reasons: string[] = [];
+    for (const r of parsed.relations) {
+      const [a, b] = [locate(map[r.a]!), locate(map[r.b]!)];
+      const ok = !!a.at && !!b.at && relationHolds(r.rel, a.at, b.at, W);
+      if (ok) held++;
+      const [na, nb] = [parsed.subjects[r.a]!.shape, parsed.subjects[r.b]!.shape];
+      const why = [a.why && `${na}: ${a.why}`, b.why && `${nb}: ${b.why}`]
+        .filter(Boolean)
+        .join('; ');
+      reasons.push(
+        `relation: ${na} ${r.rel} ${nb} ${ok ? 'holds' : why ? `cannot be checked (${why})` : 'does not hold'}`,
+      );
+    }
+    if (held > best.held) best = { held, reasons };
+  }
+  return { relation: best.held / parsed.relations.length, reasons: best.reasons };
+}
+
 /** Scores one image against its subjects and prompt using the image alone. */
 export function scoreImage(image: RgbImage, subjects: TSubjectSpec[], prompt: string): TScore {
   assertImage(image);
@@ -168,17 +244,19 @@ export function scoreImage(image: RgbImage, subjects: TSubjectSpec[], prompt: st
     used.add(chosen);
     return chosen;
   });
-  let held = 0;
-  for (const rel of parsed.relations) {
-    const a = perSubject[phraseToSubject[rel.a]!]?.at;
-    const b = perSubject[phraseToSubject[rel.b]!]?.at;
-    const ok = !!a && !!b && relationHolds(rel.rel, a, b, px.W);
-    if (ok) held++;
-    reasons.push(
-      `relation: ${parsed.subjects[rel.a]!.shape} ${rel.rel} ${parsed.subjects[rel.b]!.shape} ${ok ? 'holds' : a && b ? 'does not hold' : 'cannot be checked (subject missing)'}`,
-    );
-  }
-  const relation = parsed.relations.length ? held / parsed.relations.length : 1;
+  parsed.subjects.forEach((np, j) => {
+    const i = phraseToSubject[j]!;
+    const [spec, ps] = [specs[i], perSubject[i]];
+    if (!np.color || !spec || !ps) return;
+    if (spec.body === np.color) ps.bodyNamed = true;
+    else
+      reasons.push(
+        `body: the prompt names ${np.color} for the ${np.shape}, whose spec body is ${spec.body} (not scored as a named colour)`,
+      );
+  });
+  const rel = checkRelations(parsed, phraseToSubject, perSubject, px.W);
+  reasons.push(...rel.reasons);
+  const relation = rel.relation;
 
   const bgMask = backgroundMask(px);
   const bg = classifyBackground(px, bgMask);

@@ -17,6 +17,11 @@ export type TSubjectScore = {
   glyph: number;
   combined: number;
   found: boolean;
+  /**
+   * The prompt names this subject's body colour ("a red star toy"): only then is `body` something a
+   * prompt-only model can get right (set by `scoreImage`; false for specs scored alone).
+   */
+  bodyNamed: boolean;
   /** centre and radius in pixels of the fitted subject (absent when not found) */
   at?: { x: number; y: number; r: number };
   reasons: string[];
@@ -48,6 +53,7 @@ export function missingSubject(spec: TSubjectSpec): TSubjectScore {
     glyph: 0,
     combined: 0,
     found: false,
+    bodyNamed: false,
     reasons: [`${spec.body} ${spec.shape} toy not found: no unclaimed subject-coloured region`],
   };
 }
@@ -144,6 +150,7 @@ export function scoreSubject(
     ...parts,
     combined,
     found: true,
+    bodyNamed: false,
     at: { x: fit.pose.cx, y: fit.pose.cy, r },
     reasons,
     fit,

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import type { TItemResult, TSuiteManifest } from '../io';
+import { summarise, toMarkdown } from '../report/summary';
+import { renderScene } from '../scene';
+import { suiteItem } from '../suites';
+import { hasSeam, SEAM_THRESHOLD, summariseScores } from './aggregate';
+import { colourDrift, degrade, splitBackground } from './planted';
+import { scoreImage } from './score';
+
+describe('one aggregation for metrics.json and the report', () => {
+  const items = Array.from({ length: 8 }, (_, i) => suiteItem('three-subject', 40 + i));
+  const images = items.map((it, i) =>
+    i % 4 === 0
+      ? splitBackground(it.scene, 32, i)
+      : colourDrift(degrade(renderScene(it.scene, 32).image, 0.03, i), 0.08),
+  );
+  const scores = items.map((it, i) => scoreImage(images[i]!, it.subjects, it.prompt));
+
+  it('a seam is seam ≥ SEAM_THRESHOLD: planted splits count, colour drift does not', () => {
+    expect(SEAM_THRESHOLD).toBe(0.5);
+    scores.forEach((s, i) => expect(hasSeam(s), items[i]!.id).toBe(i % 4 === 0));
+    expect(scores.filter((s, i) => i % 4 !== 0 && s.seam > 0).length).toBeGreaterThanOrEqual(3);
+    expect(summariseScores(scores).seamRate).toBe(0.25);
+  });
+
+  it('the report summary is the same aggregation', () => {
+    const suite = {
+      name: 'three-subject',
+      size: 32,
+      refSize: 32,
+      items: [],
+    } as unknown as TSuiteManifest;
+    const results: TItemResult[] = items.map((it, i) => ({
+      id: it.id,
+      prompt: it.prompt,
+      status: 'scored',
+      score: scores[i]!,
+    }));
+    const summary = summarise(suite, results);
+    expect(summary.metrics).toEqual(summariseScores(scores));
+    expect(summary.seamRate).toBe(0.25);
+    expect(summary.mean.seam).toBeCloseTo(summary.metrics.seam, 12);
+    expect(toMarkdown(summary, results)).toMatch(
+      /\| items with a seam \(seam ≥ 0\.5\) \| 25\.0% \|/,
+    );
+    expect(summary.metrics.namedBody).toBeNull(); // held-out suites never name colours
+    expect(toMarkdown(summary, results)).not.toMatch(/Base score/);
+  });
+
+  it('empty input: NaN means, zero rates, no named colours', () => {
+    const m = summariseScores([]);
+    expect(m.n).toBe(0);
+    expect(m.fidelity).toBeNaN();
+    expect(m.seamRate).toBe(0);
+    expect(m.namedBody).toBeNull();
+  });
+});
