@@ -4,12 +4,50 @@ import { generate as sample, initBackend } from '@musar/model';
 import { encodeRgbPng, readPngFile, conditionText } from '@musar/toyworld';
 import { readSuiteDir, scoreFolder } from '@musar/toyworld/io';
 import { writeReport } from '@musar/toyworld/report';
-import { aggregate, generationInputs, loadModelDir, toRgb } from '@musar/trainer';
+import { generationInputs, loadModelDir, toRgb, type TMetrics } from '@musar/trainer';
 import { intOption, requireOption, UsageError, type TCommandGroup } from '../command';
 import { readRoutingParams, writeAtomic } from './generate';
 
+/**
+ * Scores `<outDir>/images/<id>.png` for the given items of a suite folder and writes report.md,
+ * report.json, contact.png and metrics.json. Both metrics.json and the report take their numbers
+ * from one aggregation (`summariseScores`), so e.g. the seam rate is the same in both.
+ */
+export async function writeEvalResults(
+  outDir: string,
+  suiteDir: string,
+  ids: string[],
+  header: Record<string, unknown>,
+) {
+  const keep = new Set(ids);
+  const scored = await scoreFolder(suiteDir, join(outDir, 'images'));
+  scored.items = scored.items.filter((x) => keep.has(x.id));
+  scored.suite = { ...scored.suite, items: scored.suite.items.filter((x) => keep.has(x.id)) };
+  const { summary: report } = await writeReport(outDir, suiteDir, scored);
+  const metrics: TMetrics = report.metrics;
+  const baseScore =
+    scored.suite.name === 'base'
+      ? {
+          shape: metrics.shape,
+          body: metrics.namedBody,
+          count: metrics.count,
+          relation: metrics.relation,
+          background: metrics.background,
+        }
+      : undefined;
+  const summary = {
+    ...header,
+    suite: scored.suite.name,
+    metrics,
+    ...(baseScore ? { baseScore } : {}),
+  };
+  await writeAtomic(join(outDir, 'metrics.json'), JSON.stringify(summary, null, 2) + '\n');
+  return summary;
+}
+
 export const evaluate: TCommandGroup = {
-  summary: 'generate a held-out suite with a model and score it with the toy-world scorer',
+  summary:
+    'generate an evaluation suite (base, single, two-/three-/four-subject) with a model and score it',
   commands: {
     default: {
       summary: 'musar eval --model DIR --suite DIR --out DIR',
@@ -38,7 +76,10 @@ export const evaluate: TCommandGroup = {
         await initBackend(typeof v.backend === 'string' ? v.backend : process.env.MUSAR_BACKEND);
         const { model, card } = await loadModelDir(modelDir);
         const S = model.cfg.imageSize;
-        if (suite.size !== S || suite.refSize !== S) throw new UsageError(`suite is ${suite.size}px with ${suite.refSize}px references; the model works at ${S}px`);
+        if (suite.size !== S || suite.refSize !== S)
+          throw new UsageError(
+            `suite is ${suite.size}px with ${suite.refSize}px references; the model works at ${S}px`,
+          );
         const items = suite.items.slice(0, intOption(v, 'count', suite.items.length, 1));
         const bs = intOption(v, 'batch', 4, 1);
         const seed = intOption(v, 'seed', 0);
@@ -46,19 +87,43 @@ export const evaluate: TCommandGroup = {
         try {
           for (let i = 0; i < items.length; i += bs) {
             const chunk = items.slice(i, i + bs);
-            const refs = await Promise.all(chunk.map((it) => Promise.all(it.references.map((p) => readPngFile(join(suiteDir, p), { width: S, height: S })))));
-            const conditions = chunk.map((it) => it.subjects.map(conditionText));
-            const inputs = generationInputs(model.cfg, chunk.map((it) => it.prompt), conditions, refs);
-            const res = sample(model, inputs, { steps: intOption(v, 'steps', 20, 1), seed: seed + i, ...(routing ? { routing } : {}) });
+            const refs = await Promise.all(
+              chunk.map((it) =>
+                Promise.all(
+                  it.references.map((p) => readPngFile(join(suiteDir, p), { width: S, height: S })),
+                ),
+              ),
+            );
+            // `base` items have no references: the prompt alone (conditions follow the references)
+            const conditions = chunk.map((it) =>
+              it.subjects.slice(0, it.references.length).map(conditionText),
+            );
+            const inputs = generationInputs(
+              model.cfg,
+              chunk.map((it) => it.prompt),
+              conditions,
+              refs,
+            );
+            const res = sample(model, inputs, {
+              steps: intOption(v, 'steps', 20, 1),
+              seed: seed + i,
+              ...(routing ? { routing } : {}),
+            });
             const data = (await res.images.data()) as Float32Array;
             tf.dispose([res.images, ...Object.values(inputs)]);
             const g2 = (S / model.cfg.patchSize) ** 2;
             for (const [b, it] of chunk.entries()) {
-              await writeAtomic(join(outDir, 'images', `${it.id}.png`), encodeRgbPng(toRgb(data, S, b * S * S * 3)));
+              await writeAtomic(
+                join(outDir, 'images', `${it.id}.png`),
+                encodeRgbPng(toRgb(data, S, b * S * S * 3)),
+              );
               if (res.routingMap)
                 await writeAtomic(
                   join(outDir, 'images', `${it.id}.routing.json`),
-                  JSON.stringify({ grid: Math.sqrt(g2), map: Array.from(res.routingMap.slice(b * g2, (b + 1) * g2)) }),
+                  JSON.stringify({
+                    grid: Math.sqrt(g2),
+                    map: Array.from(res.routingMap.slice(b * g2, (b + 1) * g2)),
+                  }),
                 );
             }
             io.err(`${Math.min(i + bs, items.length)}/${items.length} generated`);
@@ -66,13 +131,18 @@ export const evaluate: TCommandGroup = {
         } finally {
           model.dispose();
         }
-        const scored = await scoreFolder(suiteDir, join(outDir, 'images'));
-        scored.items = scored.items.filter((x) => items.some((it) => it.id === x.id));
-        scored.suite = { ...scored.suite, items: scored.suite.items.filter((x) => items.some((it) => it.id === x.id)) };
-        await writeReport(outDir, suiteDir, scored);
-        const metrics = aggregate(scored.items.flatMap((x) => (x.score ? [x.score] : [])));
-        const summary = { model: card.name, modelDir, suite: suite.name, routing: routing ?? 'off', seconds: (Date.now() - t0) / 1000, metrics };
-        await writeAtomic(join(outDir, 'metrics.json'), JSON.stringify(summary, null, 2) + '\n');
+        const summary = await writeEvalResults(
+          outDir,
+          suiteDir,
+          items.map((it) => it.id),
+          {
+            model: card.name,
+            modelDir,
+            suite: suite.name,
+            routing: routing ?? 'off',
+            seconds: (Date.now() - t0) / 1000,
+          },
+        );
         io.out(JSON.stringify(summary));
       },
     },

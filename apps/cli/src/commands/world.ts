@@ -6,10 +6,10 @@ import {
   parseSubjectSpec,
   renderReference,
   renderScene,
-  SUITE_NAMES,
+  EVAL_SUITE_NAMES,
   writePngFile,
   ZScene,
-  type TSuiteName,
+  type TEvalSuiteName,
 } from '@musar/toyworld';
 import { scoreFolder, writeSuiteDir } from '@musar/toyworld/io';
 import { writeReport } from '@musar/toyworld/report';
@@ -82,8 +82,9 @@ export const world: TCommandGroup = {
       },
     },
     suite: {
-      summary: 'write an evaluation suite of held-out subjects (references, prompts, specs)',
-      usage: `musar world suite --name ${SUITE_NAMES.join('|')} --out DIR [--count 100] [--size 32] [--with-truth]`,
+      summary:
+        'write an evaluation suite (prompts, specs, references): base = the base task (prompt only), single = one held-out subject, two-/three-/four-subject = held-out multi-subject scenes',
+      usage: `musar world suite --name ${EVAL_SUITE_NAMES.join('|')} --out DIR [--count 100] [--size 32] [--with-truth]`,
       options: {
         name: { type: 'string' },
         out: { type: 'string' },
@@ -93,10 +94,12 @@ export const world: TCommandGroup = {
       },
       async run(v, io) {
         const name = requireOption(v, 'name', this.usage);
-        if (!(SUITE_NAMES as readonly string[]).includes(name))
-          throw new UsageError(`--name must be one of ${SUITE_NAMES.join(', ')} (got ${name})`);
+        if (!(EVAL_SUITE_NAMES as readonly string[]).includes(name))
+          throw new UsageError(
+            `--name must be one of ${EVAL_SUITE_NAMES.join(', ')} (got ${name})`,
+          );
         const out = requireOption(v, 'out', this.usage);
-        const m = await writeSuiteDir(out, name as TSuiteName, {
+        const m = await writeSuiteDir(out, name as TEvalSuiteName, {
           count: intOption(v, 'count', 100, 1),
           size: intOption(v, 'size', 32, 8),
           withTruth: v['with-truth'] === true,
@@ -122,8 +125,13 @@ export const world: TCommandGroup = {
         for (const e of summary.errors) io.err(`error: ${e.error}`);
         const m = summary.mean;
         io.out(
-          `${summary.scored}/${summary.items} scored — fidelity ${m.fidelity.toFixed(3)}, leakage ${m.leakage.toFixed(3)}, seam ${m.seam.toFixed(3)}, count ${m.count.toFixed(3)}, relation ${m.relation.toFixed(3)}, background ${m.background.toFixed(3)}`,
+          `${summary.scored}/${summary.items} scored — fidelity ${m.fidelity.toFixed(3)}, leakage ${m.leakage.toFixed(3)}, seam rate ${summary.seamRate.toFixed(3)}, count ${m.count.toFixed(3)}, relation ${m.relation.toFixed(3)}, background ${m.background.toFixed(3)}`,
         );
+        const b = summary.metrics;
+        if (b.namedSubjects > 0 || summary.suite === 'base')
+          io.out(
+            `base score — shape ${b.shape.toFixed(3)}, named body ${b.namedBody === null ? '—' : b.namedBody.toFixed(3)}, count ${b.count.toFixed(3)}, relation ${b.relation.toFixed(3)}, background ${b.background.toFixed(3)}`,
+          );
         io.out(`wrote ${files.join(', ')}`);
       },
     },
