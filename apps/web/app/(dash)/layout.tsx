@@ -15,6 +15,7 @@ const KEYS: Record<string, string> = {
   models: 'm',
   audit: 'a',
   users: 'u',
+  credentials: 'c',
 };
 
 export default async function DashboardLayout({ children }: { children: ReactNode }) {
