@@ -6,7 +6,7 @@ import { BackendUnavailableError } from './errors';
 // A static import, so bundlers (esbuild, the device pack) include it.
 import './vendor/register-gradients.cjs';
 import { registerFastMatMulGradient } from './model/matmul-grad';
-import { installFastWasmSlices } from './model/wasm-kernels';
+import { installFastWasmSlices, installZeroCopyIdentity } from './model/wasm-kernels';
 
 // ---------------------------------------------------------------------------------------------
 // Backend selection: MUSAR_BACKEND=auto|wasm|cpu|webgpu|tensorflow (default auto).
@@ -22,13 +22,17 @@ let current: TBackendInfo | null = null;
 function parseName(value: string | undefined): TBackendName {
   const v = (value ?? 'auto').trim().toLowerCase() || 'auto';
   if (['auto', 'wasm', 'cpu', 'webgpu', 'tensorflow'].includes(v)) return v as TBackendName;
-  throw new BackendUnavailableError(`MUSAR_BACKEND="${value}" is not one of auto|wasm|cpu|webgpu|tensorflow`);
+  throw new BackendUnavailableError(
+    `MUSAR_BACKEND="${value}" is not one of auto|wasm|cpu|webgpu|tensorflow`,
+  );
 }
 
 async function useWasm(): Promise<boolean> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   // Bundles (esbuild, the device pack) lose the package folder: WASM_DIR points at the binaries.
-  const dir = process.env.WASM_DIR ?? path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+  const dir =
+    process.env.WASM_DIR ??
+    path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
   wasm.setWasmPaths(dir.endsWith('/') ? dir : `${dir}/`);
   return tf.setBackend('wasm');
 }
@@ -41,12 +45,23 @@ async function useCpu(): Promise<boolean> {
 /** Creates navigator.gpu from Dawn (npm `webgpu`) before the webgpu backend module is evaluated. */
 async function useWebgpu(): Promise<string | null> {
   try {
-    const g = globalThis as unknown as { navigator?: { gpu?: { requestAdapter(): Promise<unknown> } } };
+    const g = globalThis as unknown as {
+      navigator?: { gpu?: { requestAdapter(): Promise<unknown> } };
+    };
     if (!g.navigator?.gpu) {
-      const dawnPath = process.env.DAWN_NODE ?? require.resolve('webgpu').replace(/index\.js$/, 'dist/linux-x64/dawn.node');
-      const { create, globals } = require(dawnPath) as { create(o: string[]): unknown; globals: object };
+      const dawnPath =
+        process.env.DAWN_NODE ??
+        require.resolve('webgpu').replace(/index\.js$/, 'dist/linux-x64/dawn.node');
+      const { create, globals } = require(dawnPath) as {
+        create(o: string[]): unknown;
+        globals: object;
+      };
       Object.assign(globalThis, globals);
-      Object.defineProperty(globalThis, 'navigator', { value: { gpu: create([]) }, configurable: true, writable: true });
+      Object.defineProperty(globalThis, 'navigator', {
+        value: { gpu: create([]) },
+        configurable: true,
+        writable: true,
+      });
     }
     const adapter = await g.navigator!.gpu!.requestAdapter();
     if (!adapter) return 'no WebGPU adapter (requestAdapter() returned null)';
@@ -72,7 +87,9 @@ async function useTensorflow(): Promise<string | null> {
  * Selects and initialises the backend (idempotent per process / worker thread). An explicit
  * name that cannot run throws BackendUnavailableError; `auto` falls back and says why in `note`.
  */
-export async function initBackend(requested: string | undefined = process.env.MUSAR_BACKEND): Promise<TBackendInfo> {
+export async function initBackend(
+  requested: string | undefined = process.env.MUSAR_BACKEND,
+): Promise<TBackendInfo> {
   const name = parseName(requested);
   if (current && (name === 'auto' || name === current.name)) return current;
   let info: TBackendInfo;
@@ -94,7 +111,8 @@ export async function initBackend(requested: string | undefined = process.env.MU
       if (!gpuWhy) info = { name: 'webgpu', note: 'auto: WebGPU adapter found' };
       else {
         notes.push(gpuWhy);
-        if (!(await useWasm())) throw new BackendUnavailableError('wasm backend failed to initialise');
+        if (!(await useWasm()))
+          throw new BackendUnavailableError('wasm backend failed to initialise');
         info = { name: 'wasm', note: `auto: fell back to wasm (${notes.join('; ')})` };
       }
     }
@@ -102,6 +120,7 @@ export async function initBackend(requested: string | undefined = process.env.MU
   await tf.ready();
   registerFastMatMulGradient();
   if (info.name === 'wasm' && !process.env.NO_FAST_SLICE) installFastWasmSlices();
+  if (info.name === 'wasm' && !process.env.NO_ZERO_COPY_IDENTITY) installZeroCopyIdentity();
   current = info;
   return info;
 }

@@ -8,11 +8,17 @@ import * as tf from '@tensorflow/tfjs-core';
 // ---------------------------------------------------------------------------------------------
 
 type TWasmBackend = {
+  incRef(dataId: tf.DataId): void;
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 };
 
-function sliceInto(backend: TWasmBackend, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
+function sliceInto(
+  backend: TWasmBackend,
+  x: tf.TensorInfo,
+  begin: number[],
+  size: number[],
+): tf.TensorInfo {
   const out = backend.makeOutput(size, x.dtype);
   // Views only after makeOutput: allocating may grow (and replace) the wasm heap.
   const xv = backend.typedArrayFromHeap(x);
@@ -54,7 +60,10 @@ export function installFastWasmSlices(): void {
     kernelFunc: (args) => {
       const x = args.inputs.x as tf.TensorInfo;
       if (x.dtype === 'string') return original!.kernelFunc(args);
-      const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
+      const { begin, size } = args.attrs as unknown as {
+        begin: number | number[];
+        size: number | number[];
+      };
       const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
       return sliceInto(args.backend as TWasmBackend, x, b!, s!);
     },
@@ -67,9 +76,16 @@ export function installFastWasmSlices(): void {
     kernelFunc: (args) => {
       const x = args.inputs.x as tf.TensorInfo;
       if (x.dtype === 'string') return originalSplit!.kernelFunc(args);
-      const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+      const { numOrSizeSplits, axis } = args.attrs as unknown as {
+        numOrSizeSplits: number | number[];
+        axis: number;
+      };
       const ax = tf.util.parseAxisParam(axis, x.shape)[0]!;
-      const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, numOrSizeSplits, ax);
+      const sizes = tf.backend_util.prepareSplitSize(
+        x as unknown as tf.Tensor,
+        numOrSizeSplits,
+        ax,
+      );
       const begin = new Array<number>(x.shape.length).fill(0);
       return sizes.map((s) => {
         const size = [...x.shape];
@@ -78,6 +94,34 @@ export function installFastWasmSlices(): void {
         begin[ax]! += s;
         return out;
       });
+    },
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity: under a gradient tape the engine clones every tensor a kernel saves for the backward
+// pass (saveTensorsForBackwardMode → Engine.clone → Identity). The wasm kernel copies the whole
+// buffer each time — 10–13% of a training step in the profile of docs/… (BENCHMARKS.md) — where
+// the cpu backend only adds a reference. Wasm kernels never write into their inputs (every output
+// comes from makeOutput; Variable.assign swaps data ids), so sharing the data is safe.
+// ---------------------------------------------------------------------------------------------
+
+let identityInstalled = false;
+
+/** Replaces the wasm Identity kernel by a reference-counted share of the input's data. */
+export function installZeroCopyIdentity(): void {
+  if (identityInstalled) return;
+  identityInstalled = true;
+  const original = tf.getKernel('Identity', 'wasm');
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      if (x.dtype === 'string') return original!.kernelFunc(args);
+      (args.backend as unknown as TWasmBackend).incRef(x.dataId);
+      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
     },
   });
 }
