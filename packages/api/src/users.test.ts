@@ -36,6 +36,17 @@ describe('users', () => {
     expect(found.items[0]).toMatchObject({ role: 'operator', banned: false, banExpires: null });
   });
 
+  it('search takes % and _ literally (issue 15, Lower)', async () => {
+    const underscore = await insertTestUser(handle.db, 'reviewer', 'Lit_eral 100%');
+    await insertTestUser(handle.db, 'reviewer', 'Litxeral 1000');
+    const ids = async (search: string) =>
+      (await asAdmin.users.list({ search })).items.map((u) => u.id);
+    expect(await ids('lit_eral')).toEqual([underscore.id]);
+    expect(await ids('100%')).toEqual([underscore.id]);
+    expect(await ids('%')).toEqual([underscore.id]);
+    expect(await ids('\\')).toEqual([]);
+  });
+
   it('sets a role and audits actor, before and after in the same transaction', async () => {
     const target = await insertTestUser(handle.db, 'reviewer');
     const updated = await asAdmin.users.setRole({ userId: target.id, role: 'operator' });

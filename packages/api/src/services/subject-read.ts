@@ -2,6 +2,7 @@
 // (images, consents, and its lineage: every output holding it and every model version trained on
 // it, directly, through an output, or by continuing such a version).
 import { and, asc, count, desc, eq, ilike, inArray, sql } from 'drizzle-orm';
+import { containsPattern } from './like';
 import { executeRows, type Db, type DbOrTx } from '@musar/db';
 import { subjectImages, subjects } from '@musar/db/schema';
 import { notFound } from '../errors';
@@ -25,7 +26,7 @@ export async function listSubjects(
   input: { search?: string; usableFor?: TConsentScope; limit: number; offset: number },
 ) {
   const where = and(
-    input.search ? ilike(subjects.name, `%${input.search}%`) : undefined,
+    input.search ? ilike(subjects.name, containsPattern(input.search)) : undefined,
     input.usableFor ? usable(input.usableFor) : undefined,
   );
   const [rows, [total]] = await Promise.all([

@@ -5,6 +5,7 @@ import { session, user } from '@musar/db/schema';
 import { createUserWithPassword, type NewUser, type Role } from '@musar/auth';
 import type { SessionUser } from '../context';
 import { notFound, ServiceError } from '../errors';
+import { containsPattern } from './like';
 import { iso, type TUser } from '../schemas';
 
 type UserRow = typeof user.$inferSelect;
@@ -25,7 +26,10 @@ export function toUser(row: UserRow): TUser {
 
 export async function listUsers(db: Db, input: { search?: string; limit: number; offset: number }) {
   const where = input.search
-    ? or(ilike(user.email, `%${input.search}%`), ilike(user.name, `%${input.search}%`))
+    ? or(
+        ilike(user.email, containsPattern(input.search)),
+        ilike(user.name, containsPattern(input.search)),
+      )
     : undefined;
   const [rows, [total]] = await Promise.all([
     db
