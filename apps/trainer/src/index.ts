@@ -7,3 +7,4 @@ export * from './prefetch';
 export * from './parallel';
 export * from './state-file';
 export * from './model-dir';
+export * from './curve';

@@ -5,8 +5,11 @@ import { dirname, join, relative } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { initBackend } from '@musar/model';
 import {
+  defaultTrainThreads,
+  evaluateCurvePoint,
   exportRun,
   runStage,
+  trainWorkerSpec,
   stageConfig,
   type TStageInput,
   type TStageName,
@@ -34,6 +37,8 @@ const OPTIONS = {
   log: { type: 'string' },
   export: { type: 'string' },
   state: { type: 'string' },
+  'eval-count': { type: 'string' },
+  'eval-steps': { type: 'string' },
   prefetch: { type: 'string' },
 } as const;
 
@@ -46,6 +51,17 @@ const num = (v: TValues, name: string): number | undefined => {
   return n;
 };
 
+/** The learning-curve evaluation of a stage: its fixed suite, a few items, few sampling steps. */
+function curveEvaluator(stage: TStageName, count: number, steps: number) {
+  const suite = stage === 'base' ? 'base' : stage === 'single-ref' ? 'single' : 'two-subject';
+  return async (model: Parameters<typeof evaluateCurvePoint>[0]) => {
+    const p = await evaluateCurvePoint(model, { suite, count, steps, guidance: 3 });
+    return Object.fromEntries(
+      Object.entries(p).filter((e): e is [string, number] => typeof e[1] === 'number'),
+    );
+  };
+}
+
 const fmt = (s: number) =>
   s >= 3600
     ? `${(s / 3600).toFixed(1)}h`
@@ -57,7 +73,7 @@ const fmt = (s: number) =>
 function stageCommand(stage: TStageName): TCommand {
   return {
     summary: `train the ${stage} ${stage === 'base' ? 'text-to-image model' : 'adapter'} (resumes --run)`,
-    usage: `musar train ${stage} --run DIR${stage === 'base' ? '' : ' --base models/base'} [--config stage.json] [--steps N] [--batch N] [--lr X] [--seed N] [--max-seconds S] [--threads N] [--prefetch N] [--state FILE] [--backend wasm] [--log FILE] [--export models/NAME]`,
+    usage: `musar train ${stage} --run DIR${stage === 'base' ? '' : ' --base models/base'} [--config stage.json] [--steps N] [--batch N] [--lr X] [--seed N] [--max-seconds S] [--threads N] [--prefetch N] [--state FILE] [--eval-count N] [--eval-steps N] [--backend wasm] [--log FILE] [--export models/NAME]`,
     options: OPTIONS,
     async run(v, io) {
       const runDir = requireOption(v, 'run', this.usage);
@@ -106,7 +122,7 @@ function stageCommand(stage: TStageName): TCommand {
         intOption(
           v,
           'threads',
-          backend.name === 'wasm' || backend.name === 'cpu' ? cpus().length : 1,
+          backend.name === 'wasm' || backend.name === 'cpu' ? defaultTrainThreads() : 1,
         ),
       );
       const prefetchThreads = intOption(
@@ -139,10 +155,15 @@ function stageCommand(stage: TStageName): TCommand {
           threads > 1
             ? {
                 threads,
-                worker: { url: new URL('../../../trainer/src/train-worker.mjs', import.meta.url) },
+                worker: trainWorkerSpec(),
               }
             : undefined,
         stateFile: typeof v.state === 'string' ? v.state : undefined,
+        evaluate: curveEvaluator(
+          stage,
+          intOption(v, 'eval-count', 48),
+          intOption(v, 'eval-steps', 20),
+        ),
         onProgress: (p) =>
           bar.update(p.step, {
             loss: p.loss.toFixed(4),
