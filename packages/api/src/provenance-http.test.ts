@@ -101,7 +101,8 @@ describe('POST /api/provenance/verify', () => {
 
   it('one changed byte of the image makes it invalid', async () => {
     const tampered = new Uint8Array(bigSigned);
-    tampered[tampered.length - 100] ^= 0x01; // inside the pixel data, before IEND
+    const at = tampered.length - 100; // inside the pixel data, before IEND
+    tampered[at] = tampered[at]! ^ 0x01;
     const result = (await (await post(tampered)).json()) as TImageCredentials;
     expect(result.hasCredentials).toBe(true);
     expect(result.valid).toBe(false);
