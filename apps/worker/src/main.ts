@@ -1,7 +1,8 @@
 // The worker process: `DATABASE_URL=postgres://… npm start -w @musar/worker`. Consumes the job
 // queues with a pool of compute threads, serves /metrics, and on SIGTERM stops fetching, lets the
 // running jobs finish (or releases them after the grace period) and exits.
-import { createDb } from '@musar/db';
+import { createDb, resolveDataDir } from '@musar/db';
+import { prepareInstanceCredentials } from '@musar/provenance';
 import { parseWorkerEnv } from './config';
 import { serveMetrics } from './http';
 import { createLogger } from './log';
@@ -15,6 +16,10 @@ const log = createLogger('musar-worker');
 async function main() {
   const env = parseWorkerEnv();
   if (!env.DATABASE_URL) throw new Error('the worker process needs DATABASE_URL (embedded mode runs the runner inside the web server)');
+  // the C2PA signing pair every stored output is signed with (MUSAR_C2PA_CERT / MUSAR_C2PA_KEY)
+  const signing = await prepareInstanceCredentials(resolveDataDir());
+  if (signing.credentials) log.info(signing.message);
+  else log.warn(signing.message);
   const handle = await createDb({ url: env.DATABASE_URL, maxConnections: 10 });
   const boss = await startBoss(handle, {
     maintenanceIntervalSeconds: env.MUSAR_MAINTENANCE_SECONDS,

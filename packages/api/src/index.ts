@@ -10,6 +10,8 @@ export { handleTrpcRequest, MAX_BATCH_SIZE, MAX_BODY_BYTES } from './http';
 export { handleSubjectUpload, MAX_UPLOAD_BYTES, originAllowed } from './upload';
 export { handleProvenanceVerify, MAX_VERIFY_BYTES } from './provenance-http';
 export type { TImageCredentials, TConsentStanding } from './services/provenance';
+/** Server start: the instance's C2PA signing credentials (made now in embedded mode). */
+export { prepareInstanceCredentials } from '@musar/provenance';
 export { procedureAccess } from './access';
 export type { Access } from './trpc';
 export { registerShippedModels, findModelsDir } from './services/shipped-models';

@@ -179,3 +179,52 @@ export function trustAnchorOf(certPem: string): string {
   const certs = parseCertificates(certPem);
   return certs[certs.length - 1]!.toString('pem');
 }
+
+export type TStartupCredentials = {
+  /** null: production mode without MUSAR_C2PA_CERT / MUSAR_C2PA_KEY (nothing can be signed). */
+  credentials: TSigningCredentials | null;
+  /** `generated` only on the start that made the embedded pair. */
+  state: 'env' | 'generated' | 'kept' | 'missing';
+  /** One line in plain words for the server log. */
+  message: string;
+};
+
+/**
+ * At server start: makes sure the instance can sign Content Credentials — in embedded mode the key
+ * and certificate are generated now (like the auth secret), not when the first output is stored —
+ * and says once, in plain words, where they come from. Malformed MUSAR_C2PA_* values throw (a
+ * misconfiguration should stop the start); production mode without them is reported, not thrown.
+ */
+export async function prepareInstanceCredentials(
+  dataDir: string,
+  env: Env = process.env,
+): Promise<TStartupCredentials> {
+  if (!env.MUSAR_C2PA_CERT && !env.MUSAR_C2PA_KEY && isProduction(env))
+    return {
+      credentials: null,
+      state: 'missing',
+      message:
+        'Content Credentials: MUSAR_C2PA_CERT and MUSAR_C2PA_KEY are not set, so outputs cannot be signed (generation and approval of signed outputs will fail until they are)',
+    };
+  const existed = existsSync(join(dataDir, 'c2pa', 'signer-chain.pem'));
+  const credentials = await instanceCredentials(dataDir, env);
+  const leaf = parseCertificates(credentials.certPem)[0]!;
+  const until = leaf.notAfter.toISOString().slice(0, 10);
+  if (credentials.source === 'env')
+    return {
+      credentials,
+      state: 'env',
+      message: `Content Credentials: signing with the certificate from MUSAR_C2PA_CERT (${leaf.subject}, valid until ${until})`,
+    };
+  return existed
+    ? {
+        credentials,
+        state: 'kept',
+        message: `Content Credentials: signing with this instance's key and certificate in ${credentials.source} (valid until ${until})`,
+      }
+    : {
+        credentials,
+        state: 'generated',
+        message: `Content Credentials: made a signing key and certificate for this instance in ${credentials.source} (valid until ${until}); give its ca.pem to anyone who should trust this instance's signatures`,
+      };
+}

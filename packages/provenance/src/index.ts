@@ -2,9 +2,11 @@ export {
   generateCredentials,
   instanceCredentials,
   parseCertificates,
+  prepareInstanceCredentials,
   resolveSigningCredentials,
   trustAnchorOf,
   type TSigningCredentials,
+  type TStartupCredentials,
 } from './credentials';
 export {
   CLAIM_GENERATOR,

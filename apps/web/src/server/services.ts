@@ -3,7 +3,7 @@
 import { createDb, resolveDataDir, type DbHandle } from '@musar/db';
 import { bootstrap, createAuth, isProductionMode, resolveSecret, type Auth } from '@musar/auth';
 import { registerConsentExpiry, registerConsentJobHooks } from '@musar/api/consent';
-import { registerShippedModels } from '@musar/api';
+import { prepareInstanceCredentials, registerShippedModels } from '@musar/api';
 import { startJobSystem, type TJobSystem } from '@musar/worker/embedded';
 import { consentJobHooks } from '@musar/worker/queue';
 
@@ -46,6 +46,10 @@ async function init(): Promise<Services> {
     trustedOrigins,
     rateLimit: process.env.MUSAR_AUTH_RATE_LIMIT !== 'off',
   });
+  // C2PA signing key and certificate: like the auth secret, made on the first start in embedded
+  // mode (not when the first output is stored); MUSAR_C2PA_CERT/KEY in production.
+  const signing = await prepareInstanceCredentials(dataDir);
+  (signing.credentials ? console.log : console.warn)(`[musar] ${signing.message}`);
   await bootstrap({ db: handle.db, baseURL, dataDir });
   const shipped = await registerShippedModels(handle.db);
   if (shipped.length) console.log(`[musar] serving the shipped models: ${shipped.join(' + ')}`);
