@@ -62,6 +62,17 @@ describe('Kubernetes manifests', () => {
     for (const { doc } of docs)
       for (const ref of JSON.stringify(doc).matchAll(/"secretKeyRef":\{"name":"musar-secrets","key":"(\w+)"\}/g)) expect(secretKeys).toContain(ref[1]);
   });
+
+  it('web and workers get the C2PA signing pair from the secret (production refuses to sign without it)', () => {
+    for (const name of ['musar-web', 'musar-worker']) {
+      const env = find('Deployment', name)!.spec.template.spec.containers[0].env;
+      for (const key of ['MUSAR_C2PA_CERT', 'MUSAR_C2PA_KEY'])
+        expect(env, `${name} ${key}`).toContainEqual({ name: key, valueFrom: { secretKeyRef: { name: 'musar-secrets', key } } });
+    }
+    const data = (find('Secret', 'musar-secrets') as unknown as { stringData: Record<string, string> }).stringData;
+    expect(data.MUSAR_C2PA_CERT).toMatch(/^-----BEGIN CERTIFICATE-----\n[\s\S]+-----END CERTIFICATE-----\n$/);
+    expect(data.MUSAR_C2PA_KEY).toMatch(/^-----BEGIN PRIVATE KEY-----\n[\s\S]+-----END PRIVATE KEY-----\n$/);
+  });
 });
 
 describe('compose and Dockerfiles', () => {
@@ -72,6 +83,9 @@ describe('compose and Dockerfiles', () => {
     expect(compose.services.web.environment.MUSAR_EMBEDDED_RUNNER).toBe('off');
     for (const s of ['web', 'worker', 'migrate']) expect(compose.services[s].environment.DATABASE_URL).toMatch(/@postgres:5432\/musar$/);
     expect(compose.services.worker.depends_on.migrate.condition).toBe('service_completed_successfully');
+    // the signing pair is required (compose refuses to start without it), for web and workers
+    for (const s of ['web', 'worker'])
+      for (const key of ['MUSAR_C2PA_CERT', 'MUSAR_C2PA_KEY']) expect(compose.services[s].environment[key]).toBe(`\${${key}:?set ${key}}`);
   });
 
   it('the worker image has the Vulkan loader and runs the worker entry', () => {
