@@ -1,12 +1,21 @@
 import { expect, test } from '@playwright/test';
 import { signIn, signInAs, demoCredentials, type RoleName } from './helpers';
 
+// "Image credentials" (checking an image's Content Credentials) is open to everyone signed in
 const AREAS: Record<RoleName, string[]> = {
-  admin: ['Subjects & consent', 'Audit', 'Users'],
-  operator: ['Generation & routing', 'Models'],
-  reviewer: ['Review'],
+  admin: ['Subjects & consent', 'Audit', 'Users', 'Image credentials'],
+  operator: ['Generation & routing', 'Models', 'Image credentials'],
+  reviewer: ['Review', 'Image credentials'],
 };
-const ALL = ['Review', 'Subjects & consent', 'Generation & routing', 'Models', 'Audit', 'Users'];
+const ALL = [
+  'Review',
+  'Subjects & consent',
+  'Generation & routing',
+  'Models',
+  'Audit',
+  'Users',
+  'Image credentials',
+];
 const HREF: Record<string, string> = {
   Review: '/review',
   'Subjects & consent': '/subjects',
@@ -14,6 +23,7 @@ const HREF: Record<string, string> = {
   Models: '/models',
   Audit: '/audit',
   Users: '/users',
+  'Image credentials': '/credentials',
 };
 
 test('signed out, the dashboard sends you to sign in', async ({ page }) => {

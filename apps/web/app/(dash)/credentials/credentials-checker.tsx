@@ -108,9 +108,11 @@ export function CredentialsChecker() {
           <p className="text-slate-600">Checking {state.fileName}…</p>
         ) : null}
         {state.kind === 'failed' ? (
-          <Alert>
-            {state.fileName}: {state.message}
-          </Alert>
+          <div data-testid="credentials-error">
+            <Alert>
+              {state.fileName}: {state.message}
+            </Alert>
+          </div>
         ) : null}
         {state.kind === 'done' ? (
           <CredentialsReport result={state.result} fileName={state.fileName} />
