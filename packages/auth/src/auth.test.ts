@@ -221,14 +221,21 @@ describe('sign-in errors', () => {
 
 describe('rate limit', () => {
   it('throttles repeated sign-in attempts from one address', async () => {
-    const limited = createAuth({ db: handle.db, secret: 'y'.repeat(32), baseURL, rateLimit: true });
+    // per-IP limiting needs a trusted proxy: the client IP is the rightmost untrusted address
+    const limited = createAuth({
+      db: handle.db,
+      secret: 'y'.repeat(32),
+      baseURL,
+      rateLimit: true,
+      trustedProxies: ['10.0.0.0/8'],
+    });
     const attempt = () =>
       limited.handler(
         new Request(`${baseURL}/api/auth/sign-in/email`, {
           method: 'POST',
           headers: {
             'content-type': 'application/json',
-            'x-forwarded-for': '203.0.113.7',
+            'x-forwarded-for': '203.0.113.7, 10.0.0.1',
             origin: baseURL,
           },
           body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong-password-1' }),

@@ -17,6 +17,11 @@ export type CreateAuthOptions = {
   sessionExpiresIn?: number;
   /** Throttle the auth routes per client IP (better-auth's limiter; default on). */
   rateLimit?: boolean;
+  /** Reverse proxies (IPs or CIDRs, MUSAR_TRUSTED_PROXIES) whose X-Forwarded-For is believed: the
+   * client IP is the rightmost address not in this list. None (default): X-Forwarded-For is
+   * whatever the client sent, so no IP is tracked and the per-IP limiter is off — it could be
+   * evaded by rotating the header; the per-account throttle (throttle.ts) applies either way. */
+  trustedProxies?: string[];
 };
 
 export const MIN_PASSWORD_LENGTH = 12;
@@ -48,6 +53,11 @@ export function createAuth(options: CreateAuthOptions) {
     },
     plugins: [admin({ ac, roles, defaultRole: 'reviewer', adminRoles: ['admin'] })],
     rateLimit: { enabled: options.rateLimit ?? true, window: 60, max: 100 },
+    advanced: {
+      ipAddress: options.trustedProxies?.length
+        ? { trustedProxies: options.trustedProxies }
+        : { disableIpTracking: true },
+    },
     telemetry: { enabled: false },
   });
 }

@@ -42,8 +42,7 @@ beforeAll(async () => {
         'system',
       )
     ).id;
-    const res = await handleAuthRequest(
-      auth,
+    const res = await authRoute(
       call('/sign-in/email', { body: { email, password: `${role}-password-123` } }),
     );
     expect(res.status).toBe(200);
@@ -51,6 +50,8 @@ beforeAll(async () => {
   }
 });
 afterAll(() => handle.close());
+
+const authRoute = (req: Request) => handleAuthRequest(auth, req, { db: handle.db });
 
 // What an admin session could do through better-auth's admin plugin (and any user through the
 // profile routes), each bypassing the audited users service.
@@ -96,11 +97,10 @@ describe('/api/auth allow-list', () => {
     for (const attack of ATTACKS) {
       for (const cookie of [cookies.admin, undefined]) {
         const body = attack.body?.(ids);
-        const res = await handleAuthRequest(auth, call(attack.path, { cookie, body }));
+        const res = await authRoute(call(attack.path, { cookie, body }));
         expect(res.status, attack.path).toBe(404);
         // the other method too
-        const other = await handleAuthRequest(
-          auth,
+        const other = await authRoute(
           call(attack.path, { cookie, method: body === undefined ? 'POST' : 'GET' }),
         );
         expect(other.status, attack.path).toBe(404);
@@ -113,8 +113,7 @@ describe('/api/auth allow-list', () => {
       '/sign-in/email/',
       '/SIGN-IN/EMAIL',
     ]) {
-      const res = await handleAuthRequest(
-        auth,
+      const res = await authRoute(
         call(path, { cookie: cookies.admin, body: { userId: ids.admin, role: 'reviewer' } }),
       );
       expect(res.status, path).toBe(404);
@@ -128,29 +127,24 @@ describe('/api/auth allow-list', () => {
   });
 
   it('the routes the product uses still work: sign-in, get-session, sign-out', async () => {
-    const res = await handleAuthRequest(auth, call('/get-session', { cookie: cookies.reviewer }));
+    const res = await authRoute(call('/get-session', { cookie: cookies.reviewer }));
     expect(res.status).toBe(200);
     expect(((await res.json()) as { user: { id: string } }).user.id).toBe(ids.reviewer);
-    const wrong = await handleAuthRequest(
-      auth,
+    const wrong = await authRoute(
       call('/sign-in/email', {
         body: { email: 'admin@example.com', password: 'wrong-password-1' },
       }),
     );
     expect(wrong.status).toBe(401);
-    const out = await handleAuthRequest(
-      auth,
-      call('/sign-out', { cookie: cookies.reviewer, body: {} }),
-    );
+    const out = await authRoute(call('/sign-out', { cookie: cookies.reviewer, body: {} }));
     expect(out.status).toBe(200);
-    const after = await handleAuthRequest(auth, call('/get-session', { cookie: cookies.reviewer }));
+    const after = await authRoute(call('/get-session', { cookie: cookies.reviewer }));
     expect(await after.json()).toBeNull();
   });
 
   it('a chunked 256 MiB sign-in body is refused (413) after reading at most the cap', async () => {
     const body = countingBody();
-    const res = await handleAuthRequest(
-      auth,
+    const res = await authRoute(
       streamingRequest(`${baseURL}/api/auth/sign-in/email`, body.stream, {
         'content-type': 'application/json',
         origin: baseURL,
@@ -163,8 +157,7 @@ describe('/api/auth allow-list', () => {
 
   it('a chunked body to a route not on the list is not read at all', async () => {
     const body = countingBody();
-    const res = await handleAuthRequest(
-      auth,
+    const res = await authRoute(
       streamingRequest(`${baseURL}/api/auth/admin/set-role`, body.stream, {
         'content-type': 'application/json',
         origin: baseURL,

@@ -1,7 +1,9 @@
 // HTTP helpers shared by the web app's route handlers: a request-body reader with a hard cap (a
 // chunked body without Content-Length is never read whole), and the allow-list in front of
 // better-auth's handler (only the auth routes the product uses are reachable from outside).
+import type { Db } from '@musar/db';
 import type { Auth } from './auth';
+import { clearSignInFailures, recordSignInFailure, signInLockedFor } from './throttle';
 
 export type CappedBody = { ok: true; bytes: Uint8Array<ArrayBuffer> } | { ok: false };
 
@@ -61,11 +63,12 @@ export const AUTH_ROUTES: ReadonlySet<string> = new Set([
 /** Auth request bodies are small JSON documents (e-mail + password). */
 export const MAX_AUTH_BODY_BYTES = 16 * 1024;
 
-/** The /api/auth/* route handler: allow-list, capped body, then better-auth. */
+/** The /api/auth/* route handler: allow-list, capped body, the per-account sign-in throttle
+ * (in the database), then better-auth. */
 export async function handleAuthRequest(
   auth: Auth,
   req: Request,
-  opts: { basePath?: string } = {},
+  opts: { db: Db; basePath?: string },
 ): Promise<Response> {
   const basePath = opts.basePath ?? '/api/auth';
   const { pathname } = new URL(req.url);
@@ -77,5 +80,32 @@ export async function handleAuthRequest(
   if (req.method !== 'POST') return auth.handler(withBody(req, undefined));
   const body = await readCappedBody(req, MAX_AUTH_BODY_BYTES);
   if (!body.ok) return Response.json({ error: 'Request body too large' }, { status: 413 });
-  return auth.handler(withBody(req, body.bytes));
+  if (route !== '/sign-in/email') return auth.handler(withBody(req, body.bytes));
+  const email = emailOf(body.bytes);
+  if (email) {
+    const wait = await signInLockedFor(opts.db, email);
+    if (wait !== null)
+      return Response.json(
+        {
+          code: 'TOO_MANY_ATTEMPTS',
+          message: `Too many failed sign-ins for this account; try again in ${Math.ceil(wait / 60)} min`,
+        },
+        { status: 429, headers: { 'retry-after': String(wait) } },
+      );
+  }
+  const res = await auth.handler(withBody(req, body.bytes));
+  if (email && res.status === 401) await recordSignInFailure(opts.db, email);
+  else if (email && res.ok) await clearSignInFailures(opts.db, email);
+  return res;
+}
+
+/** The account a sign-in names (better-auth validates the body itself, with zod). */
+function emailOf(bytes: Uint8Array): string | null {
+  try {
+    const body: unknown = JSON.parse(new TextDecoder().decode(bytes));
+    const email = (body as { email?: unknown } | null)?.email;
+    return typeof email === 'string' && email.length > 0 && email.length <= 320 ? email : null;
+  } catch {
+    return null;
+  }
 }

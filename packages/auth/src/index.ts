@@ -4,3 +4,4 @@ export * from './areas';
 export * from './bootstrap';
 export * from './users';
 export * from './http';
+export * from './throttle';

@@ -45,6 +45,10 @@ async function init(): Promise<Services> {
     baseURL,
     trustedOrigins,
     rateLimit: process.env.MUSAR_AUTH_RATE_LIMIT !== 'off',
+    trustedProxies: (process.env.MUSAR_TRUSTED_PROXIES ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
   });
   // C2PA signing key and certificate: like the auth secret, made on the first start in embedded
   // mode (not when the first output is stored); MUSAR_C2PA_CERT/KEY in production.

@@ -6,8 +6,8 @@ import { getServices } from '@/server/services';
 export const dynamic = 'force-dynamic';
 
 async function handle(request: Request) {
-  const { auth } = await getServices();
-  return handleAuthRequest(auth, request);
+  const { auth, handle: db } = await getServices();
+  return handleAuthRequest(auth, request, { db: db.db });
 }
 
 export { handle as GET, handle as POST };
