@@ -1,0 +1,103 @@
+// Issue 15 at HTTP level, against the production server: security headers, the better-auth admin
+// routes answer 404, chunked oversized bodies are refused before they are read whole, batches are
+// capped. Uses only HTTP requests (no browser page).
+import { request as httpRequest } from 'node:http';
+import { expect, test } from '@playwright/test';
+import { BASE_URL } from '../playwright.config';
+import { demoCredentials } from './helpers';
+
+/** POSTs a chunked body (no Content-Length) of up to `total` bytes, stopping once the server has
+ * answered; returns the status and how many bytes had been sent by then. */
+function chunkedPost(path: string, headers: Record<string, string>, total = 256 * 1024 * 1024) {
+  return new Promise<{ status: number; sentBeforeAnswer: number }>((resolve, reject) => {
+    const url = new URL(path, BASE_URL);
+    let sent = 0;
+    let answered = false;
+    const req = httpRequest(url, { method: 'POST', headers }, (res) => {
+      answered = true;
+      const status = res.statusCode ?? 0;
+      res.resume();
+      req.destroy();
+      resolve({ status, sentBeforeAnswer: sent });
+    });
+    req.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const pump = () => {
+      while (!answered && sent < total) {
+        sent += chunk.length;
+        if (!req.write(chunk)) return void req.once('drain', pump);
+      }
+      if (!answered) req.end();
+    };
+    pump();
+  });
+}
+
+async function adminCookie(request: import('@playwright/test').APIRequestContext) {
+  const { email, password } = demoCredentials().admin;
+  const res = await request.post('/api/auth/sign-in/email', {
+    data: { email, password },
+    headers: { origin: BASE_URL },
+  });
+  expect(res.status()).toBe(200);
+  return res.headers()['set-cookie']!.split(';')[0]!;
+}
+
+test('every page and API response carries the security headers', async ({ request }) => {
+  for (const path of ['/sign-in', '/api/trpc/health']) {
+    const res = await request.get(path);
+    const h = res.headers();
+    expect(h['content-security-policy'], path).toContain("frame-ancestors 'none'");
+    expect(h['x-content-type-options'], path).toBe('nosniff');
+    expect(h['referrer-policy'], path).toBe('same-origin');
+    expect(h['x-frame-options'], path).toBe('DENY');
+  }
+});
+
+test("better-auth's admin and profile routes answer 404, even for an admin", async ({
+  request,
+}) => {
+  const cookie = await adminCookie(request);
+  const headers = { cookie, origin: BASE_URL };
+  for (const path of [
+    '/api/auth/admin/impersonate-user',
+    '/api/auth/admin/set-role',
+    '/api/auth/admin/remove-user',
+    '/api/auth/admin/set-user-password',
+    '/api/auth/update-user',
+  ]) {
+    const res = await request.post(path, { data: { userId: 'x', role: 'reviewer' }, headers });
+    expect(res.status(), path).toBe(404);
+  }
+  expect((await request.get('/api/auth/admin/list-users', { headers })).status()).toBe(404);
+  // the routes the dashboard uses still answer
+  expect((await request.get('/api/auth/get-session', { headers })).status()).toBe(200);
+});
+
+test('chunked oversized bodies are refused before they are read whole', async ({ request }) => {
+  const json = { 'content-type': 'application/json' };
+  const signedOut = await chunkedPost('/api/trpc/users.setRole', json);
+  expect(signedOut.status).toBe(401);
+  expect(signedOut.sentBeforeAnswer).toBeLessThan(64 * 1024 * 1024);
+
+  const upload = await chunkedPost('/api/subjects/upload', {
+    'content-type': 'multipart/form-data; boundary=x',
+    origin: BASE_URL,
+  });
+  expect(upload.status).toBe(401);
+  expect(upload.sentBeforeAnswer).toBeLessThan(64 * 1024 * 1024);
+
+  const cookie = await adminCookie(request);
+  const tooBig = await chunkedPost('/api/trpc/users.setRole', { ...json, cookie });
+  expect(tooBig.status).toBe(413);
+  expect(tooBig.sentBeforeAnswer).toBeLessThan(64 * 1024 * 1024);
+});
+
+test('a tRPC batch of more than 20 procedures is refused', async ({ request }) => {
+  const batch = (n: number) =>
+    `/api/trpc/${Array(n).fill('health').join(',')}?batch=1&input=${encodeURIComponent('{}')}`;
+  expect((await request.get(batch(21))).status()).toBe(400);
+  expect((await request.get(batch(20))).status()).toBe(200);
+});
