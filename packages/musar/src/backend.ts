@@ -6,6 +6,7 @@ import { BackendUnavailableError } from './errors';
 // A static import, so bundlers (esbuild, the device pack) include it.
 import './vendor/register-gradients.cjs';
 import { registerFastMatMulGradient } from './model/matmul-grad';
+import { installNativeMatMul } from './model/native-matmul';
 import { installFastWasmSlices, installZeroCopyIdentity } from './model/wasm-kernels';
 
 // ---------------------------------------------------------------------------------------------
@@ -121,6 +122,8 @@ export async function initBackend(
   registerFastMatMulGradient();
   if (info.name === 'wasm' && !process.env.NO_FAST_SLICE) installFastWasmSlices();
   if (info.name === 'wasm' && !process.env.NO_ZERO_COPY_IDENTITY) installZeroCopyIdentity();
+  // MUSAR_NATIVE=auto|on|off: BatchMatMul through OpenBLAS on the wasm heap (model/native-matmul.ts).
+  if (info.name === 'wasm') info = { ...info, note: `${info.note}; ${installNativeMatMul().note}` };
   current = info;
   return info;
 }

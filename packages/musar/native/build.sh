@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Builds the OpenBLAS matmul addon (blas.c → a Node addon, N-API 8, no node-gyp, no network).
+# usage: build.sh [OUT=native/build/musar_blas.node]
+# Needs a C compiler (cc/gcc) and OpenBLAS with its CBLAS header (Debian: gcc libopenblas-dev).
+# Node's headers: $NODE_INCLUDE, else <node prefix>/include/node, /usr/include/node,
+# /usr/local/include/node. src/model/native-matmul.ts runs this on demand (MUSAR_NATIVE=auto|on).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+out=${1:-$here/build/musar_blas.node}
+cc=${CC:-cc}
+command -v "$cc" >/dev/null 2>&1 || { echo "build.sh: no C compiler ($cc)" >&2; exit 2; }
+inc=${NODE_INCLUDE:-}
+if [ -z "$inc" ]; then
+  prefix=$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")
+  for d in "$prefix/include/node" /usr/include/node /usr/local/include/node; do
+    [ -f "$d/node_api.h" ] && { inc=$d; break; }
+  done
+fi
+[ -n "$inc" ] && [ -f "$inc/node_api.h" ] || { echo "build.sh: node_api.h not found (set NODE_INCLUDE)" >&2; exit 2; }
+blasinc=()
+for d in /usr/include/openblas /usr/include/x86_64-linux-gnu/openblas-pthread; do
+  [ -f "$d/cblas.h" ] && blasinc+=("-I$d")
+done
+mkdir -p "$(dirname "$out")"
+tmp="$out.tmp.$$"
+trap 'rm -f "$tmp"' EXIT
+"$cc" -O2 -std=c11 -Wall -Wextra -shared -fPIC -fvisibility=hidden -I"$inc" "${blasinc[@]}" \
+  "$here/blas.c" -o "$tmp" -lopenblas
+mv -f "$tmp" "$out"   # atomic: concurrent builds (worker threads, test files) never see half a file
+echo "$out"

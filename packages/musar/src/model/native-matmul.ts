@@ -1,0 +1,230 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendUnavailableError } from '../errors';
+
+// ---------------------------------------------------------------------------------------------
+// A native path past the wasm ceiling: BatchMatMul on the wasm backend computed by OpenBLAS
+// (AVX-512/FMA here, against wasm's 128-bit SIMD without FMA) through a small N-API addon,
+// `native/blas.c`, that reads and writes the wasm heap in place — no copies.
+//
+// MUSAR_NATIVE=auto (default) | on | off. auto uses the addon when it loads and stays on wasm
+// otherwise; on throws BackendUnavailableError when it cannot. The addon is built on first use
+// by `native/build.sh` (needs cc + libopenblas-dev) into native/build/musar_blas-<hash>.node, the
+// hash covering blas.c and build.sh, so an edited source is rebuilt and a stale build never runs.
+// MUSAR_NATIVE_ADDON=/path/to/x.node uses a prebuilt addon instead. A bundle (the device pack)
+// has no native/ folder beside it: auto → absent → wasm.
+// ---------------------------------------------------------------------------------------------
+
+export type TNativeMode = 'auto' | 'on' | 'off';
+export type TNativeStatus = { active: boolean; note: string };
+
+type TBlasAddon = {
+  sgemmBatched(
+    heap: Uint8Array,
+    aOff: number,
+    bOff: number,
+    cOff: number,
+    batch: number,
+    M: number,
+    N: number,
+    K: number,
+    transA: number,
+    transB: number,
+    strideA: number,
+    strideB: number,
+    strideC: number,
+  ): void;
+  threads(): number;
+  config(): string;
+};
+
+type TWasmBackend = {
+  wasm: { HEAPU8: Uint8Array };
+  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+};
+
+function parseMode(value: string | undefined): TNativeMode {
+  const v = (value ?? 'auto').trim().toLowerCase() || 'auto';
+  if (v === 'auto' || v === 'on' || v === 'off') return v;
+  throw new BackendUnavailableError(`MUSAR_NATIVE="${value}" is not one of auto|on|off`);
+}
+
+/** native/ beside src/ (undefined in a bundle, where import.meta.url is the bundle's). */
+function nativeDir(): string {
+  return fileURLToPath(new URL('../../native/', import.meta.url));
+}
+
+let addon: TBlasAddon | null = null;
+let loadError: string | null = null;
+
+/** Loads (building first when needed) the addon once per thread; the reason when it cannot. */
+export function loadBlasAddon(): { addon: TBlasAddon | null; why: string | null } {
+  if (addon || loadError) return { addon, why: loadError };
+  try {
+    let file = process.env.MUSAR_NATIVE_ADDON;
+    if (!file) {
+      const dir = nativeDir();
+      const src = path.join(dir, 'blas.c');
+      const script = path.join(dir, 'build.sh');
+      if (!fs.existsSync(src) || !fs.existsSync(script))
+        throw new Error(`no addon source (${src}) beside this build`);
+      const hash = createHash('sha256')
+        .update(fs.readFileSync(src))
+        .update(fs.readFileSync(script))
+        .digest('hex')
+        .slice(0, 12);
+      file = path.join(dir, 'build', `musar_blas-${hash}.node`);
+      if (!fs.existsSync(file)) {
+        const r = spawnSync('bash', [script, file], { encoding: 'utf8', timeout: 120_000 });
+        if (r.status !== 0 || !fs.existsSync(file)) {
+          const msg = `${r.stderr ?? ''}${r.error?.message ?? ''}`.trim().split('\n')[0];
+          throw new Error(`build failed (${msg || `exit ${r.status}`})`);
+        }
+      }
+    }
+    // Before OpenBLAS starts: no idle pool of its own threads (it also pins 1 thread at load).
+    process.env.OPENBLAS_NUM_THREADS ??= '1';
+    const mod = { exports: {} as TBlasAddon };
+    process.dlopen(mod, file);
+    addon = mod.exports;
+  } catch (err) {
+    loadError = (err as Error).message.split('\n')[0]!;
+  }
+  return { addon, why: loadError };
+}
+
+let stock: tf.KernelFunc | null = null;
+let enabled = false;
+
+/** The stock wasm BatchMatMul (for tests and benchmarks); null before installNativeMatMul. */
+export function stockBatchMatMul(): tf.KernelFunc | null {
+  return stock;
+}
+
+/** Switches the native kernel on or off at run time (tests compare both paths in one process). */
+export function setNativeMatMulEnabled(on: boolean): void {
+  enabled = on && addon !== null && stock !== null;
+}
+
+export function nativeMatMulActive(): boolean {
+  return enabled;
+}
+
+function nativeBatchMatMul(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | tf.TensorInfo[] {
+  const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const { transposeA, transposeB } = args.attrs as unknown as {
+    transposeA: boolean;
+    transposeB: boolean;
+  };
+  if (!enabled || a.dtype !== 'float32' || b.dtype !== 'float32') return stock!(args);
+  const ra = a.shape.length;
+  const rb = b.shape.length;
+  if (ra < 2 || rb < 2) return stock!(args);
+  const M = transposeA ? a.shape[ra - 1]! : a.shape[ra - 2]!;
+  const K = transposeA ? a.shape[ra - 2]! : a.shape[ra - 1]!;
+  const Kb = transposeB ? b.shape[rb - 1]! : b.shape[rb - 2]!;
+  const N = transposeB ? b.shape[rb - 2]! : b.shape[rb - 1]!;
+  const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
+  const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
+  const batch = Math.max(batchA, batchB);
+  // The stock kernel raises the errors and handles empty outputs.
+  if (K !== Kb || M * N * batch === 0) return stock!(args);
+  let outer: number[];
+  try {
+    outer = tf.broadcast_util.assertAndGetBroadcastShape(
+      a.shape.slice(0, -2),
+      b.shape.slice(0, -2),
+    );
+  } catch {
+    return stock!(args);
+  }
+  const backend = args.backend as unknown as TWasmBackend;
+  const out = backend.makeOutput([...outer, M, N], 'float32');
+  // The heap only after makeOutput: allocating may grow (and replace) the wasm memory.
+  const heap = backend.wasm.HEAPU8;
+  const map = backend.dataIdMap;
+  const aOff = map.get(a.dataId).memoryOffset;
+  const bOff = map.get(b.dataId).memoryOffset;
+  const cOff = map.get(out.dataId).memoryOffset;
+  const tA = transposeA ? 1 : 0;
+  const tB = transposeB ? 1 : 0;
+  const outBatch = tf.util.sizeFromShape(outer);
+  if (outBatch === batch && (batchA === batchB || batchA === 1 || batchB === 1)) {
+    // One stride per side describes it: equal batches, or one side's single matrix reused.
+    const sA = batchA === 1 ? 0 : M * K;
+    const sB = batchB === 1 ? 0 : K * N;
+    addon!.sgemmBatched(heap, aOff, bOff, cOff, batch, M, N, K, tA, tB, sA, sB, M * N);
+    return out;
+  }
+  // Batch dims that broadcast inside ([2,1] against [1,2]): one GEMM per output matrix (the
+  // stock kernel computes only max(batchA, batchB) of them and leaves the rest unwritten).
+  const aDims = a.shape.slice(0, -2);
+  const bDims = b.shape.slice(0, -2);
+  const aStrides = tf.util.computeStrides(aDims);
+  const bStrides = tf.util.computeStrides(bDims);
+  const oStrides = tf.util.computeStrides(outer);
+  for (let o = 0; o < outBatch; o++) {
+    let ia = 0;
+    let ib = 0;
+    let rest = o;
+    for (let d = 0; d < outer.length; d++) {
+      const idx = d < outer.length - 1 ? Math.floor(rest / oStrides[d]!) : rest;
+      if (d < outer.length - 1) rest -= idx * oStrides[d]!;
+      const da = d - (outer.length - aDims.length);
+      const db = d - (outer.length - bDims.length);
+      if (da >= 0 && aDims[da]! > 1) ia += idx * (da < aDims.length - 1 ? aStrides[da]! : 1);
+      if (db >= 0 && bDims[db]! > 1) ib += idx * (db < bDims.length - 1 ? bStrides[db]! : 1);
+    }
+    const at = aOff + ia * M * K * 4;
+    const bt = bOff + ib * K * N * 4;
+    addon!.sgemmBatched(heap, at, bt, cOff + o * M * N * 4, 1, M, N, K, tA, tB, 0, 0, M * N);
+  }
+  return out;
+}
+
+let status: TNativeStatus | null = null;
+
+/**
+ * Routes the wasm backend's BatchMatMul to OpenBLAS (call after the wasm backend is ready).
+ * Idempotent per thread; returns what is active and why, for TBackendInfo.note.
+ */
+export function installNativeMatMul(
+  requested: string | undefined = process.env.MUSAR_NATIVE,
+): TNativeStatus {
+  const mode = parseMode(requested);
+  if (status && (mode === 'auto' || status.active === (mode === 'on'))) return status;
+  if (mode === 'off') {
+    setNativeMatMulEnabled(false);
+    return (status = { active: false, note: 'native matmul off (MUSAR_NATIVE=off)' });
+  }
+  const { addon: lib, why } = loadBlasAddon();
+  if (!lib) {
+    if (mode === 'on') throw new BackendUnavailableError(`MUSAR_NATIVE=on: OpenBLAS addon: ${why}`);
+    return (status = { active: false, note: `no native matmul (${why})` });
+  }
+  if (!stock) {
+    const original = tf.getKernel('BatchMatMul', 'wasm');
+    if (!original) throw new BackendUnavailableError('wasm BatchMatMul kernel not registered');
+    stock = original.kernelFunc;
+    tf.unregisterKernel('BatchMatMul', 'wasm');
+    tf.registerKernel({
+      kernelName: 'BatchMatMul',
+      backendName: 'wasm',
+      kernelFunc: nativeBatchMatMul,
+    });
+  }
+  setNativeMatMulEnabled(true);
+  const cfg = lib.config().split(' ');
+  const version = cfg.slice(0, 2).join(' ');
+  const max = cfg.findIndex((w) => w.startsWith('MAX_THREADS'));
+  const core = cfg[(max < 0 ? cfg.length : max) - 1] ?? '';
+  return (status = {
+    active: true,
+    note: `native OpenBLAS matmul (${version}, ${core}, ${lib.threads()} thread)`,
+  });
+}
