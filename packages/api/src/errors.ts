@@ -33,6 +33,10 @@ export function toTRPCError(error: unknown): TRPCError {
     });
   if (pgCode === '22P02')
     return new TRPCError({ code: 'BAD_REQUEST', message: 'Malformed identifier', cause: error });
+  // class 22 = data exception: input PostgreSQL refuses (a NUL byte in text, a malformed date or
+  // cursor, a number out of range) is the caller's mistake, not a 500
+  if (pgCode?.startsWith('22'))
+    return new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input value', cause: error });
   return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Internal error', cause: error });
 }
 

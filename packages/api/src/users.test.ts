@@ -47,6 +47,11 @@ describe('users', () => {
     expect(await ids('\\')).toEqual([]);
   });
 
+  it('input PostgreSQL refuses (a NUL byte) is BAD_REQUEST, not a 500 (issue 15, Lower)', async () => {
+    const error = await errorOf(asAdmin.users.list({ search: 'a\u0000b' }));
+    expect(error?.code).toBe('BAD_REQUEST');
+  });
+
   it('sets a role and audits actor, before and after in the same transaction', async () => {
     const target = await insertTestUser(handle.db, 'reviewer');
     const updated = await asAdmin.users.setRole({ userId: target.id, role: 'operator' });
