@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError } from '../errors';
+import { useTransposeFlagsWhen } from './matmul-grad';
 
 // ---------------------------------------------------------------------------------------------
 // A native path past the wasm ceiling: BatchMatMul on the wasm backend computed by OpenBLAS
@@ -217,6 +218,8 @@ export function installNativeMatMul(
       backendName: 'wasm',
       kernelFunc: nativeBatchMatMul,
     });
+    // OpenBLAS transposes while packing: gradients pass transpose flags instead of transposing.
+    useTransposeFlagsWhen(nativeMatMulActive);
   }
   setNativeMatMulEnabled(true);
   const cfg = lib.config().split(' ');
