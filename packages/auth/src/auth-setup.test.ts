@@ -10,6 +10,7 @@ import {
   createAuth,
   EMAIL_PATTERN,
   ensureFirstAdmin,
+  localTrustedOrigins,
   SetupError,
   type Auth,
 } from './index';
@@ -95,5 +96,16 @@ describe('first-admin setup', () => {
     await expect(
       completeFirstAdminSetup(handle.db, { ...form, email: 'other@example.com' }),
     ).rejects.toThrow(/invalid or expired/);
+  });
+});
+
+describe('trusted origins', () => {
+  it('production trusts no localhost origin; embedded mode does (issue 15, Lower)', () => {
+    expect(localTrustedOrigins('3000', { DATABASE_URL: 'postgres://db/musar' })).toEqual([]);
+    expect(localTrustedOrigins('3000', { MUSAR_MODE: 'production' })).toEqual([]);
+    expect(localTrustedOrigins('3000', {})).toEqual([
+      'http://localhost:3000',
+      'http://127.0.0.1:3000',
+    ]);
   });
 });

@@ -19,6 +19,12 @@ export function isProductionMode(env: Env = process.env): boolean {
   return Boolean(env.DATABASE_URL) || env.MUSAR_MODE === 'production';
 }
 
+/** Origins allowed to post to the auth routes and the upload route besides the public URL's:
+ * the local ones in embedded mode only — production trusts its public URL alone. */
+export function localTrustedOrigins(port: string, env: Env = process.env): string[] {
+  return isProductionMode(env) ? [] : [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+}
+
 /** BETTER_AUTH_SECRET; in embedded mode one is generated once and kept in the data folder. */
 export function resolveSecret(dataDir: string, env: Env = process.env): string {
   const fromEnv = env.BETTER_AUTH_SECRET;

@@ -1,7 +1,14 @@
 // The server's long-lived parts, created once per process (kept on globalThis because Next may
 // load this module in more than one bundle).
 import { createDb, resolveDataDir, type DbHandle } from '@musar/db';
-import { bootstrap, createAuth, isProductionMode, resolveSecret, type Auth } from '@musar/auth';
+import {
+  bootstrap,
+  createAuth,
+  isProductionMode,
+  localTrustedOrigins,
+  resolveSecret,
+  type Auth,
+} from '@musar/auth';
 import { registerConsentExpiry, registerConsentJobHooks } from '@musar/api/consent';
 import { prepareInstanceCredentials, registerShippedModels } from '@musar/api';
 import { startJobSystem, type TJobSystem } from '@musar/worker/embedded';
@@ -37,7 +44,7 @@ async function init(): Promise<Services> {
   await handle.migrate();
   const where = handle.driver === 'pglite' ? `PGlite in ${dataDir}` : 'PostgreSQL (DATABASE_URL)';
   console.log(`[musar] database ready: ${where}, migrations applied`);
-  const trustedOrigins = [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+  const trustedOrigins = localTrustedOrigins(port);
   const origins = [new URL(baseURL).origin, ...trustedOrigins];
   const auth = createAuth({
     db: handle.db,
