@@ -99,7 +99,7 @@ test('a signed output: valid, trusted, its subject listed — then shown as revo
   await trpc(admin.request, 'consents.revoke', { consentId: consent.id, reason: 'e2e withdrawal' });
   await check(page, signed);
   await expect(summary).toHaveAttribute('data-verdict', 'valid');
-  await expect(summary).toContainText('Consent not in force for every subject');
+  await expect(summary).toContainText('Consent not in force for 1 of 1 subject');
   await expect(row).toHaveAttribute('data-status', 'revoked');
   await expect(row).toContainText('Consent revoked');
   await expect(row).toContainText(`${consent.id} — revoked on`);

@@ -101,7 +101,7 @@ export function CredentialsChecker() {
         {state.kind === 'empty' ? (
           <p className="text-slate-500" data-testid="credentials-empty">
             No image checked yet. Drop a PNG above, or choose one — for example an output exported
-            from the review queue.
+            from this instance.
           </p>
         ) : null}
         {state.kind === 'checking' ? (

@@ -92,7 +92,10 @@ export function CredentialsReport({
                 result.consentInForce ? (
                   <Badge tone="emerald">Consent in force for every subject</Badge>
                 ) : (
-                  <Badge tone="rose">Consent not in force for every subject</Badge>
+                  <Badge tone="rose">
+                    Consent not in force for {result.subjects.filter((s) => !s.inForce).length} of{' '}
+                    {result.subjects.length} subject{result.subjects.length === 1 ? '' : 's'}
+                  </Badge>
                 )
               ) : null}
             </div>
