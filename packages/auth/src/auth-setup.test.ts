@@ -11,6 +11,7 @@ import {
   EMAIL_PATTERN,
   ensureFirstAdmin,
   localTrustedOrigins,
+  resolveSecret,
   SetupError,
   type Auth,
 } from './index';
@@ -107,5 +108,23 @@ describe('trusted origins', () => {
       'http://localhost:3000',
       'http://127.0.0.1:3000',
     ]);
+  });
+});
+
+describe('BETTER_AUTH_SECRET', () => {
+  it('the placeholder of infra/k8s/secrets.yaml and other non-secrets are refused (issue 15, Lower)', () => {
+    const env = (secret: string) => ({
+      DATABASE_URL: 'postgres://db/musar',
+      BETTER_AUTH_SECRET: secret,
+    });
+    for (const secret of [
+      'change-me-to-at-least-32-random-characters',
+      'CHANGEME-CHANGEME-CHANGEME-CHANGEME',
+      'replace-with-a-long-random-string-please',
+      'x'.repeat(40),
+    ])
+      expect(() => resolveSecret('unused', env(secret)), secret).toThrow(/placeholder/);
+    const real = 'q3J0v8m2ZkT9yXbR4hLw7NcP1sFd6GaU0eYiKoMn';
+    expect(resolveSecret('unused', env(real))).toBe(real);
   });
 });

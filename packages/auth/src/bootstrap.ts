@@ -25,11 +25,24 @@ export function localTrustedOrigins(port: string, env: Env = process.env): strin
   return isProductionMode(env) ? [] : [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
 }
 
+/** A secret copied from an example (`change-me-to-at-least-32-random-characters`) or with
+ * hardly any variety (`xxxxxxxx…`): long enough, but not secret. */
+export function looksLikePlaceholder(secret: string): boolean {
+  return (
+    /change.?me|placeholder|replace.?(me|with)|example|your.?secret/i.test(secret) ||
+    new Set(secret).size < 10
+  );
+}
+
 /** BETTER_AUTH_SECRET; in embedded mode one is generated once and kept in the data folder. */
 export function resolveSecret(dataDir: string, env: Env = process.env): string {
   const fromEnv = env.BETTER_AUTH_SECRET;
   if (fromEnv) {
     if (fromEnv.length < 32) throw new Error('BETTER_AUTH_SECRET must be at least 32 characters');
+    if (looksLikePlaceholder(fromEnv))
+      throw new Error(
+        'BETTER_AUTH_SECRET is a placeholder (e.g. the one in infra/k8s/secrets.yaml): use a random value, e.g. openssl rand -base64 32',
+      );
     return fromEnv;
   }
   if (isProductionMode(env)) throw new Error('BETTER_AUTH_SECRET is required in production mode');
