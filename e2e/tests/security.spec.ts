@@ -1,7 +1,12 @@
 // Issue 15 at HTTP level, against the production server: security headers, the better-auth admin
 // routes answer 404, chunked oversized bodies are refused before they are read whole, batches are
 // capped. Uses only HTTP requests (no browser page).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { BASE_URL } from '../playwright.config';
 import { demoCredentials } from './helpers';
@@ -100,4 +105,43 @@ test('a tRPC batch of more than 20 procedures is refused', async ({ request }) =
     `/api/trpc/${Array(n).fill('health').join(',')}?batch=1&input=${encodeURIComponent('{}')}`;
   expect((await request.get(batch(21))).status()).toBe(400);
   expect((await request.get(batch(20))).status()).toBe(200);
+});
+
+test('production mode without BETTER_AUTH_SECRET exits instead of running on', async () => {
+  test.setTimeout(90_000);
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  const dataDir = mkdtempSync(join(tmpdir(), 'musar-nosecret-'));
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    MUSAR_MODE: 'production',
+    MUSAR_DATA_DIR: dataDir,
+  };
+  delete env.BETTER_AUTH_SECRET;
+  delete env.DATABASE_URL;
+  try {
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(
+        process.execPath,
+        [
+          join(root, 'node_modules/next/dist/bin/next'),
+          'start',
+          join(root, 'apps/web'),
+          '-p',
+          '3199',
+        ],
+        { env, stdio: 'ignore' },
+      );
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        resolve(-1);
+      }, 60_000);
+      child.on('exit', (c) => {
+        clearTimeout(timer);
+        resolve(c);
+      });
+    });
+    expect(code).toBe(1);
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
