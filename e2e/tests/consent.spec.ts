@@ -233,7 +233,6 @@ test('revoking one subject withdraws its item from review and export, taints its
     'consent.grant',
     'generation.request',
     'model.lineage',
-    'review.claim',
     'consent.revoke',
     'output.withdraw',
     'model.taint',

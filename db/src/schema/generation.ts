@@ -58,6 +58,11 @@ export const generationRequests = pgTable(
     jobId: text('job_id'),
     /** Reviews needed to decide an output (k of n consensus); 1 = a single reviewer. */
     consensusK: integer('consensus_k').notNull().default(1),
+    /** `preview`: a routing preview's one image, shown on the routing page only; its outputs stay
+     * out of the review queue, the metrics and the request list. */
+    purpose: text('purpose', { enum: ['production', 'preview'] })
+      .notNull()
+      .default('production'),
     error: text('error'),
     requestedBy: text('requested_by').references(() => user.id),
     createdAt: createdAt(),
@@ -122,6 +127,8 @@ export const outputs = pgTable(
     unique('outputs_request_index').on(t.requestId, t.index),
     index().on(t.state, t.createdAt),
     // a reviewer's held items (lease renewal on every claim) without scanning the table
-    index('outputs_leased_by_idx').on(t.leasedBy).where(sql`${t.leasedBy} is not null`),
+    index('outputs_leased_by_idx')
+      .on(t.leasedBy)
+      .where(sql`${t.leasedBy} is not null`),
   ],
 );

@@ -25,6 +25,7 @@ const EXPECTED: Record<string, Access> = {
   'consents.evidence': ['admin'],
   'generation.list': ['operator'],
   'generation.get': ['operator'],
+  'generation.outputs': ['operator'],
   'generation.create': ['operator'],
   'generation.cancel': ['operator'],
   'export.outputs': ['admin', 'operator'],

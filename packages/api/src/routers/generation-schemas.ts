@@ -16,7 +16,12 @@ export const ZCreateGeneration = z.object({
   routing: ZRoutingOverrides.default({}),
   count: z.number().int().min(1).max(16),
   /** Omitted: a random seed (recorded on the request). */
-  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31 - 1)
+    .optional(),
   steps: z.number().int().min(1).max(100).default(20),
   /** Reviews needed per output (k of n consensus). */
   consensusK: z.number().int().min(1).max(5).default(1),
@@ -29,8 +34,13 @@ export const ZGenerationRequest = z.object({
   state: z.enum(['queued', 'running', 'succeeded', 'failed', 'cancelled']),
   /** 0..1, and the same as sampling steps done / total. */
   progress: z.number(),
+  /** Sampling steps done over all images, of totalSteps = count × stepsPerImage. */
   step: z.number().int(),
   totalSteps: z.number().int(),
+  stepsPerImage: z.number().int(),
+  /** Images finished (the worker reports progress once per image). */
+  imagesDone: z.number().int(),
+  purpose: z.enum(['production', 'preview']),
   count: z.number().int(),
   seed: z.number().nullable(),
   routingParams: z.record(z.string(), z.unknown()),
@@ -43,3 +53,15 @@ export const ZGenerationRequest = z.object({
   finishedAt: z.string().nullable(),
 });
 export type TGenerationRequest = z.infer<typeof ZGenerationRequest>;
+
+export const ZRequestOutput = z.object({
+  id: z.string(),
+  index: z.number().int(),
+  state: z.enum(['pending_review', 'approved', 'rejected', 'withdrawn']),
+  seed: z.number().nullable(),
+  scores: z.record(z.string(), z.unknown()).nullable(),
+  withdrawnReason: z.string().nullable(),
+  decidedAt: z.string().nullable(),
+  /** data: URL while the image may be shown, else null */
+  image: z.string().nullable(),
+});

@@ -1,8 +1,19 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { cancelGeneration, createGeneration, getGeneration, listGenerations } from '../services/generation';
+import {
+  cancelGeneration,
+  createGeneration,
+  getGeneration,
+  listGenerations,
+  requestOutputs,
+} from '../services/generation';
 import { permissionProcedure } from '../trpc';
-import { ZCreateGeneration, ZGenerationId, ZGenerationRequest } from './generation-schemas';
+import {
+  ZCreateGeneration,
+  ZGenerationId,
+  ZGenerationRequest,
+  ZRequestOutput,
+} from './generation-schemas';
 
 const reader = permissionProcedure({ generation: ['read'] });
 
@@ -10,7 +21,10 @@ export const generationRouter = {
   list: reader
     .input(
       z
-        .object({ limit: z.number().int().min(1).max(100).default(20), offset: z.number().int().min(0).max(1_000_000).default(0) })
+        .object({
+          limit: z.number().int().min(1).max(100).default(20),
+          offset: z.number().int().min(0).max(1_000_000).default(0),
+        })
         .default({ limit: 20, offset: 0 }),
     )
     .output(z.object({ items: z.array(ZGenerationRequest), total: z.number().int() }))
@@ -20,6 +34,12 @@ export const generationRouter = {
     .input(ZGenerationId)
     .output(ZGenerationRequest)
     .query(({ ctx, input }) => getGeneration(ctx.db, input.requestId)),
+
+  /** The images of a request with their review state (the operator sees what it produced). */
+  outputs: reader
+    .input(ZGenerationId)
+    .output(z.array(ZRequestOutput))
+    .query(({ ctx, input }) => requestOutputs(ctx.db, input.requestId)),
 
   create: permissionProcedure({ generation: ['create'] })
     .input(ZCreateGeneration)

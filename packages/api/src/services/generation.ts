@@ -2,8 +2,8 @@
 // job is enqueued through that transaction), so a request never exists without its job or the
 // reverse. The worker re-checks consent when it runs; cancellation is a state change it watches.
 import { randomInt } from 'node:crypto';
-import { count, desc, eq, inArray } from 'drizzle-orm';
-import { writeAudit, type Db } from '@musar/db';
+import { count, desc, eq, inArray, sql } from 'drizzle-orm';
+import { executeRows, writeAudit, type Db } from '@musar/db';
 import {
   generationRequests,
   generationRequestSubjects,
@@ -21,6 +21,9 @@ import {
 import type { SessionUser } from '../context';
 import { notFound, ServiceError } from '../errors';
 import { assertConsent } from './consent';
+import { outputReadable, toBytes } from './output-access';
+
+type TOutputState = 'pending_review' | 'approved' | 'rejected' | 'withdrawn';
 import { assertRoutingForModel } from './routing';
 import { iso } from '../schemas';
 import type { TCreateGeneration, TGenerationRequest } from '../routers/generation-schemas';
@@ -31,7 +34,9 @@ export async function createGeneration(
   db: Db,
   actor: SessionUser,
   input: TCreateGeneration,
+  opts: { purpose?: 'production' | 'preview' } = {},
 ): Promise<TGenerationRequest> {
+  const purpose = opts.purpose ?? 'production';
   const id = await db.transaction(async (tx) => {
     const lacking = await subjectsLackingConsent(tx, input.subjectIds, 'generate');
     if (lacking.length)
@@ -62,17 +67,16 @@ export async function createGeneration(
         seed,
         consensusK: input.consensusK,
         requestedBy: actor.id,
+        purpose,
       })
       .returning();
-    await tx
-      .insert(generationRequestSubjects)
-      .values(
-        input.subjectIds.map((subjectId, position) => ({
-          requestId: req!.id,
-          subjectId,
-          position,
-        })),
-      );
+    await tx.insert(generationRequestSubjects).values(
+      input.subjectIds.map((subjectId, position) => ({
+        requestId: req!.id,
+        subjectId,
+        position,
+      })),
+    );
     const parsed = ZGeneratePayload.safeParse({
       requestId: req!.id,
       subjectIds: input.subjectIds,
@@ -104,6 +108,7 @@ export async function createGeneration(
         steps: input.steps,
         routing,
         jobId,
+        ...(purpose === 'preview' ? { purpose } : {}),
       },
     });
     return req!.id;
@@ -135,13 +140,16 @@ export async function listGenerations(
   db: Db,
   input: { limit: number; offset: number },
 ): Promise<{ items: TGenerationRequest[]; total: number }> {
+  // routing previews are listed on the routing page, not here
+  const production = eq(generationRequests.purpose, 'production');
   const rows = await db
     .select()
     .from(generationRequests)
+    .where(production)
     .orderBy(desc(generationRequests.createdAt))
     .limit(input.limit)
     .offset(input.offset);
-  const [total] = await db.select({ n: count() }).from(generationRequests);
+  const [total] = await db.select({ n: count() }).from(generationRequests).where(production);
   return { items: await toViews(db, rows), total: total?.n ?? 0 };
 }
 
@@ -178,13 +186,17 @@ async function toViews(db: Db, rows: Row[]): Promise<TGenerationRequest[]> {
   return rows.map((r) => {
     const steps = Number((r.routingParams as { steps?: unknown }).steps ?? 20) || 20;
     const totalSteps = r.count * steps;
+    const stepsDone = Math.round(r.progress * totalSteps);
     return {
       id: r.id,
       prompt: r.prompt,
       state: r.state,
       progress: r.progress,
-      step: Math.round(r.progress * totalSteps),
+      step: stepsDone,
       totalSteps,
+      stepsPerImage: steps,
+      imagesDone: Math.min(r.count, Math.floor(stepsDone / steps)),
+      purpose: r.purpose,
       count: r.count,
       seed: r.seed,
       routingParams: r.routingParams,
@@ -195,6 +207,43 @@ async function toViews(db: Db, rows: Row[]): Promise<TGenerationRequest[]> {
       createdAt: r.createdAt.toISOString(),
       startedAt: iso(r.startedAt),
       finishedAt: iso(r.finishedAt),
+    };
+  });
+}
+
+/** The images a request produced, for its operator: per image its state and, while it may be
+ * shown (outputReadable: not withdrawn, consent in force, no subject erased), the PNG. */
+export async function requestOutputs(db: Db, requestId: string) {
+  await getGeneration(db, requestId);
+  const rows = await executeRows<{
+    id: string;
+    index: number;
+    state: TOutputState;
+    seed: number | null;
+    scores: Record<string, unknown> | null;
+    withdrawn_reason: string | null;
+    mime_type: string;
+    decided_at: Date | string | null;
+    image: unknown;
+  }>(
+    db,
+    sql`select o.id, o.index, o.state, o.seed, o.scores, o.withdrawn_reason, o.mime_type, o.decided_at,
+               case when ${outputReadable()} then coalesce(o.approved_image, o.image) end as image
+        from outputs o where o.request_id = ${requestId} order by o.index`,
+  );
+  return rows.map((o) => {
+    const bytes = toBytes(o.image);
+    return {
+      id: o.id,
+      index: o.index,
+      state: o.state,
+      seed: o.seed === null ? null : Number(o.seed),
+      scores: o.scores,
+      withdrawnReason: o.withdrawn_reason,
+      decidedAt: o.decided_at ? new Date(o.decided_at).toISOString() : null,
+      image: bytes
+        ? `data:${o.mime_type};base64,${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')}`
+        : null,
     };
   });
 }

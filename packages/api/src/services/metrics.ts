@@ -1,6 +1,7 @@
 // Operator metrics over time, per routing config or per model version: approval rate, reject
 // reasons, auto-scored fidelity and leakage (the worker's toy-world scores), review throughput —
 // every point with the number of items behind it. Buckets by hour or day (created/decided time).
+// Routing previews (purpose 'preview') are the operator's trials and never count.
 import { sql } from 'drizzle-orm';
 import { executeRows, type Db } from '@musar/db';
 
@@ -44,7 +45,7 @@ export async function operatorMetrics(db: Db, q: TMetricsQuery) {
           avg((o.scores->>'leakage')::float8) as leakage,
           coalesce(sum((select count(*) from reviews v where v.output_id = o.id and v.undone_at is null)), 0)::int as reviews
         from outputs o join generation_requests r on r.id = o.request_id
-        where o.created_at >= ${since} and o.state <> 'withdrawn'
+        where o.created_at >= ${since} and o.state <> 'withdrawn' and r.purpose <> 'preview'
         group by 1, 2, 3 order by 3, 2`,
   );
   const reasons = await executeRows<{ key: string | null; reason: string; n: number }>(
@@ -52,7 +53,7 @@ export async function operatorMetrics(db: Db, q: TMetricsQuery) {
     sql`select ${key}::text as key, reason, count(*)::int as n
         from reviews v join outputs o on o.id = v.output_id join generation_requests r on r.id = o.request_id
         cross join lateral unnest(v.reasons) as reason
-        where v.decision = 'reject' and v.undone_at is null and v.created_at >= ${since}
+        where v.decision = 'reject' and v.undone_at is null and v.created_at >= ${since} and r.purpose <> 'preview'
         group by 1, 2 order by 3 desc`,
   );
   return {

@@ -268,16 +268,14 @@ describe('retraining policy and data', () => {
     }
     // no train consent yet: nothing is eligible
     expect((await newFeedbackData(handle.db)).outputIds).toHaveLength(0);
-    await handle.db
-      .insert(consents)
-      .values(
-        seeded.subjectIds.map((subjectId) => ({
-          subjectId,
-          scope: 'train' as const,
-          grantedBy: 'test',
-          evidence: 'fixture',
-        })),
-      );
+    await handle.db.insert(consents).values(
+      seeded.subjectIds.map((subjectId) => ({
+        subjectId,
+        scope: 'train' as const,
+        grantedBy: 'test',
+        evidence: 'fixture',
+      })),
+    );
     const data = await newFeedbackData(handle.db);
     expect(data.outputIds.sort()).toEqual(seeded.outputIds.slice(0, 3).sort());
     expect(data.repaints).toBe(1);
@@ -344,5 +342,65 @@ describe('retraining policy and data', () => {
     expect(m.rejectReasons.filter((r) => r.key === seeded.routingConfigId)).toEqual([
       { key: seeded.routingConfigId, reason: 'attribute_leakage', n: 2 },
     ]);
+  });
+});
+
+describe('previews stay the operator’s', () => {
+  it('a preview request is marked, its output is never claimed for review, counted in metrics or listed', async () => {
+    const seeded = await seedReviewItems(handle.db, { count: 1, subjects: 2 });
+    await handle.db.execute(
+      sql`update generation_requests set purpose = 'preview' where id = ${seeded.requestId}`,
+    );
+    const reviewer2 = await insertTestUser(handle.db, 'reviewer');
+    const held = await claimNext(handle.db, reviewer2, { hold: 50 });
+    expect(held.items.map((i) => i.outputId)).not.toContain(seeded.outputIds[0]);
+    const m = await op.metrics.overTime({ by: 'routingConfig', bucket: 'day', sinceDays: 365 });
+    expect(m.points.filter((p) => p.key === seeded.routingConfigId)).toHaveLength(0);
+    const list = await op.generation.list({ limit: 100, offset: 0 });
+    expect(list.items.map((r) => r.id)).not.toContain(seeded.requestId);
+    expect(list.items.every((r) => r.purpose === 'production')).toBe(true);
+    // the same output, as a production request: claimable
+    await handle.db.execute(
+      sql`update generation_requests set purpose = 'production' where id = ${seeded.requestId}`,
+    );
+    const again = await claimNext(handle.db, reviewer2, { hold: 50 });
+    expect(again.items.map((i) => i.outputId)).toContain(seeded.outputIds[0]);
+  });
+
+  it('routing.preview stores its requests as previews', async () => {
+    const subjects = [await insertToySubject(handle.db, 41), await insertToySubject(handle.db, 42)];
+    const cfg = await op.routing.create({ name: 'preview-mark', params: { startStep: 2 } });
+    const other = await op.routing.create({ name: 'preview-mark-2', params: { startStep: 3 } });
+    const { items } = await op.routing.preview({
+      subjectIds: subjects,
+      prompt: 'a star toy left of a heart toy',
+      seed: 5,
+      steps: 5,
+      routingConfigIds: [cfg.id, other.id],
+    });
+    const rows = await executeRows<{ purpose: string }>(
+      handle.db,
+      sql`select purpose from generation_requests where id in ${items.map((i) => i.requestId)}`,
+    );
+    expect(rows.map((r) => r.purpose)).toEqual(['preview', 'preview']);
+  });
+});
+
+describe('a request’s outputs', () => {
+  it('lists each image with its state, and the image only while it may be shown', async () => {
+    const seeded = await seedReviewItems(handle.db, { count: 2, subjects: 2 });
+    const outs = await op.generation.outputs({ requestId: seeded.requestId });
+    expect(outs.map((o) => [o.id, o.state])).toEqual([
+      [seeded.outputIds[0], 'pending_review'],
+      [seeded.outputIds[1], 'pending_review'],
+    ]);
+    expect(outs[0]!.image).toMatch(/^data:image\/png;base64,/);
+    await handle.db.execute(
+      sql`update outputs set state = 'withdrawn', withdrawn_reason = 'test' where id = ${seeded.outputIds[1]!}`,
+    );
+    const after = await op.generation.outputs({ requestId: seeded.requestId });
+    expect(after[1]).toMatchObject({ state: 'withdrawn', image: null, withdrawnReason: 'test' });
+    const req = await op.generation.get({ requestId: seeded.requestId });
+    expect(req).toMatchObject({ stepsPerImage: expect.any(Number), purpose: 'production' });
   });
 });

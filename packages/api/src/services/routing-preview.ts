@@ -1,7 +1,8 @@
 // Preview: the same subjects, prompt and seed generated with 2–4 routing configs side by side.
 // Each config becomes an ordinary one-image generation request, so the images are computed by the
-// worker's compute threads (never on the web server's event loop), consent is checked like any
-// generation, and the outputs (routing map + auto scores) also count in the metrics and review.
+// worker's compute threads (never on the web server's event loop) and consent is checked like any
+// generation. The requests are marked purpose 'preview': their outputs stay out of the review
+// queue, the metrics and the generation list (they are shown here only).
 import { inArray, sql } from 'drizzle-orm';
 import { executeRows, writeAudit, type Db } from '@musar/db';
 import { generationRequests } from '@musar/db/schema';
@@ -13,16 +14,21 @@ import { outputReadable, toBytes } from './output-access';
 export async function startPreview(db: Db, actor: SessionUser, input: TPreviewRouting) {
   const items: { routingConfigId: string; requestId: string }[] = [];
   for (const routingConfigId of input.routingConfigIds) {
-    const req = await createGeneration(db, actor, {
-      subjectIds: input.subjectIds,
-      prompt: input.prompt,
-      seed: input.seed,
-      steps: input.steps,
-      count: 1,
-      consensusK: 1,
-      routing: {},
-      routingConfigId,
-    });
+    const req = await createGeneration(
+      db,
+      actor,
+      {
+        subjectIds: input.subjectIds,
+        prompt: input.prompt,
+        seed: input.seed,
+        steps: input.steps,
+        count: 1,
+        consensusK: 1,
+        routing: {},
+        routingConfigId,
+      },
+      { purpose: 'preview' },
+    );
     items.push({ routingConfigId, requestId: req.id });
   }
   await writeAudit(db, {
