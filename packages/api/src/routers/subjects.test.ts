@@ -194,4 +194,28 @@ describe('subjects and consents over tRPC', () => {
       'NOT_FOUND',
     );
   });
+
+  it("evidence file names are not kept verbatim: no path, the sniffed type's extension (issue 15, Lower)", async () => {
+    const s = await asAdmin.subjects.createToy({ seed: 4242, views: 1 });
+    const text = Buffer.from('<script>alert(1)</script> signed').toString('base64');
+    const pdf = Buffer.from('%PDF-1.4 release').toString('base64');
+    const names: [string, string, string][] = [
+      ['../../etc/passwd', text, 'passwd.txt'],
+      ['release.html', text, 'release.txt'],
+      ['..\\..\\boot.ini', text, 'boot.txt'],
+      ['.hidden.pdf', pdf, 'hidden.pdf'],
+      ['report "final".pdf', pdf, 'report _final_.pdf'],
+    ];
+    for (const [name, base64, stored] of names) {
+      const c = await asAdmin.consents.grant({
+        subjectId: s.id,
+        scope: 'generate',
+        grantedBy: 'x',
+        evidence: 'e',
+        evidenceFile: { name, base64 },
+      });
+      expect(c.evidenceFile?.name, name).toBe(stored);
+      expect((await asAdmin.consents.evidence({ consentId: c.id })).name, name).toBe(stored);
+    }
+  });
 });

@@ -65,6 +65,27 @@ function sniffEvidence(bytes: Uint8Array): string | null {
   }
 }
 
+const EXTENSION: Record<string, string> = {
+  'application/pdf': '.pdf',
+  'image/png': '.png',
+  'image/jpeg': '.jpg',
+  'text/plain': '.txt',
+};
+
+/** The evidence file's name as stored and offered for download: its last path segment, letters,
+ * digits, `.`, `-`, `_` and spaces only, no leading dot, at most 100 characters, and the extension
+ * of the sniffed type (a text file called `x.html` is `x.txt`; `../../etc/passwd` is `passwd.txt`). */
+export function safeEvidenceName(name: string, mimeType: string): string {
+  const last = name.split(/[\\/]/).pop() ?? '';
+  const cleaned = last
+    .normalize('NFKC')
+    .replace(/[^\p{L}\p{N}._ -]/gu, '_')
+    .replace(/^[.\s]+/, '')
+    .trim();
+  const stem = cleaned.replace(/\.[^.]*$/, '').slice(0, 90) || 'evidence';
+  return `${stem}${EXTENSION[mimeType] ?? ''}`;
+}
+
 export type TGrantInput = {
   subjectId: string;
   scope: TConsentScope;
@@ -118,7 +139,10 @@ export async function grantConsent(db: Db, actor: TActor, input: TGrantInput) {
         recordedBy: actorId(actor),
         evidence: input.evidence,
         evidenceFile: input.evidenceFile?.bytes ?? null,
-        evidenceFileName: input.evidenceFile?.name ?? null,
+        evidenceFileName:
+          input.evidenceFile && mimeType
+            ? safeEvidenceName(input.evidenceFile.name, mimeType)
+            : null,
         evidenceMimeType: mimeType,
         validFrom,
         expiresAt: input.expiresAt ?? null,
