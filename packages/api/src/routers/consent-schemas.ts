@@ -1,6 +1,7 @@
 // zod schemas (Z…) of the subjects / consent / export procedures. Binary data travels as base64.
 import { z } from 'zod';
 import { ZIsoDate } from '../schemas';
+import { expiryAfterStart, ZConsentFields } from '../forms';
 import { MAX_UPLOAD_BYTES } from '../services/reference-image';
 import { MAX_EVIDENCE_BYTES } from '../services/consent-grant';
 import { MAX_REFERENCE_IMAGES, SUBJECT_KINDS } from '../services/subjects';
@@ -101,25 +102,15 @@ export const ZSubject = ZSubjectListItem.omit({ imageCount: true, thumbnail: tru
   lineage: ZLineage,
 });
 
-export const ZGrantConsent = z
-  .object({
-    subjectId: ZSubjectId,
-    scope: ZConsentScope,
-    grantedBy: z.string().trim().min(1).max(200),
-    evidence: z.string().trim().min(1, 'describe the evidence').max(4000),
-    evidenceFile: z
-      .object({
-        name: z.string().trim().min(1).max(200),
-        base64: z.base64().min(4).max(b64Max(MAX_EVIDENCE_BYTES)),
-      })
-      .optional(),
-    validFrom: ZIsoDate.optional(),
-    expiresAt: ZIsoDate.nullable().optional(),
-  })
-  .refine((c) => !c.expiresAt || !c.validFrom || c.expiresAt > c.validFrom, {
-    message: 'expiresAt must be after validFrom',
-    path: ['expiresAt'],
-  });
+/** The form's fields (ZConsentFields, shared with the browser) plus the optional evidence file. */
+export const ZGrantConsent = ZConsentFields.extend({
+  evidenceFile: z
+    .object({
+      name: z.string().trim().min(1).max(200),
+      base64: z.base64().min(4).max(b64Max(MAX_EVIDENCE_BYTES)),
+    })
+    .optional(),
+}).refine(...expiryAfterStart);
 
 export const ZCascade = z
   .object({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { ZRoutingOverrides } from '@musar/worker/queue';
+// client-safe (zod only): the dashboard validates its form with ZCreateGeneration too
+import { ZRoutingOverrides } from '@musar/worker/payloads';
 
 export const ZGenerationId = z.object({ requestId: z.uuid() });
 
@@ -10,19 +11,28 @@ export const ZCreateGeneration = z.object({
     .min(2, 'pick at least 2 subjects')
     .max(4, 'pick at most 4 subjects')
     .refine((ids) => new Set(ids).size === ids.length, 'subjects must be distinct'),
-  prompt: z.string().trim().min(1, 'write a prompt').max(500),
+  prompt: z.string().trim().min(1, 'write a prompt').max(500, 'at most 500 characters'),
   /** A stored routing config; its params are the base the overrides apply to. */
   routingConfigId: z.uuid().optional(),
   routing: ZRoutingOverrides.default({}),
-  count: z.number().int().min(1).max(16),
+  count: z
+    .number('enter a number of images')
+    .int('a whole number')
+    .min(1, 'at least 1 image')
+    .max(16, 'at most 16 images'),
   /** Omitted: a random seed (recorded on the request). */
   seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 31 - 1)
+    .number('enter a whole number, or leave it empty')
+    .int('a whole number')
+    .min(0, 'from 0')
+    .max(2 ** 31 - 1, 'at most 2147483647')
     .optional(),
-  steps: z.number().int().min(1).max(100).default(20),
+  steps: z
+    .number('enter a number of steps')
+    .int('a whole number')
+    .min(1, 'at least 1 step')
+    .max(100, 'at most 100 steps')
+    .default(20),
   /** Reviews needed per output (k of n consensus). */
   consensusK: z.number().int().min(1).max(5).default(1),
 });

@@ -1,6 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { MIN_PASSWORD_LENGTH } from '@musar/auth';
+import { ZCreateUser } from '../forms';
 import { ZId, ZRole, ZUser } from '../schemas';
 import { banUser, createUser, listUsers, setRole, unbanUser } from '../services/users';
 import { adminProcedure } from '../trpc';
@@ -20,14 +20,7 @@ export const usersRouter = {
     .query(({ ctx, input }) => listUsers(ctx.db, input)),
 
   create: adminProcedure
-    .input(
-      z.object({
-        email: z.email().max(320),
-        name: z.string().trim().min(1).max(200),
-        role: ZRole,
-        password: z.string().min(MIN_PASSWORD_LENGTH).max(128),
-      }),
-    )
+    .input(ZCreateUser)
     .output(ZUser)
     .mutation(({ ctx, input }) => createUser(ctx.db, ctx.session.user, input)),
 
