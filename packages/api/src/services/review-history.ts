@@ -17,15 +17,36 @@ export type THistoryFilter = {
 };
 
 type Row = {
-  id: string; kind: 'review' | 'adjudication'; output_id: string; request_id: string; reviewer_id: string; reviewer_email: string; decision: 'approve' | 'reject';
-  reasons: string[]; comment: string | null; repainted: boolean; correction: unknown; strength: Record<string, string> | null;
-  created_at: Date | string; undone_at: Date | string | null; output_state: string; prompt: string;
+  id: string;
+  kind: 'review' | 'adjudication';
+  output_id: string;
+  request_id: string;
+  reviewer_id: string;
+  reviewer_email: string;
+  decision: 'approve' | 'reject';
+  reasons: string[];
+  comment: string | null;
+  repainted: boolean;
+  correction: unknown;
+  strength: Record<string, string> | null;
+  created_at: Date | string;
+  undone_at: Date | string | null;
+  output_state: string;
+  prompt: string;
 };
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
-export async function listReviewHistory(db: Db, f: THistoryFilter) {
+/** `viewer`: a reviewer sees only their own votes on items still undecided (consensus is blind:
+ * another reviewer's vote or comment on a pending item would bias theirs); operators see all. */
+export async function listReviewHistory(
+  db: Db,
+  f: THistoryFilter,
+  viewer?: { id: string; role: string | null },
+) {
   const where: SQL[] = [sql`true`];
+  if (viewer?.role === 'reviewer')
+    where.push(sql`(o.state <> 'pending_review' or v.reviewer_id = ${viewer.id})`);
   if (f.reviewerId) where.push(sql`v.reviewer_id = ${f.reviewerId}`);
   if (f.outputId) where.push(sql`v.output_id = ${f.outputId}`);
   if (f.requestId) where.push(sql`o.request_id = ${f.requestId}`);
@@ -56,12 +77,28 @@ export async function listReviewHistory(db: Db, f: THistoryFilter) {
         order by v.created_at desc, v.id desc limit ${f.limit + 1}`,
   );
   const page = rows.slice(0, f.limit).map((r) => ({
-    reviewId: r.id, kind: r.kind, outputId: r.output_id, requestId: r.request_id, reviewerId: r.reviewer_id, reviewerEmail: r.reviewer_email,
-    decision: r.decision, reasons: r.reasons, comment: r.comment, repainted: r.repainted, correction: r.correction, strength: r.strength,
-    at: iso(r.created_at)!, undoneAt: iso(r.undone_at), outputState: r.output_state, prompt: r.prompt,
+    reviewId: r.id,
+    kind: r.kind,
+    outputId: r.output_id,
+    requestId: r.request_id,
+    reviewerId: r.reviewer_id,
+    reviewerEmail: r.reviewer_email,
+    decision: r.decision,
+    reasons: r.reasons,
+    comment: r.comment,
+    repainted: r.repainted,
+    correction: r.correction,
+    strength: r.strength,
+    at: iso(r.created_at)!,
+    undoneAt: iso(r.undone_at),
+    outputState: r.output_state,
+    prompt: r.prompt,
   }));
   const last = page.at(-1);
-  return { items: page, nextCursor: rows.length > f.limit && last ? `${last.at}|${last.reviewId}` : null };
+  return {
+    items: page,
+    nextCursor: rows.length > f.limit && last ? `${last.at}|${last.reviewId}` : null,
+  };
 }
 
 /** Throughput over a window: live decisions, decisions per active hour (gaps over 10 min are
@@ -74,7 +111,10 @@ export async function reviewerThroughput(db: Db, reviewerId: string, windowHours
   );
   const live = rows.filter((r) => !r.undone);
   const times = live.map((r) => +new Date(r.t));
-  const gaps = times.slice(1).map((t, i) => (t - times[i]!) / 1000).filter((g) => g <= 600);
+  const gaps = times
+    .slice(1)
+    .map((t, i) => (t - times[i]!) / 1000)
+    .filter((g) => g <= 600);
   const activeSeconds = gaps.reduce((a, b) => a + b, 0);
   const sorted = [...gaps].sort((a, b) => a - b);
   return {
