@@ -28,17 +28,23 @@ export type TConsentJobHooks = {
   scheduleRetrain?: (tx: Tx, request: TRetrainRequest) => Promise<string | null>;
 };
 
-let registered: TConsentJobHooks = {};
+// One registry per process, kept on globalThis: Next bundles this module more than once (the
+// instrumentation hook that registers the hooks, and each route — tRPC included — that runs a
+// revocation), and a module-level variable gave the routes an empty copy, so a revocation through
+// the dashboard cancelled no job and scheduled no retrain (issue 15, finding 4).
+const KEY = Symbol.for('musar.api.consentJobHooks');
+type Holder = { [KEY]?: TConsentJobHooks };
+const holder = globalThis as Holder;
 
 export function registerConsentJobHooks(hooks: TConsentJobHooks): void {
-  registered = { ...registered, ...hooks };
+  holder[KEY] = { ...holder[KEY], ...hooks };
 }
 
 export function consentJobHooks(): TConsentJobHooks {
-  return registered;
+  return holder[KEY] ?? {};
 }
 
 /** For tests. */
 export function resetConsentJobHooks(): void {
-  registered = {};
+  holder[KEY] = {};
 }
