@@ -30,7 +30,7 @@ export const reviewInsightsRouter = {
       }).default({ includeUndone: false, limit: 50 }),
     )
     .output(z.object({ items: z.array(z.record(z.string(), z.unknown())), nextCursor: z.string().nullable() }))
-    .query(({ ctx, input }) => listReviewHistory(ctx.db, input)),
+    .query(({ ctx, input }) => listReviewHistory(ctx.db, input, ctx.session.user)),
 
   /** My throughput and agreement. */
   myStats: decider
