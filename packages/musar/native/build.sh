@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds the OpenBLAS matmul addon (blas.c → a Node addon, N-API 8, no node-gyp, no network).
-# usage: build.sh [OUT=native/build/musar_blas.node]
+# usage: build.sh [OUT]   (default native/build/musar_blas-<hash>.node, the name the loader looks for:
+#        the first 12 hex digits of sha256(blas.c ‖ build.sh), so an edited source is rebuilt)
 # Needs a C compiler (cc/gcc) and OpenBLAS with its CBLAS header (Debian: gcc libopenblas-dev).
 # Node's headers: $NODE_INCLUDE, else <node prefix>/include/node, /usr/include/node,
 # /usr/local/include/node. src/model/native-matmul.ts runs this on demand (MUSAR_NATIVE=auto|on).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-out=${1:-$here/build/musar_blas.node}
+out=${1:-$here/build/musar_blas-$(cat "$here/blas.c" "$here/build.sh" | sha256sum | cut -c1-12).node}
 cc=${CC:-cc}
 command -v "$cc" >/dev/null 2>&1 || { echo "build.sh: no C compiler ($cc)" >&2; exit 2; }
 inc=${NODE_INCLUDE:-}
@@ -27,4 +28,6 @@ trap 'rm -f "$tmp"' EXIT
 "$cc" -O2 -std=c11 -Wall -Wextra -shared -fPIC -fvisibility=hidden -I"$inc" "${blasinc[@]}" \
   "$here/blas.c" -o "$tmp" -lopenblas
 mv -f "$tmp" "$out"   # atomic: concurrent builds (worker threads, test files) never see half a file
+# builds of older sources (other hashes) are never loaded again
+find "$(dirname "$out")" -maxdepth 1 -name 'musar_blas-*.node' ! -name "$(basename "$out")" -delete
 echo "$out"
