@@ -15,3 +15,4 @@ export { prepareInstanceCredentials } from '@musar/provenance';
 export { procedureAccess } from './access';
 export type { Access } from './trpc';
 export { registerShippedModels, findModelsDir } from './services/shipped-models';
+export { seedDemoSubjects } from './services/subjects';

@@ -10,7 +10,7 @@ import {
   type Auth,
 } from '@musar/auth';
 import { registerConsentExpiry, registerConsentJobHooks } from '@musar/api/consent';
-import { prepareInstanceCredentials, registerShippedModels } from '@musar/api';
+import { prepareInstanceCredentials, registerShippedModels, seedDemoSubjects } from '@musar/api';
 import { startJobSystem, type TJobSystem } from '@musar/worker/embedded';
 import { consentJobHooks } from '@musar/worker/queue';
 
@@ -62,6 +62,13 @@ async function init(): Promise<Services> {
   const signing = await prepareInstanceCredentials(dataDir);
   (signing.credentials ? console.log : console.warn)(`[musar] ${signing.message}`);
   await bootstrap({ db: handle.db, baseURL, dataDir });
+  // Demo mode: a few toy subjects with consent on the first start, so an operator can generate at
+  // once (audited as demo data; never in production mode).
+  if (process.env.MUSAR_DEMO === '1' && !isProductionMode()) {
+    const demo = await seedDemoSubjects(handle.db);
+    if (demo.created.length)
+      console.log(`[musar] demo data: ${demo.created.length} toy subjects with consent`);
+  }
   const shipped = await registerShippedModels(handle.db);
   if (shipped.length) console.log(`[musar] serving the shipped models: ${shipped.join(' + ')}`);
   // Job queues (pg-boss on this database); in embedded mode also the runner, whose compute runs

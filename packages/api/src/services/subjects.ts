@@ -3,7 +3,7 @@
 // subject AND across subjects, since a photo shared by two subjects would escape one's revocation.
 import { and, count, eq, inArray, isNull } from 'drizzle-orm';
 import { writeAudit, type Db, type Tx } from '@musar/db';
-import { subjectImages, subjects } from '@musar/db/schema';
+import { auditLog, subjectImages, subjects } from '@musar/db/schema';
 import {
   classWord,
   encodeRgbPng,
@@ -14,6 +14,7 @@ import {
 } from '@musar/toyworld';
 import { notFound, ServiceError } from '../errors';
 import { auditActor, actorId, type TActor } from './consent';
+import { grantConsent } from './consent-grant';
 import {
   normaliseReferenceImage,
   REFERENCE_SIZE,
@@ -256,4 +257,45 @@ export async function removeSubjectImage(
     });
     return { id: gone.id };
   });
+}
+
+/** The demo's toy subjects (toy-world seeds; no person): a purple star, a red heart and a green
+ * square toy, matching the README's prompts. */
+export const DEMO_SUBJECTS = [
+  { seed: 6, name: 'Purple star' },
+  { seed: 7, name: 'Red heart' },
+  { seed: 16, name: 'Green square' },
+] as const;
+
+/** Demo mode, first start: a few toy subjects with `generate` and `train` consent, so an operator
+ * can generate at once. Each step is audited as usual (subject.create, consent.grant, by
+ * `system`) and a `demo.subjects` entry marks them as demo data. Runs once per database: never
+ * again after that entry exists (an admin who erases them does not get them back), and never on
+ * a database that already has subjects. */
+export async function seedDemoSubjects(db: Db): Promise<{ created: string[] }> {
+  const [done] = await db
+    .select({ n: count() })
+    .from(auditLog)
+    .where(eq(auditLog.action, 'demo.subjects'));
+  const [existing] = await db.select({ n: count() }).from(subjects);
+  if ((done?.n ?? 0) > 0 || (existing?.n ?? 0) > 0) return { created: [] };
+  const created: string[] = [];
+  for (const s of DEMO_SUBJECTS) {
+    const subject = await createToySubject(db, 'system', { seed: s.seed, views: 2, name: s.name });
+    for (const scope of ['generate', 'train'] as const)
+      await grantConsent(db, 'system', {
+        subjectId: subject.id,
+        scope,
+        grantedBy: 'Demo data (toy-world subject, not a person)',
+        evidence: 'Demo data created on the first start in demo mode (MUSAR_DEMO=1).',
+      });
+    created.push(subject.id);
+  }
+  await writeAudit(db, {
+    actor: 'system',
+    action: 'demo.subjects',
+    targetType: 'subject',
+    after: { subjectIds: created, demo: true, note: 'toy subjects with demo consent' },
+  });
+  return { created };
 }
