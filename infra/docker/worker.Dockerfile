@@ -13,7 +13,9 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends libvulkan1 mesa-vulkan-drivers vulkan-tools ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-ENV NODE_ENV=production MUSAR_BACKEND=auto METRICS_PORT=9464 \
+# Inside the container the metrics server must bind every interface (EXPOSE, Prometheus, probes);
+# outside one it binds loopback by default (METRICS_HOST).
+ENV NODE_ENV=production MUSAR_BACKEND=auto METRICS_PORT=9464 METRICS_HOST=0.0.0.0 \
     NVIDIA_VISIBLE_DEVICES=all NVIDIA_DRIVER_CAPABILITIES=compute,utility,graphics
 COPY --from=build /app /app
 USER node

@@ -2,15 +2,23 @@
 import { createServer, type Server } from 'node:http';
 import type { TMetrics } from './metrics';
 
-export function serveMetrics(metrics: TMetrics, port: number, isHealthy: () => boolean = () => true): Promise<Server> {
+/** Binds `host` (loopback by default: /metrics carries no authentication). */
+export function serveMetrics(
+  metrics: TMetrics,
+  port: number,
+  isHealthy: () => boolean = () => true,
+  host = '127.0.0.1',
+): Promise<Server> {
   const server = createServer(async (req, res) => {
     if (req.url === '/metrics') {
       const body = await metrics.registry.metrics();
       res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(body);
     } else if (req.url === '/healthz') {
       const ok = isHealthy();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok }));
+      res
+        .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ok }));
     } else res.writeHead(404).end();
   });
-  return new Promise((resolve) => server.listen(port, '0.0.0.0', () => resolve(server)));
+  return new Promise((resolve) => server.listen(port, host, () => resolve(server)));
 }

@@ -15,7 +15,10 @@ const log = createLogger('musar-worker');
 
 async function main() {
   const env = parseWorkerEnv();
-  if (!env.DATABASE_URL) throw new Error('the worker process needs DATABASE_URL (embedded mode runs the runner inside the web server)');
+  if (!env.DATABASE_URL)
+    throw new Error(
+      'the worker process needs DATABASE_URL (embedded mode runs the runner inside the web server)',
+    );
   // the C2PA signing pair every stored output is signed with (MUSAR_C2PA_CERT / MUSAR_C2PA_KEY)
   const signing = await prepareInstanceCredentials(resolveDataDir());
   if (signing.credentials) log.info(signing.message);
@@ -25,18 +28,32 @@ async function main() {
     maintenanceIntervalSeconds: env.MUSAR_MAINTENANCE_SECONDS,
     policy: {
       generate: {
-        ...(env.MUSAR_GENERATE_EXPIRE_SECONDS ? { expireInSeconds: env.MUSAR_GENERATE_EXPIRE_SECONDS } : {}),
-        ...(env.MUSAR_GENERATE_RETRY_DELAY !== undefined ? { retryDelay: env.MUSAR_GENERATE_RETRY_DELAY } : {}),
+        ...(env.MUSAR_GENERATE_EXPIRE_SECONDS
+          ? { expireInSeconds: env.MUSAR_GENERATE_EXPIRE_SECONDS }
+          : {}),
+        ...(env.MUSAR_GENERATE_RETRY_DELAY !== undefined
+          ? { retryDelay: env.MUSAR_GENERATE_RETRY_DELAY }
+          : {}),
       },
     },
   });
   boss.on('error', (err) => log.error({ err }, 'pg-boss error'));
   const metrics = createMetrics({ db: handle.db, role: 'worker' });
   const pool = createComputePool(env.MUSAR_THREADS);
-  const runner = await startRunner({ handle, boss, pool, log, metrics, concurrency: env.MUSAR_CONCURRENCY, pollingIntervalSeconds: env.MUSAR_POLL_SECONDS });
+  const runner = await startRunner({
+    handle,
+    boss,
+    pool,
+    log,
+    metrics,
+    concurrency: env.MUSAR_CONCURRENCY,
+    pollingIntervalSeconds: env.MUSAR_POLL_SECONDS,
+  });
   let stopping = false;
-  const server = env.METRICS_PORT ? await serveMetrics(metrics, env.METRICS_PORT, () => !stopping) : null;
-  if (server) log.info({ port: env.METRICS_PORT }, 'metrics on /metrics');
+  const server = env.METRICS_PORT
+    ? await serveMetrics(metrics, env.METRICS_PORT, () => !stopping, env.METRICS_HOST)
+    : null;
+  if (server) log.info({ host: env.METRICS_HOST, port: env.METRICS_PORT }, 'metrics on /metrics');
   console.log(JSON.stringify({ ready: true, pid: process.pid }));
   const shutdown = async (signal: string) => {
     if (stopping) return;
