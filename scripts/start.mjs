@@ -56,7 +56,10 @@ if (!existsSync(buildId) || statSync(buildId).mtimeMs < newest(sources)) {
 console.log(
   `[musar] starting on ${env.BETTER_AUTH_URL} (${production ? 'PostgreSQL' : `embedded PGlite in ${env.MUSAR_DATA_DIR}`})`,
 );
-const server = spawn(process.execPath, [next, 'start', '-p', port], {
+// Embedded mode (demo users, their passwords on disk) listens on loopback only; HOST opens it up
+// (HOST=0.0.0.0). Production mode binds as Next does unless HOST is set.
+const host = process.env.HOST ?? (production ? undefined : '127.0.0.1');
+const server = spawn(process.execPath, [next, 'start', '-p', port, ...(host ? ['-H', host] : [])], {
   cwd: web,
   env,
   stdio: 'inherit',
