@@ -172,7 +172,7 @@ test('revoking one subject withdraws its item from review and export, taints its
   await operator.goto('/generation');
   for (const name of ['Alpha toy', 'Beta toy']) await operator.getByLabel(name).check();
   await operator.getByLabel('Prompt').fill('a star toy left of a heart toy');
-  await operator.getByLabel('Count').fill('1');
+  await operator.getByLabel('Images').fill('1');
   await operator.getByLabel('Steps').fill('4');
   await operator.getByRole('button', { name: 'Generate', exact: true }).click();
   const row = operator.getByTestId('generation-row').filter({ hasText: 'Alpha toy' }).first();

@@ -5,7 +5,12 @@
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { signInAs } from './helpers';
 
-async function trpc<T>(request: APIRequestContext, path: string, input: unknown, method: 'query' | 'mutation' = 'mutation'): Promise<T> {
+async function trpc<T>(
+  request: APIRequestContext,
+  path: string,
+  input: unknown,
+  method: 'query' | 'mutation' = 'mutation',
+): Promise<T> {
   const response =
     method === 'mutation'
       ? await request.post(`/api/trpc/${path}`, { data: input })
@@ -29,15 +34,27 @@ async function timeDashboard(request: APIRequestContext, ms: number): Promise<nu
   return latencies;
 }
 
-test('a generation submitted from the dashboard shows progress and lands in the review queue', async ({ page, browser }) => {
+test('a generation submitted from the dashboard shows progress and lands in the review queue', async ({
+  page,
+  browser,
+}) => {
   test.setTimeout(240_000);
   const tag = Date.now().toString(36);
   // Admin: two toy subjects with consent for generation.
   await signInAs(page, 'admin');
   const names = [`Gen A ${tag}`, `Gen B ${tag}`];
   for (const [i, name] of names.entries()) {
-    const s = await trpc<{ id: string }>(page.request, 'subjects.createToy', { seed: 900 + i, views: 1, name });
-    await trpc(page.request, 'consents.grant', { subjectId: s.id, scope: 'generate', grantedBy: 'E2E rights holder', evidence: 'signed release (e2e)' });
+    const s = await trpc<{ id: string }>(page.request, 'subjects.createToy', {
+      seed: 900 + i,
+      views: 1,
+      name,
+    });
+    await trpc(page.request, 'consents.grant', {
+      subjectId: s.id,
+      scope: 'generate',
+      grantedBy: 'E2E rights holder',
+      evidence: 'signed release (e2e)',
+    });
   }
 
   // Operator: the request form.
@@ -49,7 +66,7 @@ test('a generation submitted from the dashboard shows progress and lands in the 
   await operator.getByLabel('Prompt').fill('a star toy left of a heart toy');
   // Long enough that the latency window below falls inside the compute, even on a quiet machine
   // with the shipped (merged-adapter) model.
-  await operator.getByLabel('Count').fill('12');
+  await operator.getByLabel('Images').fill('12');
   await operator.getByLabel('Steps').fill('100');
   await operator.getByRole('button', { name: 'Generate', exact: true }).click();
 
@@ -57,7 +74,11 @@ test('a generation submitted from the dashboard shows progress and lands in the 
   await expect(row).toBeVisible();
   // Progress while it runs: state running and some steps done, before it finishes.
   await expect(row).toHaveAttribute('data-state', 'running', { timeout: 60_000 });
-  await expect(row.getByTestId('progress-text')).toHaveText(/step ([1-9]|1[01])00\/1200/, { timeout: 60_000 });
+  // honest progress: images done of 12, each of 100 steps
+  await expect(row.getByTestId('progress-text')).toHaveText(
+    /^([1-9]|1[01])\/12 images done · 100 steps each/,
+    { timeout: 60_000 },
+  );
 
   // Dashboard latency while the generation computes.
   const busy = await timeDashboard(operator.request, 4000);
@@ -65,11 +86,21 @@ test('a generation submitted from the dashboard shows progress and lands in the 
   console.log(
     `dashboard p95: idle ${p95(idle).toFixed(1)} ms (${idle.length} requests), while generating ${p95(busy).toFixed(1)} ms (${busy.length} requests, still running: ${stillRunning})`,
   );
-  test.info().annotations.push({ type: 'p95-ms', description: `idle ${p95(idle).toFixed(1)}, generating ${p95(busy).toFixed(1)}` });
+  test
+    .info()
+    .annotations.push({
+      type: 'p95-ms',
+      description: `idle ${p95(idle).toFixed(1)}, generating ${p95(busy).toFixed(1)}`,
+    });
 
   await expect(row).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
-  await expect(row).toContainText('12/12');
-  await expect(row).toContainText('in review queue');
+  await expect(row.getByTestId('outputs-count')).toHaveText('12/12 stored · in review queue');
+  // the operator sees the images, each with its review state
+  await expect(row.getByTestId('request-output')).toHaveCount(12);
+  await expect(row.getByTestId('request-output').first()).toHaveAttribute(
+    'data-state',
+    'pending_review',
+  );
   expect(stillRunning).toBe(true);
   // ≤ 100 ms, or — on a machine already slower than that when idle (a loaded CI host) — no worse
   // than idle by more than a quarter: the compute runs in a worker thread, not on this event loop.
@@ -78,8 +109,19 @@ test('a generation submitted from the dashboard shows progress and lands in the 
   // Reviewer: the outputs are in the review queue, with routing maps and scores.
   const reviewer = await browser.newPage();
   await signInAs(reviewer, 'reviewer');
-  const held = await trpc<{ items: { outputId: string }[] }>(reviewer.request, 'review.next', { hold: 5 });
-  const items = await Promise.all(held.items.map((i) => trpc<{ prompt: string; routingMap: unknown; scores: unknown }>(reviewer.request, 'review.item', { outputId: i.outputId }, 'query')));
+  const held = await trpc<{ items: { outputId: string }[] }>(reviewer.request, 'review.next', {
+    hold: 5,
+  });
+  const items = await Promise.all(
+    held.items.map((i) =>
+      trpc<{ prompt: string; routingMap: unknown; scores: unknown }>(
+        reviewer.request,
+        'review.item',
+        { outputId: i.outputId },
+        'query',
+      ),
+    ),
+  );
   const ours = items.filter((i) => i.prompt === 'a star toy left of a heart toy');
   expect(ours.length).toBeGreaterThanOrEqual(1);
   expect(ours[0]!.routingMap).not.toBeNull();

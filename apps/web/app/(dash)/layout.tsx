@@ -3,7 +3,7 @@ import type { ReactNode } from 'react';
 import { areasFor } from '@musar/auth/areas';
 import { requireSession } from '@/server/session';
 import { Badge, Kbd } from '@/ui/kit';
-import { AreaShortcuts, NavLink, SignOutButton } from './nav-client';
+import { AreaShortcuts, NavLink, NavShell, SignOutButton } from './nav-client';
 
 export const dynamic = 'force-dynamic';
 
@@ -27,23 +27,24 @@ export default async function DashboardLayout({ children }: { children: ReactNod
     key: KEYS[a.id] ?? '',
   }));
   return (
-    <div className="flex min-h-screen">
+    <div className="min-h-screen md:flex">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:p-2">
         Skip to content
       </a>
-      <aside className="flex w-56 shrink-0 flex-col border-r border-slate-200 bg-white">
-        <div className="px-4 py-3">
+      <NavShell
+        brand={
           <Link href="/" className="font-semibold">
             MUSAR Review
           </Link>
-        </div>
-        <nav aria-label="Areas" className="flex-1 px-2">
+        }
+      >
+        <nav aria-label="Areas" className="flex-1 overflow-y-auto px-2 pb-2">
           <ul className="space-y-0.5">
             {areas.map((area) => (
               <li key={area.id}>
                 <NavLink href={area.href} area={area.id}>
                   <span>{area.label}</span>
-                  <span aria-hidden className="flex gap-0.5">
+                  <span aria-hidden className="hidden gap-0.5 md:flex">
                     <Kbd>g</Kbd>
                     <Kbd>{area.key}</Kbd>
                   </span>
@@ -61,8 +62,8 @@ export default async function DashboardLayout({ children }: { children: ReactNod
             <SignOutButton />
           </div>
         </div>
-      </aside>
-      <main id="main" className="min-w-0 flex-1 p-6">
+      </NavShell>
+      <main id="main" className="min-w-0 flex-1 p-3 sm:p-4 lg:p-6">
         {children}
       </main>
       <AreaShortcuts areas={areas} />

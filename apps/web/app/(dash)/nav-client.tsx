@@ -1,7 +1,7 @@
 'use client';
 import Link from 'next/link';
 import { usePathname, useRouter } from 'next/navigation';
-import { useEffect, type ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { authClient } from '@musar/auth/client';
 import { Button } from '@/ui/kit';
 
@@ -76,5 +76,37 @@ export function NavLink({
     >
       {children}
     </Link>
+  );
+}
+
+/** The navigation column: a sidebar from md up; below, a top bar whose Menu button opens the
+ * areas (closed again on every navigation), so no screen scrolls sideways. */
+export function NavShell({ brand, children }: { brand: ReactNode; children: ReactNode }) {
+  const [open, setOpen] = useState(false);
+  const pathname = usePathname();
+  useEffect(() => setOpen(false), [pathname]);
+  return (
+    <aside className="border-b border-slate-200 bg-white md:sticky md:top-0 md:flex md:h-screen md:w-56 md:shrink-0 md:flex-col md:border-r md:border-b-0">
+      <div className="flex items-center justify-between px-4 py-3">
+        {brand}
+        <button
+          type="button"
+          className="rounded-md px-2 py-1 text-sm font-medium ring-1 ring-slate-300 md:hidden"
+          aria-expanded={open}
+          aria-controls="area-nav"
+          onClick={() => setOpen((o) => !o)}
+          data-testid="nav-toggle"
+        >
+          {open ? 'Close' : 'Menu'}
+        </button>
+      </div>
+      <div
+        id="area-nav"
+        className={`${open ? 'flex' : 'hidden'} flex-col md:flex md:min-h-0 md:flex-1`}
+        data-open={open}
+      >
+        {children}
+      </div>
+    </aside>
   );
 }

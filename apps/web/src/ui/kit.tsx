@@ -54,21 +54,34 @@ export function Select({ className, ...props }: ComponentProps<'select'>) {
   );
 }
 
+/** A labelled control; `error` (plain words) is shown right under it, in red. */
 export function Field({
   label,
   children,
   hint,
+  error,
 }: {
   label: string;
   children: ReactNode;
   hint?: string;
+  error?: string | null;
 }) {
   return (
-    <label className="block space-y-1">
+    <label className="block min-w-0 space-y-1">
       <span className="text-xs font-medium text-slate-600">{label}</span>
       {children}
       {hint ? <span className="block text-xs text-slate-500">{hint}</span> : null}
+      {error ? <FieldError>{error}</FieldError> : null}
     </label>
+  );
+}
+
+/** A field's validation message (for controls not wrapped in <Field>, e.g. a fieldset). */
+export function FieldError({ children }: { children: ReactNode }) {
+  return (
+    <span className="block text-xs font-medium text-rose-700" data-testid="field-error">
+      {children}
+    </span>
   );
 }
 
@@ -103,9 +116,81 @@ export function Kbd({ children }: { children: ReactNode }) {
 
 export function PageHeader({ title, children }: { title: string; children?: ReactNode }) {
   return (
-    <div className="mb-4 flex items-center justify-between gap-4">
+    <div className="mb-4 flex flex-wrap items-center justify-between gap-x-4 gap-y-2">
       <h1 className="text-lg font-semibold">{title}</h1>
-      <div className="flex items-center gap-2">{children}</div>
+      <div className="flex min-w-0 flex-wrap items-center gap-2">{children}</div>
+    </div>
+  );
+}
+
+/** What an empty list means and what to do about it (never bare table headers). */
+export function EmptyState({
+  title,
+  children,
+  testId = 'empty-state',
+}: {
+  title: string;
+  children?: ReactNode;
+  testId?: string;
+}) {
+  return (
+    <div className="rounded-lg bg-white p-5 ring-1 ring-slate-200" data-testid={testId}>
+      <p className="font-medium">{title}</p>
+      {children ? <div className="mt-1 space-y-1 text-slate-600">{children}</div> : null}
+    </div>
+  );
+}
+
+/** The dashboard's one table: scrolls inside its own box on narrow screens (the page never
+ * does), a header row, and an empty state instead of bare headers when there are no rows. */
+export function Table({
+  head,
+  children,
+  empty,
+  rows,
+  testId,
+  caption,
+  dense = false,
+  className,
+}: {
+  /** Column headers; '' for an unlabelled (actions) column. */
+  head: ReactNode[];
+  children: ReactNode;
+  /** Shown instead of the table when `rows` is 0. */
+  empty?: ReactNode;
+  rows?: number;
+  testId?: string;
+  caption?: ReactNode;
+  dense?: boolean;
+  className?: string;
+}) {
+  if (rows === 0 && empty) return <>{empty}</>;
+  return (
+    <div
+      className={cx(
+        'max-w-full overflow-x-auto rounded-lg bg-white ring-1 ring-slate-200',
+        className,
+      )}
+    >
+      <table
+        className={cx('min-w-full text-left', dense ? 'text-xs' : 'text-sm')}
+        data-testid={testId}
+        data-dense={dense || undefined}
+      >
+        {caption ? <caption className="px-3 py-2 text-left font-medium">{caption}</caption> : null}
+        <thead className="border-b border-slate-200 text-xs text-slate-500 uppercase">
+          <tr>
+            {head.map((h, i) => (
+              <th key={i} scope="col" className="px-3 py-2 font-medium whitespace-nowrap">
+                {h === '' ? <span className="sr-only">Actions</span> : h}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-slate-100 [&_td]:px-3 [&_td]:py-1.5 [&_td]:align-top">
+          {children}
+        </tbody>
+      </table>
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import Link from 'next/link';
 import { serverCaller, sessionForArea } from '@/server/session';
-import { Input, NoAccess, PageHeader } from '@/ui/kit';
+import { formatWhen } from '@/ui/format';
+import { EmptyState, Input, NoAccess, PageHeader, Table } from '@/ui/kit';
 
 export const dynamic = 'force-dynamic';
 
@@ -54,26 +55,35 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   return (
     <section>
       <PageHeader title="Audit log">
-        <form className="flex gap-2" role="search">
+        <form className="flex flex-wrap gap-2" role="search" aria-label="Filter the audit log">
           <Input
             name="action"
+            aria-label="Action"
             placeholder="action, or prefix: consent."
             defaultValue={search.action}
             className="w-48"
           />
           <Input
             name="type"
+            aria-label="Target type"
             placeholder="target type, e.g. consent"
             defaultValue={search.type}
             className="w-44"
           />
           <Input
             name="target"
+            aria-label="Target id"
             placeholder="target id"
             defaultValue={search.target}
             className="w-40"
           />
-          <Input name="actor" placeholder="actor id" defaultValue={search.actor} className="w-32" />
+          <Input
+            name="actor"
+            aria-label="Actor id"
+            placeholder="actor id"
+            defaultValue={search.actor}
+            className="w-32"
+          />
           <Input
             name="from"
             type="date"
@@ -97,48 +107,38 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           Export CSV
         </a>
       </PageHeader>
-      <div className="overflow-x-auto rounded-lg bg-white ring-1 ring-slate-200">
-        <table className="min-w-full text-left" data-testid="audit-table">
-          <thead className="border-b border-slate-200 text-xs text-slate-500 uppercase">
-            <tr>
-              <th className="px-3 py-2">When</th>
-              <th className="px-3 py-2">Actor</th>
-              <th className="px-3 py-2">Action</th>
-              <th className="px-3 py-2">Target</th>
-              <th className="px-3 py-2">Before</th>
-              <th className="px-3 py-2">After</th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100 font-mono text-xs">
-            {page.items.map((e) => (
-              <tr key={e.id} data-action={e.action}>
-                <td className="px-3 py-1.5 whitespace-nowrap">
-                  {e.at.replace('T', ' ').slice(0, 19)}
-                </td>
-                <td className="px-3 py-1.5">{e.actorLabel}</td>
-                <td className="px-3 py-1.5">{e.action}</td>
-                <td className="px-3 py-1.5">
-                  {e.targetType}
-                  {e.targetId ? `:${e.targetId.slice(0, 8)}` : ''}
-                </td>
-                <td className="max-w-xs truncate px-3 py-1.5" title={json(e.before)}>
-                  {json(e.before)}
-                </td>
-                <td className="max-w-xs truncate px-3 py-1.5" title={json(e.after)}>
-                  {json(e.after)}
-                </td>
-              </tr>
-            ))}
-            {page.items.length === 0 ? (
-              <tr>
-                <td colSpan={6} className="px-3 py-6 text-center text-slate-500">
-                  No entries.
-                </td>
-              </tr>
-            ) : null}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        dense
+        testId="audit-table"
+        head={['When', 'Actor', 'Action', 'Target', 'Before', 'After']}
+        rows={page.items.length}
+        empty={
+          <EmptyState title="No entries match.">
+            <p>
+              Clear the filters, or widen the dates. Every decision, consent change and model change
+              is recorded here.
+            </p>
+          </EmptyState>
+        }
+      >
+        {page.items.map((e) => (
+          <tr key={e.id} data-action={e.action} className="font-mono">
+            <td className="whitespace-nowrap">{formatWhen(e.at)}</td>
+            <td className="max-w-40 truncate">{e.actorLabel}</td>
+            <td className="whitespace-nowrap">{e.action}</td>
+            <td className="whitespace-nowrap">
+              {e.targetType}
+              {e.targetId ? `:${e.targetId.slice(0, 8)}` : ''}
+            </td>
+            <td className="max-w-48 truncate" title={json(e.before)}>
+              {json(e.before)}
+            </td>
+            <td className="max-w-48 truncate" title={json(e.after)}>
+              {json(e.after)}
+            </td>
+          </tr>
+        ))}
+      </Table>
       {page.nextCursor ? (
         <Link
           className="mt-3 inline-block text-indigo-700 hover:underline"

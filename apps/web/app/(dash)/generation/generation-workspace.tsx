@@ -1,68 +1,112 @@
 'use client';
-// Requests with live progress: polls every second while any request is queued or running.
+// Requests with live progress (polled every second while any is queued or running), the images
+// each produced with their review state, and the export of approved images.
+import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC } from '@/trpc/client';
-import { Badge, Button, PageHeader } from '@/ui/kit';
+import { formatWhen, stateLabel } from '@/ui/format';
+import { Badge, Button, EmptyState, PageHeader, Table } from '@/ui/kit';
 import { GenerationForm } from './generation-form';
+import { OutputThumbs } from './request-outputs';
 
-const TONES = { queued: 'slate', running: 'indigo', succeeded: 'emerald', failed: 'rose', cancelled: 'amber' } as const;
+export const REQUEST_TONE = {
+  queued: 'slate',
+  running: 'indigo',
+  succeeded: 'emerald',
+  failed: 'rose',
+  cancelled: 'amber',
+} as const;
+
+/** Honest progress: images done of the request's count, and the steps each image takes. */
+export function progressText(r: {
+  state: string;
+  imagesDone: number;
+  count: number;
+  stepsPerImage: number;
+}) {
+  const images = `${r.imagesDone}/${r.count} image${r.count === 1 ? '' : 's'}`;
+  if (r.state === 'running')
+    return `${images} done · ${r.stepsPerImage} steps each · now image ${Math.min(r.count, r.imagesDone + 1)}`;
+  return `${images} · ${r.stepsPerImage} steps each`;
+}
 
 export function GenerationWorkspace() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const list = useQuery({
     ...trpc.generation.list.queryOptions({ limit: 20, offset: 0 }),
-    refetchInterval: (q) => (q.state.data?.items.some((r) => r.state === 'queued' || r.state === 'running') ? 1000 : false),
+    refetchInterval: (q) =>
+      q.state.data?.items.some((r) => r.state === 'queued' || r.state === 'running') ? 1000 : false,
   });
-  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.generation.list.queryKey() });
+  const refresh = () =>
+    queryClient.invalidateQueries({ queryKey: trpc.generation.list.queryKey() });
   const cancel = useMutation(trpc.generation.cancel.mutationOptions({ onSettled: refresh }));
   return (
     <section className="space-y-4">
-      <PageHeader title="Generation" />
+      <PageHeader title="Generation">
+        <a
+          href="/api/export/outputs"
+          className="rounded-md px-2.5 py-1.5 text-sm font-medium ring-1 ring-slate-300 hover:bg-slate-50"
+          data-testid="export-all"
+          download
+        >
+          Export approved images (zip)
+        </a>
+      </PageHeader>
       <GenerationForm onCreated={refresh} />
-      <div className="overflow-x-auto rounded-lg bg-white ring-1 ring-slate-200">
-        <table className="min-w-full text-left text-sm" data-testid="generation-requests">
-          <thead className="border-b border-slate-200 text-xs text-slate-500 uppercase">
-            <tr>
-              <th className="px-3 py-2">Prompt</th>
-              <th className="px-3 py-2">Subjects</th>
-              <th className="px-3 py-2">State</th>
-              <th className="px-3 py-2">Progress</th>
-              <th className="px-3 py-2">Outputs</th>
-              <th className="px-3 py-2" />
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {list.data?.items.map((r) => (
-              <tr key={r.id} data-testid="generation-row" data-state={r.state}>
-                <td className="px-3 py-2">{r.prompt}</td>
-                <td className="px-3 py-2">{r.subjects.map((s) => s.name).join(', ')}</td>
-                <td className="px-3 py-2">
-                  <Badge tone={TONES[r.state]}>{r.state}</Badge>
-                  {r.error ? <div className="text-xs text-rose-700">{r.error}</div> : null}
-                </td>
-                <td className="px-3 py-2">
-                  <progress max={r.totalSteps} value={r.step} aria-label="progress" className="w-32" />
-                  <span className="ml-2 text-xs text-slate-600" data-testid="progress-text">
-                    step {r.step}/{r.totalSteps}
-                  </span>
-                </td>
-                <td className="px-3 py-2">
-                  {r.outputs}/{r.count}
-                  {r.state === 'succeeded' ? <span className="ml-1 text-xs text-slate-500">in review queue</span> : null}
-                </td>
-                <td className="px-3 py-2 text-right">
-                  {r.state === 'queued' || r.state === 'running' ? (
-                    <Button tone="danger" onClick={() => cancel.mutate({ requestId: r.id })}>
-                      Cancel
-                    </Button>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        testId="generation-requests"
+        head={['Requested', 'Prompt', 'Subjects', 'State', 'Progress', 'Images', '']}
+        rows={list.isSuccess ? list.data.items.length : undefined}
+        empty={
+          <EmptyState title="No requests yet.">
+            <p>
+              Pick 2–4 subjects and write a prompt above, then Generate. The images go to the
+              reviewers’ queue; you see them here with their review state.
+            </p>
+          </EmptyState>
+        }
+      >
+        {list.data?.items.map((r) => (
+          <tr key={r.id} data-testid="generation-row" data-state={r.state}>
+            <td className="text-xs whitespace-nowrap">{formatWhen(r.createdAt)}</td>
+            <td className="max-w-64">
+              <Link href={`/generation/${r.id}`} className="text-indigo-700 hover:underline">
+                {r.prompt}
+              </Link>
+            </td>
+            <td>{r.subjects.map((s) => s.name).join(', ')}</td>
+            <td>
+              <Badge tone={REQUEST_TONE[r.state]}>{stateLabel(r.state)}</Badge>
+              {r.error ? <div className="text-xs text-rose-700">{r.error}</div> : null}
+            </td>
+            <td className="whitespace-nowrap">
+              <progress
+                max={r.totalSteps}
+                value={r.step}
+                aria-label={`progress of “${r.prompt}”`}
+                className="block w-32"
+              />
+              <span className="text-xs text-slate-600" data-testid="progress-text">
+                {progressText(r)}
+              </span>
+            </td>
+            <td className="min-w-40">
+              <div className="text-xs text-slate-600" data-testid="outputs-count">
+                {r.outputs}/{r.count} stored{r.outputs ? ' · in review queue' : ''}
+              </div>
+              <OutputThumbs requestId={r.id} expected={r.outputs} />
+            </td>
+            <td className="text-right">
+              {r.state === 'queued' || r.state === 'running' ? (
+                <Button tone="danger" onClick={() => cancel.mutate({ requestId: r.id })}>
+                  Cancel
+                </Button>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </Table>
     </section>
   );
 }

@@ -2,10 +2,9 @@
 // The model registry: versions, lineage, metrics and state; the retraining policy and button;
 // training progress (polled every second while a retrain runs); the evaluation gate's comparison;
 // promote and rollback (one action each, audited on the server).
-import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTRPC } from '@/trpc/client';
-import { Alert, Badge, Button, PageHeader } from '@/ui/kit';
+import { Alert, Badge, Button, PageHeader, Table } from '@/ui/kit';
 import { GateTable } from './gate-table';
 
 const TONES = { candidate: 'indigo', serving: 'emerald', retired: 'slate', tainted: 'rose', failed: 'amber' } as const;
@@ -28,11 +27,6 @@ export function ModelRegistry() {
   return (
     <section className="space-y-4">
       <PageHeader title="Models">
-        <nav className="flex gap-3 text-sm" aria-label="Operator pages">
-          <Link className="text-indigo-700 hover:underline" href="/generation/routing">Routing configs</Link>
-          <Link className="text-indigo-700 hover:underline" href="/generation/metrics">Metrics</Link>
-          <Link className="text-indigo-700 hover:underline" href="/models">Models</Link>
-        </nav>
         <Button tone="primary" data-testid="retrain" disabled={retrain.isPending} onClick={() => retrain.mutate({})}>
           Retrain now
         </Button>
@@ -45,62 +39,47 @@ export function ModelRegistry() {
           {s.excludedSubjects ? ` ${s.excludedSubjects} subject(s) without train consent are excluded.` : ''}
         </p>
       ) : null}
-      <div className="overflow-x-auto rounded-lg bg-white ring-1 ring-slate-200">
-        <table className="min-w-full text-left text-sm" data-testid="model-versions">
-          <thead className="border-b border-slate-200 text-xs text-slate-500 uppercase">
-            <tr>
-              <th className="px-3 py-2">Version</th>
-              <th className="px-3 py-2">Kind</th>
-              <th className="px-3 py-2">State</th>
-              <th className="px-3 py-2">Parent</th>
-              <th className="px-3 py-2">Lineage</th>
-              <th className="px-3 py-2">Training</th>
-              <th className="px-3 py-2">Evaluation</th>
-              <th className="px-3 py-2" />
+      <Table testId="model-versions" head={['Version', 'Kind', 'State', 'Parent', 'Lineage', 'Training', 'Evaluation', '']}>
+        {list.data?.map((m) => {
+          const t = m.metrics?.training as TTraining | undefined;
+          const gate = m.metrics?.gate as Parameters<typeof GateTable>[0]['gate'] | undefined;
+          const parent = list.data.find((p) => p.id === m.parentId);
+          const training = t?.status === 'running' || t?.status === 'queued';
+          return (
+            <tr key={m.id} data-testid="model-row" data-state={m.state} data-name={m.name} className="align-top">
+              <td className="font-medium">{m.name}</td>
+              <td>{m.kind}</td>
+              <td>
+                <Badge tone={TONES[m.state]}>{m.state}</Badge>
+                {m.taintReason ? <div className="text-xs text-rose-700">{m.taintReason}</div> : null}
+              </td>
+              <td>{parent?.name ?? '—'}</td>
+              <td>{training ? '— (recorded when training ends)' : `${m.lineage.outputs} outputs, ${m.lineage.subjects} subjects`}</td>
+              <td data-testid="training">
+                {t ? (
+                  <>
+                    {t.status === 'running' ? 'training' : t.status} · step {t.step ?? 0} of {t.steps ?? '?'}
+                    {t.status === 'running' ? <progress className="block w-32" max={t.steps ?? 1} value={t.step ?? 0} /> : null}
+                    {t.loss != null ? <div className="text-xs text-slate-500">loss {t.loss.toFixed(4)}</div> : null}
+                    {t.error ? <div className="text-xs text-rose-700">{t.error}</div> : null}
+                  </>
+                ) : (
+                  `${m.trainingSteps ?? '—'} steps`
+                )}
+              </td>
+              <td>{gate ? <GateTable gate={gate} /> : m.state === 'candidate' ? (training ? 'after training' : 'evaluating…') : '—'}</td>
+              <td className="space-x-2 px-3 py-2 whitespace-nowrap">
+                {m.state === 'candidate' && gate?.passed ? (
+                  <Button tone="primary" data-testid="promote" onClick={() => promote.mutate({ modelVersionId: m.id })}>Promote</Button>
+                ) : null}
+                {m.state === 'retired' && m.promotedAt ? (
+                  <Button data-testid="rollback" onClick={() => rollback.mutate({ modelVersionId: m.id })}>Roll back to this</Button>
+                ) : null}
+              </td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {list.data?.map((m) => {
-              const t = m.metrics?.training as TTraining | undefined;
-              const gate = m.metrics?.gate as Parameters<typeof GateTable>[0]['gate'] | undefined;
-              const parent = list.data.find((p) => p.id === m.parentId);
-              return (
-                <tr key={m.id} data-testid="model-row" data-state={m.state} data-name={m.name} className="align-top">
-                  <td className="px-3 py-2 font-medium">{m.name}</td>
-                  <td className="px-3 py-2">{m.kind}</td>
-                  <td className="px-3 py-2">
-                    <Badge tone={TONES[m.state]}>{m.state}</Badge>
-                    {m.taintReason ? <div className="text-xs text-rose-700">{m.taintReason}</div> : null}
-                  </td>
-                  <td className="px-3 py-2">{parent?.name ?? '—'}</td>
-                  <td className="px-3 py-2">{m.lineage.outputs} outputs, {m.lineage.subjects} subjects</td>
-                  <td className="px-3 py-2" data-testid="training">
-                    {t ? (
-                      <>
-                        {t.status} {t.step ?? 0}/{t.steps ?? '?'}
-                        {t.status === 'running' ? <progress className="block w-32" max={t.steps ?? 1} value={t.step ?? 0} /> : null}
-                        {t.loss != null ? <div className="text-xs text-slate-500">loss {t.loss.toFixed(4)}</div> : null}
-                        {t.error ? <div className="text-xs text-rose-700">{t.error}</div> : null}
-                      </>
-                    ) : (
-                      `${m.trainingSteps ?? '—'} steps`
-                    )}
-                  </td>
-                  <td className="px-3 py-2">{gate ? <GateTable gate={gate} /> : m.state === 'candidate' ? 'evaluating…' : '—'}</td>
-                  <td className="space-x-2 px-3 py-2 whitespace-nowrap">
-                    {m.state === 'candidate' && gate?.passed ? (
-                      <Button tone="primary" data-testid="promote" onClick={() => promote.mutate({ modelVersionId: m.id })}>Promote</Button>
-                    ) : null}
-                    {m.state === 'retired' && m.promotedAt ? (
-                      <Button data-testid="rollback" onClick={() => rollback.mutate({ modelVersionId: m.id })}>Roll back to this</Button>
-                    ) : null}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+          );
+        })}
+      </Table>
     </section>
   );
 }

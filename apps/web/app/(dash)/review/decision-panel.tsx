@@ -16,20 +16,59 @@ type Props = {
   onToggle: (index: number) => void;
   onApprove: () => void;
   onReject: () => void;
+  onCancelReject: () => void;
   onConfirmReject: () => void;
   onSkip: () => void;
 };
 
 export function DecisionPanel(p: Props) {
   return (
-    <div className="space-y-3">
-      <fieldset className={`rounded-md p-2 ring-1 ${p.mode === 'reject' ? 'ring-2 ring-rose-400' : 'ring-slate-200'}`} aria-label="Reject reasons">
-        <legend className="px-1 text-xs font-medium text-slate-600">Reject reasons {p.mode === 'reject' ? '(1–7, Enter to reject)' : '(r)'}</legend>
+    <div className="space-y-3" data-testid="decision-panel">
+      {/* the decision first: at 1280×800 it is in view without scrolling */}
+      <div className="flex flex-wrap gap-2">
+        <Button tone="primary" disabled={p.busy || p.readOnly} onClick={p.onApprove}>
+          Approve <Kbd>a</Kbd>
+        </Button>
+        {p.mode === 'reject' ? (
+          <>
+            <Button
+              tone="danger"
+              disabled={p.busy || p.readOnly || p.chosen.length === 0}
+              onClick={p.onConfirmReject}
+            >
+              Reject <Kbd>Enter</Kbd>
+            </Button>
+            <Button tone="ghost" onClick={p.onCancelReject}>
+              Cancel <Kbd>Esc</Kbd>
+            </Button>
+          </>
+        ) : (
+          <Button tone="danger" disabled={p.busy || p.readOnly} onClick={p.onReject}>
+            Reject… <Kbd>r</Kbd>
+          </Button>
+        )}
+        <Button disabled={p.busy || p.readOnly} onClick={p.onSkip}>
+          Skip <Kbd>s</Kbd>
+        </Button>
+      </div>
+      <fieldset
+        className={`rounded-md p-2 ring-1 ${p.mode === 'reject' ? 'ring-2 ring-rose-400' : 'ring-slate-200'}`}
+        aria-label="Reject reasons"
+      >
+        <legend className="px-1 text-xs font-medium text-slate-600">
+          Reject reasons {p.mode === 'reject' ? '(1–7, Enter to reject, Esc to cancel)' : '(r)'}
+        </legend>
         <ul className="space-y-0.5">
           {p.reasons.map((r, i) => (
             <li key={r.id}>
               <label className="flex items-center gap-2">
-                <input type="checkbox" checked={p.chosen.includes(r.id)} onChange={() => p.onToggle(i)} data-reason={r.id} tabIndex={-1} />
+                <input
+                  type="checkbox"
+                  checked={p.chosen.includes(r.id)}
+                  onChange={() => p.onToggle(i)}
+                  data-reason={r.id}
+                  tabIndex={-1}
+                />
                 <Kbd>{i + 1}</Kbd>
                 <span>{r.label}</span>
               </label>
@@ -48,15 +87,6 @@ export function DecisionPanel(p: Props) {
           className="block w-full rounded-md px-2 py-1 ring-1 ring-slate-300"
         />
       </label>
-      <div className="flex flex-wrap gap-2">
-        <Button tone="primary" disabled={p.busy || p.readOnly} onClick={p.onApprove}>Approve <Kbd>a</Kbd></Button>
-        {p.mode === 'reject' ? (
-          <Button tone="danger" disabled={p.busy || p.readOnly || p.chosen.length === 0} onClick={p.onConfirmReject}>Reject <Kbd>Enter</Kbd></Button>
-        ) : (
-          <Button tone="danger" disabled={p.busy || p.readOnly} onClick={p.onReject}>Reject… <Kbd>r</Kbd></Button>
-        )}
-        <Button disabled={p.busy || p.readOnly} onClick={p.onSkip}>Skip <Kbd>s</Kbd></Button>
-      </div>
     </div>
   );
 }

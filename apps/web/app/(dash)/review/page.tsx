@@ -1,4 +1,3 @@
-import Link from 'next/link';
 import { sessionForArea } from '@/server/session';
 import { Kbd, NoAccess, PageHeader } from '@/ui/kit';
 import { ReviewWorkspace } from './review-workspace';
@@ -13,12 +12,6 @@ export default async function ReviewPage() {
         <span className="text-xs text-slate-500">
           Press <Kbd>?</Kbd> for keys
         </span>
-        <Link href="/review/adjudication" className="text-indigo-700 underline">
-          Adjudication
-        </Link>
-        <Link href="/review/history" className="text-indigo-700 underline">
-          History &amp; my stats
-        </Link>
       </PageHeader>
       <ReviewWorkspace />
     </section>

@@ -3,7 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { useTRPC } from '@/trpc/client';
-import { Alert, Badge, Button, Input, PageHeader } from '@/ui/kit';
+import { Alert, Badge, Button, EmptyState, Input, PageHeader } from '@/ui/kit';
 import { NewSubjectDialog, ToySubjectDialog } from './subject-dialogs';
 
 export function SubjectsList() {
@@ -27,7 +27,7 @@ export function SubjectsList() {
           placeholder="Search by name"
           value={search}
           onChange={(e) => setSearch(e.target.value)}
-          className="w-56"
+          className="w-48 sm:w-56"
         />
         <Button onClick={() => setDialog('toy')}>Toy subject</Button>
         <Button tone="primary" onClick={() => setDialog('upload')}>
@@ -77,7 +77,14 @@ export function SubjectsList() {
         ))}
       </ul>
       {list.data && list.data.items.length === 0 ? (
-        <p className="text-slate-500">No subjects yet.</p>
+        <EmptyState title={search ? 'No subject matches.' : 'No subjects yet.'}>
+          <p>
+            Create one with <strong>New subject</strong> (1–8 reference photos) or{' '}
+            <strong>Toy subject</strong> (rendered for you), then open it and{' '}
+            <strong>Record consent</strong> for the generate scope — only then can an operator use
+            it.
+          </p>
+        </EmptyState>
       ) : null}
       {dialog === 'upload' ? (
         <NewSubjectDialog onClose={() => setDialog(null)} onDone={done} />

@@ -1,8 +1,10 @@
 'use client';
 import { useMutation } from '@tanstack/react-query';
-import { type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
+import { ZCreateUser } from '@musar/api/forms';
 import { ROLES } from '@musar/auth/permissions';
 import { useTRPC } from '@/trpc/client';
+import { check, fromServer, type TErrors } from '@/ui/form-errors';
 import { Alert, Button, Field, Input, Select } from '@/ui/kit';
 import { Modal } from '@/ui/modal';
 
@@ -64,27 +66,36 @@ export function BanDialog({
 
 export function CreateUserDialog({ onClose, onDone }: { onClose: () => void; onDone: () => void }) {
   const trpc = useTRPC();
-  const create = useMutation(trpc.users.create.mutationOptions({ onSuccess: onDone }));
+  const [errors, setErrors] = useState<TErrors>({});
+  const create = useMutation(
+    trpc.users.create.mutationOptions({
+      onSuccess: onDone,
+      onError: (e) => setErrors(fromServer(e)),
+    }),
+  );
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    create.mutate({
+    const checked = check(ZCreateUser, {
       name: String(form.get('name') ?? ''),
       email: String(form.get('email') ?? ''),
-      role: String(form.get('role')) as (typeof ROLES)[number],
+      role: String(form.get('role')),
       password: String(form.get('password') ?? ''),
     });
+    if (checked.errors) return setErrors(checked.errors);
+    setErrors({});
+    create.mutate(checked.data);
   }
   return (
     <Modal width="md" title="New user" onClose={onClose}>
-      <form onSubmit={onSubmit} className="space-y-3">
-        <Field label="Name">
+      <form onSubmit={onSubmit} noValidate className="space-y-3">
+        <Field label="Name" error={errors.name}>
           <Input name="name" required autoFocus />
         </Field>
-        <Field label="E-mail">
+        <Field label="E-mail" error={errors.email}>
           <Input name="email" type="email" required />
         </Field>
-        <Field label="Role">
+        <Field label="Role" error={errors.role}>
           <Select name="role" defaultValue="reviewer" className="w-full">
             {ROLES.map((r) => (
               <option key={r} value={r}>
@@ -96,10 +107,11 @@ export function CreateUserDialog({ onClose, onDone }: { onClose: () => void; onD
         <Field
           label="Initial password"
           hint="At least 12 characters; share it with them privately."
+          error={errors.password}
         >
           <Input name="password" type="password" minLength={12} required />
         </Field>
-        {create.error ? <Alert>{create.error.message}</Alert> : null}
+        {errors.form ? <Alert>{errors.form}</Alert> : null}
         <div className="flex justify-end gap-2">
           <Button onClick={onClose}>Cancel</Button>
           <Button tone="primary" type="submit" disabled={create.isPending}>

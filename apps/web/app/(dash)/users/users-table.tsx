@@ -3,7 +3,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { ROLES } from '@musar/auth/permissions';
 import { useTRPC } from '@/trpc/client';
-import { Alert, Badge, Button, Input, Kbd, PageHeader, Select } from '@/ui/kit';
+import { Alert, Badge, Button, Input, Kbd, PageHeader, Select, Table } from '@/ui/kit';
 import { BanDialog, CreateUserDialog } from './user-dialogs';
 
 export function UsersTable({ currentUserId }: { currentUserId: string }) {
@@ -49,7 +49,7 @@ export function UsersTable({ currentUserId }: { currentUserId: string }) {
             placeholder="Search name or e-mail"
             value={search}
             onChange={(e) => setSearch(e.target.value)}
-            className="w-64 pr-8"
+            className="w-56 pr-8 sm:w-64"
           />
           <span className="pointer-events-none absolute top-1.5 right-2">
             <Kbd>/</Kbd>
@@ -64,87 +64,74 @@ export function UsersTable({ currentUserId }: { currentUserId: string }) {
           <Alert>{error}</Alert>
         </div>
       ) : null}
-      <div className="overflow-x-auto rounded-lg bg-white ring-1 ring-slate-200">
-        <table className="min-w-full text-left" data-testid="users-table">
-          <thead className="border-b border-slate-200 text-xs text-slate-500 uppercase">
-            <tr>
-              <th className="px-3 py-2">Name</th>
-              <th className="px-3 py-2">E-mail</th>
-              <th className="px-3 py-2">Role</th>
-              <th className="px-3 py-2">Status</th>
-              <th className="px-3 py-2 text-right">Actions</th>
+      <Table testId="users-table" head={['Name', 'E-mail', 'Role', 'Status', 'Actions']}>
+        {list.data?.items.map((u) => {
+          const self = u.id === currentUserId;
+          return (
+            <tr key={u.id} data-email={u.email}>
+              <td>{u.name}</td>
+              <td className="font-mono text-xs">{u.email}</td>
+              <td>
+                <Select
+                  aria-label={`Role of ${u.email}`}
+                  value={u.role ?? ''}
+                  disabled={self || setRole.isPending}
+                  onChange={(e) =>
+                    setRole.mutate({
+                      userId: u.id,
+                      role: e.target.value as (typeof ROLES)[number],
+                    })
+                  }
+                >
+                  {u.role && !(ROLES as readonly string[]).includes(u.role) ? (
+                    <option value={u.role}>{u.role}</option>
+                  ) : null}
+                  {ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {r}
+                    </option>
+                  ))}
+                </Select>
+              </td>
+              <td>
+                {u.banned ? (
+                  <span title={u.banReason ?? ''}>
+                    <Badge tone="rose">banned</Badge>
+                  </span>
+                ) : (
+                  <Badge tone="emerald">active</Badge>
+                )}
+              </td>
+              <td className="text-right">
+                {self ? (
+                  <span className="text-xs text-slate-400">you</span>
+                ) : u.banned ? (
+                  <Button
+                    onClick={() => unban.mutate({ userId: u.id })}
+                    aria-label={`Unban ${u.email}`}
+                  >
+                    Unban
+                  </Button>
+                ) : (
+                  <Button
+                    tone="ghost"
+                    onClick={() => setBanning({ id: u.id, email: u.email })}
+                    aria-label={`Ban ${u.email}`}
+                  >
+                    Ban…
+                  </Button>
+                )}
+              </td>
             </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {list.data?.items.map((u) => {
-              const self = u.id === currentUserId;
-              return (
-                <tr key={u.id} data-email={u.email}>
-                  <td className="px-3 py-1.5">{u.name}</td>
-                  <td className="px-3 py-1.5 font-mono text-xs">{u.email}</td>
-                  <td className="px-3 py-1.5">
-                    <Select
-                      aria-label={`Role of ${u.email}`}
-                      value={u.role ?? ''}
-                      disabled={self || setRole.isPending}
-                      onChange={(e) =>
-                        setRole.mutate({
-                          userId: u.id,
-                          role: e.target.value as (typeof ROLES)[number],
-                        })
-                      }
-                    >
-                      {u.role && !(ROLES as readonly string[]).includes(u.role) ? (
-                        <option value={u.role}>{u.role}</option>
-                      ) : null}
-                      {ROLES.map((r) => (
-                        <option key={r} value={r}>
-                          {r}
-                        </option>
-                      ))}
-                    </Select>
-                  </td>
-                  <td className="px-3 py-1.5">
-                    {u.banned ? (
-                      <span title={u.banReason ?? ''}>
-                        <Badge tone="rose">banned</Badge>
-                      </span>
-                    ) : (
-                      <Badge tone="emerald">active</Badge>
-                    )}
-                  </td>
-                  <td className="px-3 py-1.5 text-right">
-                    {self ? (
-                      <span className="text-xs text-slate-400">you</span>
-                    ) : u.banned ? (
-                      <Button
-                        onClick={() => unban.mutate({ userId: u.id })}
-                        aria-label={`Unban ${u.email}`}
-                      >
-                        Unban
-                      </Button>
-                    ) : (
-                      <Button
-                        tone="ghost"
-                        onClick={() => setBanning({ id: u.id, email: u.email })}
-                        aria-label={`Ban ${u.email}`}
-                      >
-                        Ban…
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-        {list.isLoading ? <p className="p-3 text-slate-500">Loading…</p> : null}
-        {list.error ? (
-          <div className="p-3">
-            <Alert>{list.error.message}</Alert>
-          </div>
-        ) : null}
-      </div>
+          );
+        })}
+      </Table>
+      {list.isLoading ? <p className="p-3 text-slate-500">Loading…</p> : null}
+      {list.error ? (
+        <div className="p-3">
+          <Alert>{list.error.message}</Alert>
+        </div>
+      ) : null}
       <p className="mt-2 text-xs text-slate-500">{list.data ? `${list.data.total} users` : ''}</p>
       {banning ? (
         <BanDialog

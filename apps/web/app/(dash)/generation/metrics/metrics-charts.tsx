@@ -1,7 +1,6 @@
 'use client';
 // Metrics over time per routing config or model version (recharts): approval rate, auto-scored
 // fidelity and leakage, review throughput; the tooltip shows the number of items behind each point.
-import Link from 'next/link';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import {
@@ -15,7 +14,8 @@ import {
   YAxis,
 } from 'recharts';
 import { useTRPC } from '@/trpc/client';
-import { PageHeader, Select } from '@/ui/kit';
+import { reasonLabel } from '@/ui/format';
+import { EmptyState, PageHeader, Select, Table } from '@/ui/kit';
 
 const COLORS = ['#4f46e5', '#dc2626', '#16a34a', '#ca8a04', '#0891b2', '#9333ea'];
 type TMetric = 'approvalRate' | 'fidelity' | 'leakage' | 'reviews';
@@ -80,17 +80,6 @@ export function MetricsCharts() {
   return (
     <section className="space-y-4">
       <PageHeader title="Metrics">
-        <nav className="flex gap-3 text-sm" aria-label="Operator pages">
-          <Link className="text-indigo-700 hover:underline" href="/generation/routing">
-            Routing configs
-          </Link>
-          <Link className="text-indigo-700 hover:underline" href="/generation/metrics">
-            Metrics
-          </Link>
-          <Link className="text-indigo-700 hover:underline" href="/models">
-            Models
-          </Link>
-        </nav>
         <Select
           value={by}
           onChange={(e) => setBy(e.target.value as typeof by)}
@@ -108,28 +97,36 @@ export function MetricsCharts() {
           <option value="hour">by hour</option>
         </Select>
       </PageHeader>
-      <div className="grid gap-4 md:grid-cols-2">
+      {data.isSuccess && points.length === 0 ? (
+        <EmptyState title="No data in the last 30 days.">
+          <p>
+            Charts fill in as generations are stored and reviewed: approval rate and throughput per
+            routing config or model version, and the auto-scored fidelity and leakage. Start a
+            request on the Requests page. (Routing previews do not count.)
+          </p>
+        </EmptyState>
+      ) : null}
+      <div className={`grid gap-4 md:grid-cols-2 ${points.length === 0 ? 'hidden' : ''}`}>
         {chart('approvalRate', 'Approval rate')}
         {chart('reviews', 'Review throughput (decisions)')}
         {chart('fidelity', 'Auto-scored fidelity')}
         {chart('leakage', 'Auto-scored leakage')}
       </div>
-      <div className="rounded-lg bg-white p-3 ring-1 ring-slate-200">
-        <h2 className="mb-2 text-sm font-medium">Reject reasons</h2>
-        <table className="text-sm" data-testid="reject-reasons">
-          <tbody>
-            {data.data?.rejectReasons.map((r) => (
-              <tr key={`${r.key}-${r.reason}`}>
-                <td className="pr-3">
-                  {points.find((p) => p.key === r.key)?.label ?? r.key ?? 'ad hoc'}
-                </td>
-                <td className="pr-3">{r.reason}</td>
-                <td>{r.n}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <h2 className="text-sm font-medium">Reject reasons</h2>
+      <Table
+        testId="reject-reasons"
+        head={[by === 'routingConfig' ? 'Routing config' : 'Model version', 'Reason', 'Rejections']}
+        rows={data.isSuccess ? data.data.rejectReasons.length : undefined}
+        empty={<p className="text-slate-500">No rejections in the last 30 days.</p>}
+      >
+        {data.data?.rejectReasons.map((r) => (
+          <tr key={`${r.key}-${r.reason}`}>
+            <td>{points.find((p) => p.key === r.key)?.label ?? r.key ?? 'ad hoc'}</td>
+            <td>{reasonLabel(r.reason)}</td>
+            <td>{r.n}</td>
+          </tr>
+        ))}
+      </Table>
     </section>
   );
 }

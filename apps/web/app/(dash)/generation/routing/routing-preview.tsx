@@ -79,7 +79,11 @@ export function RoutingPreview({
     >
       <h2 className="font-medium">Preview side by side</h2>
       {start.error ? <Alert>{start.error.message}</Alert> : null}
-      <div className="flex flex-wrap gap-2">
+      <p className="text-xs text-slate-600">
+        Previews are for you only: they do not go to the reviewers’ queue, the metrics or the
+        request list.
+      </p>
+      <div className="flex flex-wrap gap-2" role="group" aria-label="Preview subjects">
         {subjects.data?.items.map((s) => (
           <label key={s.id} className="flex items-center gap-1 text-sm">
             <input
@@ -91,7 +95,7 @@ export function RoutingPreview({
           </label>
         ))}
       </div>
-      <div className="flex flex-wrap gap-2">
+      <div className="flex flex-wrap gap-2" role="group" aria-label="Configs to compare">
         {configs.map((c) => (
           <label key={c.id} className="flex items-center gap-1 text-sm">
             <input
@@ -103,11 +107,11 @@ export function RoutingPreview({
           </label>
         ))}
       </div>
-      <div className="flex gap-3">
-        <Field label="Prompt">
+      <div className="flex flex-wrap gap-3">
+        <Field label="Preview prompt">
           <Input value={prompt} onChange={(e) => setPrompt(e.target.value)} />
         </Field>
-        <Field label="Seed">
+        <Field label="Preview seed">
           <Input value={seed} onChange={(e) => setSeed(e.target.value)} inputMode="numeric" />
         </Field>
       </div>
@@ -127,11 +131,17 @@ export function RoutingPreview({
               {r.output?.image ? (
                 <img
                   src={r.output.image}
-                  alt="preview"
+                  alt={`Preview with ${cfg ? `${cfg.name} v${cfg.version}` : 'config'}`}
                   className="w-32 [image-rendering:pixelated]"
                 />
               ) : (
-                <div className="text-slate-500">{r.state}…</div>
+                <div className="text-slate-500">
+                  {r.state === 'queued'
+                    ? 'waiting…'
+                    : r.state === 'running'
+                      ? 'computing…'
+                      : r.state}
+                </div>
               )}
               {r.output ? <MapGrid map={r.output.routingMap} /> : null}
               {scores ? (

@@ -1,11 +1,11 @@
 'use client';
 // Routing configs (named, versioned; saving a name again makes its next version) and the
 // side-by-side preview of 2–4 configs on the same subjects, prompt and seed.
-import Link from 'next/link';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '@/trpc/client';
-import { Alert, Button, Field, Input, PageHeader } from '@/ui/kit';
+import { fromServer } from '@/ui/form-errors';
+import { Alert, Button, EmptyState, Field, Input, PageHeader, Table } from '@/ui/kit';
 import { RoutingPreview } from './routing-preview';
 
 export function RoutingWorkspace() {
@@ -22,7 +22,12 @@ export function RoutingWorkspace() {
   const create = useMutation(
     trpc.routing.create.mutationOptions({
       onSuccess: () => (setError(null), refresh()),
-      onError: (e) => setError(e.message),
+      onError: (e) =>
+        setError(
+          Object.entries(fromServer(e))
+            .map(([k, v]) => (k === 'form' ? v : `${k}: ${v}`))
+            .join(' '),
+        ),
     }),
   );
   const setDefault = useMutation(
@@ -38,7 +43,7 @@ export function RoutingWorkspace() {
     try {
       parsed = JSON.parse(params);
     } catch {
-      return setError('Parameters must be a JSON object');
+      return setError('The parameters are not valid JSON: write them as { "name": value, … }.');
     }
     create.mutate({
       name,
@@ -48,19 +53,7 @@ export function RoutingWorkspace() {
   };
   return (
     <section className="space-y-4">
-      <PageHeader title="Routing configs">
-        <nav className="flex gap-3 text-sm" aria-label="Operator pages">
-          <Link className="text-indigo-700 hover:underline" href="/generation/routing">
-            Routing configs
-          </Link>
-          <Link className="text-indigo-700 hover:underline" href="/generation/metrics">
-            Metrics
-          </Link>
-          <Link className="text-indigo-700 hover:underline" href="/models">
-            Models
-          </Link>
-        </nav>
-      </PageHeader>
+      <PageHeader title="Routing configs"></PageHeader>
       {error ? <Alert>{error}</Alert> : null}
       <form
         onSubmit={submit}
@@ -75,7 +68,6 @@ export function RoutingWorkspace() {
             className="h-36 w-full rounded border border-slate-300 p-2 font-mono text-xs"
             value={params}
             onChange={(e) => setParams(e.target.value)}
-            aria-label="Parameters"
           />
         </Field>
         <div>
@@ -84,43 +76,43 @@ export function RoutingWorkspace() {
           </Button>
         </div>
       </form>
-      <table
-        className="min-w-full rounded-lg bg-white text-left text-sm ring-1 ring-slate-200"
-        data-testid="routing-configs"
+      <Table
+        testId="routing-configs"
+        head={['Name', 'Version', 'Parameters', 'Default for', '']}
+        rows={configs.isSuccess ? (configs.data?.length ?? 0) : undefined}
+        empty={
+          <EmptyState title="No routing configs yet.">
+            <p>
+              Save one above (a name and its parameters); saving the same name again makes its next
+              version. Then compare 2–4 of them side by side below.
+            </p>
+          </EmptyState>
+        }
       >
-        <thead className="text-xs text-slate-500 uppercase">
-          <tr>
-            <th className="px-3 py-2">Name</th>
-            <th className="px-3 py-2">Version</th>
-            <th className="px-3 py-2">Parameters</th>
-            <th className="px-3 py-2">Default for</th>
-            <th className="px-3 py-2" />
+        {configs.data?.map((c) => (
+          <tr key={c.id} data-testid="routing-config-row">
+            <td>{c.name}</td>
+            <td>v{c.version}</td>
+            <td className="font-mono text-xs break-all">
+              {Object.entries(c.params)
+                .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
+                .join(' · ')}
+            </td>
+            <td>{models.data?.find((m) => m.id === c.defaultFor)?.name ?? '—'}</td>
+            <td>
+              {serving && c.defaultFor !== serving.id ? (
+                <Button
+                  onClick={() =>
+                    setDefault.mutate({ routingConfigId: c.id, modelVersionId: serving.id })
+                  }
+                >
+                  Default for {serving.name}
+                </Button>
+              ) : null}
+            </td>
           </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100">
-          {configs.data?.map((c) => (
-            <tr key={c.id} data-testid="routing-config-row">
-              <td className="px-3 py-2">{c.name}</td>
-              <td className="px-3 py-2">v{c.version}</td>
-              <td className="px-3 py-2 font-mono text-xs">{JSON.stringify(c.params)}</td>
-              <td className="px-3 py-2">
-                {models.data?.find((m) => m.id === c.defaultFor)?.name ?? '—'}
-              </td>
-              <td className="px-3 py-2">
-                {serving && c.defaultFor !== serving.id ? (
-                  <Button
-                    onClick={() =>
-                      setDefault.mutate({ routingConfigId: c.id, modelVersionId: serving.id })
-                    }
-                  >
-                    Default for {serving.name}
-                  </Button>
-                ) : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </Table>
       <RoutingPreview configs={configs.data ?? []} />
     </section>
   );

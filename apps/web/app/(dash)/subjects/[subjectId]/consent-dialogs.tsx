@@ -2,6 +2,8 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '@/trpc/client';
+import { ZConsentForm } from '@musar/api/forms';
+import { check, fromServer, type TErrors } from '@/ui/form-errors';
 import { Alert, Button, Field, Input, Select } from '@/ui/kit';
 import { fileToBase64, Modal } from '@/ui/modal';
 
@@ -19,10 +21,27 @@ export function GrantConsentDialog({
 }) {
   const trpc = useTRPC();
   const [reading, setReading] = useState(false);
-  const grant = useMutation(trpc.consents.grant.mutationOptions({ onSuccess: onDone }));
+  const [errors, setErrors] = useState<TErrors>({});
+  const grant = useMutation(
+    trpc.consents.grant.mutationOptions({
+      onSuccess: onDone,
+      onError: (e) => setErrors(fromServer(e)),
+    }),
+  );
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
+    // the server's own schema first: each problem next to its field, nothing sent
+    const checked = check(ZConsentForm, {
+      subjectId,
+      scope: form.get('scope'),
+      grantedBy: String(form.get('grantedBy') ?? ''),
+      evidence: String(form.get('evidence') ?? ''),
+      validFrom: isoOrUndefined(form.get('validFrom')),
+      expiresAt: isoOrUndefined(form.get('expiresAt')) ?? null,
+    });
+    if (checked.errors) return setErrors(checked.errors);
+    setErrors({});
     const file = form.get('evidenceFile');
     setReading(true);
     const evidenceFile =
@@ -42,22 +61,28 @@ export function GrantConsentDialog({
   }
   return (
     <Modal title="Record consent" onClose={onClose}>
-      <form onSubmit={onSubmit} className="space-y-3">
-        <div className="grid grid-cols-2 gap-3">
-          <Field label="Scope">
+      <form onSubmit={onSubmit} noValidate className="space-y-3">
+        <div className="grid gap-3 sm:grid-cols-2">
+          <Field label="Scope" error={errors.scope}>
             <Select name="scope" defaultValue="generate" className="w-full">
               <option value="generate">generate</option>
               <option value="train">train</option>
             </Select>
           </Field>
-          <Field label="Granted by" hint="The person or rights holder.">
-            <Input name="grantedBy" required maxLength={200} />
+          <Field label="Granted by" hint="The person or rights holder." error={errors.grantedBy}>
+            <Input
+              name="grantedBy"
+              required
+              maxLength={200}
+              aria-invalid={Boolean(errors.grantedBy)}
+            />
           </Field>
         </div>
-        <Field label="Evidence">
+        <Field label="Evidence" error={errors.evidence}>
           <textarea
             name="evidence"
             required
+            aria-invalid={Boolean(errors.evidence)}
             maxLength={4000}
             rows={3}
             className="block w-full rounded-md border-0 px-2.5 py-1.5 ring-1 ring-slate-300 focus:ring-2 focus:ring-indigo-500"
@@ -70,15 +95,15 @@ export function GrantConsentDialog({
             accept="application/pdf,image/png,image/jpeg,text/plain"
           />
         </Field>
-        <div className="grid grid-cols-2 gap-3">
-          <Field label="Valid from" hint="Empty: now.">
+        <div className="grid gap-3 sm:grid-cols-2">
+          <Field label="Valid from" hint="Empty: now." error={errors.validFrom}>
             <Input name="validFrom" type="datetime-local" />
           </Field>
-          <Field label="Expires" hint="Empty: no expiry.">
+          <Field label="Expires" hint="Empty: no expiry." error={errors.expiresAt}>
             <Input name="expiresAt" type="datetime-local" />
           </Field>
         </div>
-        {grant.error ? <Alert>{grant.error.message}</Alert> : null}
+        {errors.form ? <Alert>{errors.form}</Alert> : null}
         <div className="flex justify-end gap-2">
           <Button onClick={onClose}>Cancel</Button>
           <Button tone="primary" type="submit" disabled={reading || grant.isPending}>

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@musar/api';
 import { useTRPC } from '@/trpc/client';
+import { formatWhen } from '@/ui/format';
 import { Alert, Badge, Button } from '@/ui/kit';
 import { GrantConsentDialog, RevokeDialog } from './consent-dialogs';
 
@@ -109,12 +110,10 @@ export function ConsentPanel({ subject, onChange }: { subject: Subject; onChange
                   ) : null}
                 </td>
                 <td className="px-3 py-1.5 text-xs whitespace-nowrap">
-                  {c.validFrom.slice(0, 10)} → {c.expiresAt ? c.expiresAt.slice(0, 10) : '∞'}
+                  {formatWhen(c.validFrom)} → {c.expiresAt ? formatWhen(c.expiresAt) : 'no expiry'}
                 </td>
                 <td className="px-3 py-1.5 text-xs">
-                  {c.revokedAt
-                    ? `${c.revokedAt.slice(0, 16).replace('T', ' ')} — ${c.revokedReason ?? ''}`
-                    : ''}
+                  {c.revokedAt ? `${formatWhen(c.revokedAt)} — ${c.revokedReason ?? ''}` : ''}
                 </td>
                 <td className="px-3 py-1.5 text-right">
                   {c.status === 'active' || c.status === 'pending' ? (
@@ -133,7 +132,9 @@ export function ConsentPanel({ subject, onChange }: { subject: Subject; onChange
             {subject.consents.length === 0 ? (
               <tr>
                 <td colSpan={7} className="px-3 py-4 text-center text-slate-500">
-                  No consent recorded: the subject cannot be used.
+                  No consent recorded: the subject cannot be used. Record a generate consent so
+                  operators can use it (and a train consent so retraining may learn from its
+                  outputs).
                 </td>
               </tr>
             ) : null}

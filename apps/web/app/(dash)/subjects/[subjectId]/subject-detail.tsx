@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { useTRPC } from '@/trpc/client';
+import { formatDay, stateLabel } from '@/ui/format';
 import { Alert, Badge, Button, PageHeader } from '@/ui/kit';
 import { ConsentPanel } from './consent-panel';
 import { EraseDialog } from './erase-dialog';
@@ -34,7 +35,7 @@ export function SubjectDetail({ subjectId }: { subjectId: string }) {
           ← All subjects
         </Link>
         {s.erasedAt ? (
-          <Badge tone="rose">erased {s.erasedAt.slice(0, 10)}</Badge>
+          <Badge tone="rose">erased {formatDay(s.erasedAt)}</Badge>
         ) : (
           <Button tone="danger" onClick={() => setErasing(true)}>
             Erase…
@@ -97,7 +98,7 @@ export function SubjectDetail({ subjectId }: { subjectId: string }) {
                 data-state={o.state}
               >
                 <span className="truncate text-xs">{o.prompt}</span>
-                <Badge tone={STATE_TONE[o.state] ?? 'slate'}>{o.state.replace('_', ' ')}</Badge>
+                <Badge tone={STATE_TONE[o.state] ?? 'slate'}>{stateLabel(o.state)}</Badge>
               </li>
             ))}
             {s.lineage.outputs.length === 0 ? (
