@@ -26,3 +26,6 @@ export function callerFor(db: Db, sessionUser: SessionUser | null): Caller {
   const session = sessionUser ? { id: `session-${sessionUser.id}`, user: sessionUser } : null;
   return createCaller(createContextInner({ db, session }));
 }
+
+/** Review items written straight to the database (tests, load tests, the fault suite). */
+export { seedReviewItems } from './services/review-fixtures';

@@ -9,9 +9,15 @@ import type { TMetrics } from '../metrics';
 import type { TJobAttempt } from '../queue/job-sql';
 import { describeZodError, ZGeneratePayload } from '../queue/payloads';
 import type { TProgress } from '../thread/types';
-import { resolveModel } from './model-source';
+import { assertRoutingFits, resolveModel } from './model-source';
 import { signOutputs } from './provenance';
-import { beginGeneration, completeGeneration, failGeneration, loadSubjects, PermanentError } from './store';
+import {
+  beginGeneration,
+  completeGeneration,
+  failGeneration,
+  loadSubjects,
+  PermanentError,
+} from './store';
 
 export type THandlerDeps = {
   db: Db;
@@ -30,7 +36,11 @@ const requestIdOf = (data: unknown): string | null => {
   return typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) ? id : null;
 };
 
-export async function handleGenerate(deps: THandlerDeps, job: TJob, signal?: AbortSignal): Promise<TOutcome> {
+export async function handleGenerate(
+  deps: THandlerDeps,
+  job: TJob,
+  signal?: AbortSignal,
+): Promise<TOutcome> {
   const { db, log: parent } = deps;
   const log = parent.child({ jobId: job.id, queue: job.name, attempt: job.retryCount });
   const parsed = ZGeneratePayload.safeParse(job.data);
@@ -43,7 +53,10 @@ export async function handleGenerate(deps: THandlerDeps, job: TJob, signal?: Abo
   const p = parsed.data;
   const begin = await beginGeneration(db, job, p);
   if (begin.kind !== 'run') {
-    log.info({ requestId: p.requestId, reason: begin.reason }, begin.kind === 'skip' ? 'job skipped' : 'job failed');
+    log.info(
+      { requestId: p.requestId, reason: begin.reason },
+      begin.kind === 'skip' ? 'job skipped' : 'job failed',
+    );
     return begin.kind === 'skip' ? 'skipped' : 'failed';
   }
   const abort = new AbortController();
@@ -81,31 +94,60 @@ export async function handleGenerate(deps: THandlerDeps, job: TJob, signal?: Abo
     lastWrite = now;
     db.update(generationRequests)
       .set({ progress: progress.step / progress.total })
-      .where(sql`${generationRequests.id} = ${p.requestId} AND ${generationRequests.state} = 'running'`)
+      .where(
+        sql`${generationRequests.id} = ${p.requestId} AND ${generationRequests.state} = 'running'`,
+      )
       .catch((error: unknown) => log.warn({ err: error }, 'progress write failed'));
   };
   try {
     const model = await resolveModel(db, p.modelVersionId);
-    if (model.fresh) log.warn({ requestId: p.requestId }, 'no trained checkpoint stored: generating with a freshly initialised tiny model');
+    assertRoutingFits(model.source, p.routing, p.subjectIds.length);
+    if (model.fresh)
+      log.warn(
+        { requestId: p.requestId },
+        'no trained checkpoint stored: generating with a freshly initialised tiny model',
+      );
     const subjects = await loadSubjects(db, p.subjectIds);
     const started = performance.now();
     const result = await deps.pool.generate(
-      { model: model.source, prompt: p.prompt, subjects, count: p.count, seed: p.seed, steps: p.steps, routing: p.routing },
+      {
+        model: model.source,
+        prompt: p.prompt,
+        subjects,
+        count: p.count,
+        seed: p.seed,
+        steps: p.steps,
+        routing: p.routing,
+      },
       { signal: abort.signal, onProgress },
     );
-    for (const img of result.images) deps.metrics.perImage.observe({ backend: result.backend }, img.seconds);
-    const done = await completeGeneration(db, job, p, result, model.modelVersionId, (tx) => signOutputs(tx, p, result, model));
-    log.info({ requestId: p.requestId, ...done, backend: result.backend, seconds: (performance.now() - started) / 1000 }, 'generation finished');
+    for (const img of result.images)
+      deps.metrics.perImage.observe({ backend: result.backend }, img.seconds);
+    const done = await completeGeneration(db, job, p, result, model.modelVersionId, (tx) =>
+      signOutputs(tx, p, result, model),
+    );
+    log.info(
+      {
+        requestId: p.requestId,
+        ...done,
+        backend: result.backend,
+        seconds: (performance.now() - started) / 1000,
+      },
+      'generation finished',
+    );
     return done.kind;
   } catch (error) {
     if (cancelled) {
       await recordStopped(db, p.requestId, job, last, cancelledVia ?? 'poll', new Date());
-      log.info({ requestId: p.requestId, step: last.step, total: last.total, via: cancelledVia }, 'generation cancelled: thread stopped');
+      log.info(
+        { requestId: p.requestId, step: last.step, total: last.total, via: cancelledVia },
+        'generation cancelled: thread stopped',
+      );
       return 'cancelled';
     }
-    if (error instanceof PermanentError) {
-      await failGeneration(db, job, p.requestId, error.message);
-      log.warn({ requestId: p.requestId, reason: error.message }, 'job failed');
+    if (isDeterministic(error)) {
+      await failGeneration(db, job, p.requestId, (error as Error).message);
+      log.warn({ requestId: p.requestId, reason: (error as Error).message }, 'job failed');
       return 'failed';
     }
     await recordAttemptFailure(db, job, p.requestId, error);
@@ -117,7 +159,34 @@ export async function handleGenerate(deps: THandlerDeps, job: TJob, signal?: Abo
   }
 }
 
-async function recordStopped(db: Db, requestId: string, job: TJobAttempt, at: TProgress, via: 'notify' | 'poll', stoppedAt: Date): Promise<void> {
+/** Errors no retry can fix: ours (bad input data), and the model's refusal of its inputs (routing,
+ * config) — the thread's errors cross the thread boundary by name, not by class. */
+const DETERMINISTIC = new Set([
+  'PermanentError',
+  'InvalidRoutingError',
+  'InvalidInputError',
+  'InvalidConfigError',
+  'ZodError',
+]);
+export function isDeterministic(error: unknown): boolean {
+  if (error instanceof PermanentError) return true;
+  const e = error as { name?: unknown; code?: unknown } | null;
+  return Boolean(
+    e &&
+    (DETERMINISTIC.has(String(e.name)) ||
+      e.code === 'INVALID_ROUTING' ||
+      e.code === 'INVALID_INPUT'),
+  );
+}
+
+async function recordStopped(
+  db: Db,
+  requestId: string,
+  job: TJobAttempt,
+  at: TProgress,
+  via: 'notify' | 'poll',
+  stoppedAt: Date,
+): Promise<void> {
   await db.transaction(async (tx) => {
     await writeAudit(tx, {
       actor: 'system',
@@ -125,21 +194,40 @@ async function recordStopped(db: Db, requestId: string, job: TJobAttempt, at: TP
       targetType: 'generation_request',
       targetId: requestId,
       before: { state: 'running' },
-      after: { state: 'cancelled', jobId: job.id, step: at.step, total: at.total, outputs: 0, via, stoppedAt: stoppedAt.toISOString() },
+      after: {
+        state: 'cancelled',
+        jobId: job.id,
+        step: at.step,
+        total: at.total,
+        outputs: 0,
+        via,
+        stoppedAt: stoppedAt.toISOString(),
+      },
     });
   });
 }
 
 /** A failed attempt: back to `queued` while retries remain (pg-boss retries), else `failed`. */
-async function recordAttemptFailure(db: Db, job: TJob, requestId: string, error: unknown): Promise<void> {
+async function recordAttemptFailure(
+  db: Db,
+  job: TJob,
+  requestId: string,
+  error: unknown,
+): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
   const final = job.retryCount >= job.retryLimit;
   await db
     .update(generationRequests)
     .set(
       final
-        ? { state: 'failed', error: `failed after ${job.retryCount + 1} attempts: ${message}`, finishedAt: new Date() }
+        ? {
+            state: 'failed',
+            error: `failed after ${job.retryCount + 1} attempts: ${message}`,
+            finishedAt: new Date(),
+          }
         : { state: 'queued', error: `attempt ${job.retryCount + 1} failed (${message}); retrying` },
     )
-    .where(sql`${generationRequests.id} = ${requestId} AND ${generationRequests.state} = 'running' AND ${generationRequests.jobId} = ${job.id}`);
+    .where(
+      sql`${generationRequests.id} = ${requestId} AND ${generationRequests.state} = 'running' AND ${generationRequests.jobId} = ${job.id}`,
+    );
 }

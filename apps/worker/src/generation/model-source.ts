@@ -4,12 +4,18 @@
 import { and, desc, eq } from 'drizzle-orm';
 import type { Db } from '@musar/db';
 import { modelVersions } from '@musar/db/schema';
+import { getPreset } from '@musar/model/config';
+import { parseRoutingParams } from '@musar/model/routing';
 import type { TModelSource } from '../thread/types';
 import { PermanentError } from './store';
 
 type Row = typeof modelVersions.$inferSelect;
 
-export type TResolvedModel = { source: TModelSource; modelVersionId: string | null; fresh: boolean };
+export type TResolvedModel = {
+  source: TModelSource;
+  modelVersionId: string | null;
+  fresh: boolean;
+};
 
 async function byId(db: Db, id: string): Promise<Row | undefined> {
   const [row] = await db.select().from(modelVersions).where(eq(modelVersions.id, id));
@@ -27,26 +33,70 @@ async function serving(db: Db, kind: 'base' | 'adapter'): Promise<Row | undefine
 }
 
 function fromRows(base: Row, adapter: Row | null): TResolvedModel {
-  if (!base.checkpoint) throw new PermanentError(`model version "${base.name}" has no stored checkpoint`);
-  if (adapter && !adapter.checkpoint) throw new PermanentError(`adapter "${adapter.name}" has no stored checkpoint`);
+  if (!base.checkpoint)
+    throw new PermanentError(`model version "${base.name}" has no stored checkpoint`);
+  if (adapter && !adapter.checkpoint)
+    throw new PermanentError(`adapter "${adapter.name}" has no stored checkpoint`);
   return {
-    source: { kind: 'checkpoint', key: `${base.id}+${adapter?.id ?? ''}`, config: base.config, base: base.checkpoint, adapter: adapter?.checkpoint ?? null },
+    source: {
+      kind: 'checkpoint',
+      key: `${base.id}+${adapter?.id ?? ''}`,
+      config: base.config,
+      base: base.checkpoint,
+      adapter: adapter?.checkpoint ?? null,
+    },
     modelVersionId: (adapter ?? base).id,
     fresh: false,
   };
 }
 
 export async function resolveModel(db: Db, requested: string | null): Promise<TResolvedModel> {
-  const chosen = requested ? await byId(db, requested) : ((await serving(db, 'adapter')) ?? (await serving(db, 'base')));
+  const chosen = requested
+    ? await byId(db, requested)
+    : ((await serving(db, 'adapter')) ?? (await serving(db, 'base')));
   if (requested && !chosen) throw new PermanentError(`model version ${requested} does not exist`);
   if (chosen && (chosen.state === 'tainted' || chosen.state === 'failed'))
     throw new PermanentError(`model version "${chosen.name}" is ${chosen.state}`);
-  if (!chosen) return { source: { kind: 'fresh', key: 'fresh:tiny:0', preset: 'tiny', seed: 0 }, modelVersionId: null, fresh: true };
+  if (!chosen)
+    return {
+      source: { kind: 'fresh', key: 'fresh:tiny:0', preset: 'tiny', seed: 0 },
+      modelVersionId: null,
+      fresh: true,
+    };
   if (chosen.kind === 'base') return fromRows(chosen, null);
   // An adapter's parent is its base, or the adapter a retrain continued: walk up to the base.
   let base: Row | undefined = chosen;
   for (let depth = 0; base && base.kind !== 'base' && depth < 50; depth++)
     base = base.parentId ? await byId(db, base.parentId) : await serving(db, 'base');
-  if (!base || base.kind !== 'base') throw new PermanentError(`adapter "${chosen.name}" has no base model stored`);
+  if (!base || base.kind !== 'base')
+    throw new PermanentError(`adapter "${chosen.name}" has no base model stored`);
   return fromRows(base, chosen);
+}
+
+/** The patch grid and depth routing parameters must fit: the base's config, else the tiny preset. */
+export function routingShape(source: TModelSource): { depth: number; grid: number } {
+  const tiny = getPreset('tiny');
+  const fallback = { depth: tiny.depth, grid: tiny.imageSize / tiny.patchSize };
+  if (source.kind !== 'checkpoint') return fallback;
+  const cfg = (source.config ?? {}) as {
+    depth?: unknown;
+    imageSize?: unknown;
+    patchSize?: unknown;
+  };
+  const depth = Number(cfg.depth);
+  const grid = Number(cfg.imageSize) / Number(cfg.patchSize);
+  if (!Number.isInteger(depth) || depth <= 0) return fallback;
+  return { depth, grid: Number.isInteger(grid) && grid > 0 ? grid : fallback.grid };
+}
+
+/** Routing the model rejects (a strength per subject, a layer under its depth, a map of its grid)
+ * can never run: a PermanentError, so the job fails at once instead of being retried. */
+export function assertRoutingFits(source: TModelSource, routing: unknown, subjects: number): void {
+  try {
+    parseRoutingParams(routing, { subjects, ...routingShape(source) });
+  } catch (error) {
+    throw new PermanentError(
+      `the model rejects the routing parameters: ${(error as Error).message}`,
+    );
+  }
 }

@@ -1,5 +1,6 @@
 // The generation's database steps. Each is one transaction; completion writes every output and
 // the job's completion together, or nothing.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { and, asc, eq, inArray } from 'drizzle-orm';
 import { writeAudit, type Db, type Tx } from '@musar/db';
@@ -9,19 +10,31 @@ import type { TGeneratePayload } from '../queue/payloads';
 import type { TGenerateResult } from '../thread/types';
 import { subjectsLackingConsent } from './consent';
 
-/** Which process ran an attempt (in audit entries): host:pid. */
-export const WORKER_ID = `${hostname()}:${process.pid}`;
+/** Which process ran an attempt (in audit entries): host:pid:random — a container restarted on the
+ * same host is pid 1 again, and must not pass for its dead predecessor (queue/reclaim.ts). */
+export const WORKER_ID = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 
-export type TBegin = { kind: 'run' } | { kind: 'skip'; reason: string } | { kind: 'failed'; reason: string };
+export type TBegin =
+  { kind: 'run' } | { kind: 'skip'; reason: string } | { kind: 'failed'; reason: string };
 
 /** Ends the attempt and its request as failed for good, with the reason (no retry). */
-export async function failGeneration(db: Db, job: TJobAttempt, requestId: string | null, reason: string): Promise<void> {
+export async function failGeneration(
+  db: Db,
+  job: TJobAttempt,
+  requestId: string | null,
+  reason: string,
+): Promise<void> {
   await db.transaction(async (tx) => {
     await failJobPermanently(tx, job, reason);
     if (!requestId) return;
-    const [req] = await tx.select().from(generationRequests).where(eq(generationRequests.id, requestId)).for('update');
+    const [req] = await tx
+      .select()
+      .from(generationRequests)
+      .where(eq(generationRequests.id, requestId))
+      .for('update');
     // A request that already ended keeps its state and its first reason.
-    if (!req || req.state === 'succeeded' || req.state === 'cancelled' || req.state === 'failed') return;
+    if (!req || req.state === 'succeeded' || req.state === 'cancelled' || req.state === 'failed')
+      return;
     await tx
       .update(generationRequests)
       .set({ state: 'failed', error: reason, finishedAt: new Date() })
@@ -38,9 +51,17 @@ export async function failGeneration(db: Db, job: TJobAttempt, requestId: string
 }
 
 /** Marks the request running for this attempt after re-checking consent. */
-export async function beginGeneration(db: Db, job: TJobAttempt, p: TGeneratePayload): Promise<TBegin> {
+export async function beginGeneration(
+  db: Db,
+  job: TJobAttempt,
+  p: TGeneratePayload,
+): Promise<TBegin> {
   const result = await db.transaction(async (tx): Promise<TBegin> => {
-    const [req] = await tx.select().from(generationRequests).where(eq(generationRequests.id, p.requestId)).for('update');
+    const [req] = await tx
+      .select()
+      .from(generationRequests)
+      .where(eq(generationRequests.id, p.requestId))
+      .for('update');
     if (!req) return { kind: 'failed', reason: `generation request ${p.requestId} does not exist` };
     if (req.state === 'cancelled' || req.state === 'succeeded' || req.state === 'failed')
       return { kind: 'skip', reason: `request is already ${req.state}` };
@@ -48,7 +69,13 @@ export async function beginGeneration(db: Db, job: TJobAttempt, p: TGeneratePayl
     if (lacking.length) return { kind: 'failed', reason: lacking.map((l) => l.reason).join('; ') };
     await tx
       .update(generationRequests)
-      .set({ state: 'running', jobId: job.id, startedAt: req.startedAt ?? new Date(), progress: 0, error: null })
+      .set({
+        state: 'running',
+        jobId: job.id,
+        startedAt: req.startedAt ?? new Date(),
+        progress: 0,
+        error: null,
+      })
       .where(eq(generationRequests.id, p.requestId));
     await writeAudit(tx, {
       actor: 'system',
@@ -66,7 +93,10 @@ export async function beginGeneration(db: Db, job: TJobAttempt, p: TGeneratePayl
 
 /** What the compute thread needs from the database: class words, first reference image, spec. */
 export async function loadSubjects(db: Db, subjectIds: readonly string[]) {
-  const rows = await db.select().from(subjects).where(inArray(subjects.id, [...subjectIds]));
+  const rows = await db
+    .select()
+    .from(subjects)
+    .where(inArray(subjects.id, [...subjectIds]));
   const images = await db
     .select({ subjectId: subjectImages.subjectId, image: subjectImages.image })
     .from(subjectImages)
@@ -89,7 +119,10 @@ export class PermanentError extends Error {
   override name = 'PermanentError';
 }
 
-export type TComplete = { kind: 'completed'; outputs: number } | { kind: 'stale'; reason: string } | { kind: 'failed'; reason: string };
+export type TComplete =
+  | { kind: 'completed'; outputs: number }
+  | { kind: 'stale'; reason: string }
+  | { kind: 'failed'; reason: string };
 
 /** Writes the outputs, the request's success and the job's completion in one transaction. */
 export async function completeGeneration(
@@ -102,12 +135,21 @@ export async function completeGeneration(
   sign?: (tx: Tx) => Promise<Uint8Array[]>,
 ): Promise<TComplete> {
   const outcome = await db.transaction(async (tx): Promise<TComplete> => {
-    const [req] = await tx.select().from(generationRequests).where(eq(generationRequests.id, p.requestId)).for('update');
+    const [req] = await tx
+      .select()
+      .from(generationRequests)
+      .where(eq(generationRequests.id, p.requestId))
+      .for('update');
     if (!req || req.state !== 'running' || req.jobId !== job.id)
       return { kind: 'stale', reason: `request is ${req?.state ?? 'gone'}` };
     const lacking = await subjectsLackingConsent(tx, p.subjectIds, 'generate');
     if (lacking.length) return { kind: 'failed', reason: lacking.map((l) => l.reason).join('; ') };
-    if (!(await completeJobAttempt(tx, job, { outputs: result.images.length, backend: result.backend })))
+    if (
+      !(await completeJobAttempt(tx, job, {
+        outputs: result.images.length,
+        backend: result.backend,
+      }))
+    )
       return { kind: 'stale', reason: 'this attempt is no longer the active one' };
     const signed = sign ? await sign(tx) : null;
     await tx.insert(outputs).values(
@@ -133,7 +175,14 @@ export async function completeGeneration(
       targetType: 'generation_request',
       targetId: p.requestId,
       before: { state: 'running' },
-      after: { state: 'succeeded', outputs: result.images.length, jobId: job.id, attempt: job.retryCount, backend: result.backend, worker: WORKER_ID },
+      after: {
+        state: 'succeeded',
+        outputs: result.images.length,
+        jobId: job.id,
+        attempt: job.retryCount,
+        backend: result.backend,
+        worker: WORKER_ID,
+      },
     });
     return { kind: 'completed', outputs: result.images.length };
   });

@@ -13,7 +13,11 @@ export type TJobAttempt = { id: string; name: string; retryCount: number };
 
 /** Marks the attempt completed; false when it is no longer the active attempt (expired and
  * re-fetched, cancelled, or already completed) — the caller must then roll back. */
-export async function completeJobAttempt(tx: DbOrTx, job: TJobAttempt, output: Record<string, unknown>): Promise<boolean> {
+export async function completeJobAttempt(
+  tx: DbOrTx,
+  job: TJobAttempt,
+  output: Record<string, unknown>,
+): Promise<boolean> {
   const rows = await executeRows(
     tx,
     sql`UPDATE pgboss.job SET state = 'completed', completed_on = now(), output = ${JSON.stringify(output)}::jsonb
@@ -24,7 +28,11 @@ export async function completeJobAttempt(tx: DbOrTx, job: TJobAttempt, output: R
 }
 
 /** Fails the attempt with no retry (invalid payload, lost consent): the reason is final. */
-export async function failJobPermanently(tx: DbOrTx, job: TJobAttempt, reason: string): Promise<boolean> {
+export async function failJobPermanently(
+  tx: DbOrTx,
+  job: TJobAttempt,
+  reason: string,
+): Promise<boolean> {
   const rows = await executeRows(
     tx,
     sql`UPDATE pgboss.job SET state = 'failed', completed_on = now(),
@@ -36,7 +44,9 @@ export async function failJobPermanently(tx: DbOrTx, job: TJobAttempt, reason: s
 }
 
 /** A pg-boss that is never started: it only renders send()/cancel() SQL onto a given executor. */
-const sender = new PgBoss({ db: { executeSql: () => Promise.reject(new Error('sender has no connection')) } });
+const sender = new PgBoss({
+  db: { executeSql: () => Promise.reject(new Error('sender has no connection')) },
+});
 
 /** Enqueues a job in the caller's transaction: it exists only if the transaction commits. */
 export async function sendInTransaction(
@@ -48,17 +58,39 @@ export async function sendInTransaction(
   // pg-boss asserts on keys that are present but undefined.
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const id = await sender.send(name, data, { ...defined, db: drizzleExecutor(tx) });
-  if (!id) throw new Error(`queue "${name}" refused the job (does the queue exist? the worker creates it at start)`);
+  if (!id)
+    throw new Error(
+      `queue "${name}" refused the job (does the queue exist? the worker creates it at start)`,
+    );
   return id;
 }
 
+/** Fails a job in the caller's transaction the way pg-boss does: `retry` while retries remain,
+ * else `failed` (and copied to its dead-letter queue). */
+export async function failJobInTransaction(
+  tx: DbOrTx,
+  name: string,
+  id: string,
+  output: object,
+): Promise<void> {
+  await sender.fail(name, id, output, { db: drizzleExecutor(tx) });
+}
+
 /** Cancels jobs (created, retry or active) in the caller's transaction. */
-export async function cancelInTransaction(tx: DbOrTx, name: TQueueName, ids: string[]): Promise<void> {
+export async function cancelInTransaction(
+  tx: DbOrTx,
+  name: TQueueName,
+  ids: string[],
+): Promise<void> {
   if (ids.length) await sender.cancel(name, ids, { db: drizzleExecutor(tx) });
 }
 
 /** pg-boss's view of a job (state, attempt), or null. */
-export async function jobState(db: DbOrTx, name: string, id: string): Promise<{ state: string; retryCount: number } | null> {
+export async function jobState(
+  db: DbOrTx,
+  name: string,
+  id: string,
+): Promise<{ state: string; retryCount: number } | null> {
   const [row] = await executeRows<{ state: string; retry_count: number }>(
     db,
     sql`SELECT state::text AS state, retry_count FROM pgboss.job WHERE name = ${name} AND id = ${id}::uuid`,

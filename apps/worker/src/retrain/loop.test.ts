@@ -3,12 +3,16 @@
 // candidate is trained in a thread and evaluated → the operator promotes → new generations use it.
 // The registry and the audit log show each step.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type PgBoss from 'pg-boss';
 import { auditLog, consents, lineage, modelVersions, outputs } from '@musar/db/schema';
 import { getPreset, initBackend, MusarModel, saveCheckpoint } from '@musar/model';
 import { callerFor, insertTestUser, type Caller } from '@musar/api/testing';
 import { maybeStartRetrain } from '@musar/api/operator';
+import { registerConsentJobHooks, revokeSubjectConsents } from '@musar/api/consent';
+import { executeRows } from '@musar/db';
+import { consentJobHooks } from '../generation/consent-hooks';
+import { jobState } from '../queue/job-sql';
 import { createLogger } from '../log';
 import { createMetrics } from '../metrics';
 import { createComputePool, type TComputePool } from '../pool';
@@ -229,5 +233,136 @@ describe('feedback loop', () => {
     await operator.models.rollback({ modelVersionId: adapterId });
     const third = await generateAndWait(11);
     expect(third.map((o) => o.modelVersionId)).toEqual(Array(4).fill(adapterId));
+  });
+
+  // issue 15 #10: consent lost while a retrain trains.
+  const candidateOf = async (jobId: string) =>
+    waitFor('the candidate of the retrain', async () => {
+      const [c] = await env.handle.db
+        .select()
+        .from(modelVersions)
+        .where(sql`${modelVersions.metrics}->'training'->>'jobId' = ${jobId}`);
+      return c && ((c.metrics as { training?: { step?: number } }).training?.step ?? 0) >= 1 && c;
+    });
+  const approveNew = async (seed: number) => {
+    for (const _ of await generateAndWait(seed)) {
+      const { items } = await reviewer.review.next({ hold: 1 });
+      await reviewer.review.decide({ outputId: items[0]!.outputId, decision: 'approve' });
+    }
+  };
+
+  it("consent lost behind the cascade's back fails the retrain at the lineage check once: not retried, never `running` again", async () => {
+    const db = env.handle.db;
+    await approveNew(21);
+    process.env.MUSAR_RETRAIN_STEPS = '40';
+    const started = (await maybeStartRetrain(db, 4))!;
+    const c = await candidateOf(started.jobId);
+    // A consent row changed without the cascade (what the lineage check is there for).
+    await db
+      .update(consents)
+      .set({ revokedAt: new Date(), revokedReason: 'test: no cascade' })
+      .where(and(eq(consents.subjectId, subjectIds[0]!), eq(consents.scope, 'train')));
+    const failed = await waitFor('the candidate to fail', async () => {
+      const [row] = await db.select().from(modelVersions).where(eq(modelVersions.id, c.id));
+      return row?.state === 'failed' && row;
+    });
+    expect(
+      (failed.metrics as { training: { status: string; error: string } }).training,
+    ).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/consent/),
+    });
+    await waitFor(
+      'the job to fail',
+      async () => (await jobState(db, 'retrain', started.jobId))?.state === 'failed',
+    );
+    await new Promise((r) => setTimeout(r, 3000)); // no retry comes back to it
+    expect(await jobState(db, 'retrain', started.jobId)).toEqual({
+      state: 'failed',
+      retryCount: 0,
+    });
+    const [after] = await db.select().from(modelVersions).where(eq(modelVersions.id, c.id));
+    expect(after!.state).toBe('failed');
+    expect((after!.metrics as { training: { status: string } }).training.status).toBe('failed');
+    const actions = (await db.select().from(auditLog).where(eq(auditLog.targetId, c.id))).map(
+      (a) => a.action,
+    );
+    expect(actions.filter((a) => a === 'model.retrain_started')).toHaveLength(1);
+    expect(actions).toContain('model.retrain_failed');
+    expect(actions).not.toContain('model.retrained');
+    // consent given again for the next case
+    await db
+      .insert(consents)
+      .values({
+        subjectId: subjectIds[0]!,
+        scope: 'train',
+        grantedBy: 'test',
+        evidence: 'fixture',
+      });
+  });
+
+  it('a revocation while a retrain trains stops it at once: tainted, job cancelled, counted in the summary', async () => {
+    const db = env.handle.db;
+    registerConsentJobHooks(consentJobHooks);
+    process.env.MUSAR_RETRAIN_STEPS = '5000'; // far longer than the test: it must be stopped
+    const started = (await maybeStartRetrain(db, 4))!;
+    expect(started).toBeTruthy();
+    const c = await candidateOf(started.jobId);
+    const admin = await insertTestUser(db, 'admin');
+    const t0 = Date.now();
+    const res = await revokeSubjectConsents(db, admin, {
+      subjectId: subjectIds[0]!,
+      reason: 'subject asked',
+      scopes: ['train'],
+    });
+    const committed = Date.now();
+    expect(res.cascade?.cancelledRetrainIds).toEqual([c.id]);
+    const [row] = await db.select().from(modelVersions).where(eq(modelVersions.id, c.id));
+    expect(row!.state).toBe('tainted');
+    expect((row!.metrics as { training: { status: string } }).training.status).toBe('cancelled');
+    expect((await jobState(db, 'retrain', started.jobId))?.state).toBe('cancelled');
+    const stopped = await waitFor(
+      'the training thread to stop',
+      async () => {
+        const [a] = await db
+          .select()
+          .from(auditLog)
+          .where(and(eq(auditLog.targetId, c.id), eq(auditLog.action, 'model.retrain_stopped')));
+        return a;
+      },
+      30_000,
+    );
+    const at = stopped.after as { via: string; step: number; stoppedAt: string };
+    console.log(
+      `revocation committed in ${committed - t0} ms → retrain thread stopped ${Date.parse(at.stoppedAt) - committed} ms later (via ${at.via}, step ${at.step} of 5000)`,
+    );
+    expect(at.via).toBe('notify');
+    expect(Date.parse(at.stoppedAt) - committed).toBeLessThan(5000);
+    await new Promise((r) => setTimeout(r, 2500)); // no progress write, no retry revives it
+    const [later] = await db.select().from(modelVersions).where(eq(modelVersions.id, c.id));
+    expect(later!.state).toBe('tainted');
+    expect((later!.metrics as { training: { status: string } }).training.status).toBe('cancelled');
+    expect(await db.select().from(lineage).where(eq(lineage.modelVersionId, c.id))).toHaveLength(0);
+    const actions = (
+      await db.select().from(auditLog).where(eq(auditLog.targetId, c.id)).orderBy(auditLog.id)
+    ).map((a) => a.action);
+    expect(actions).toEqual([
+      'model.retrain_started',
+      'model.retrain_cancelled',
+      'model.retrain_stopped',
+    ]);
+    // The retrain the cascade schedules (without the subject) has no data left: it fails for good
+    // at once — no retry.
+    const next = res.cascade!.retrainJobId!;
+    await waitFor(
+      'the follow-up retrain to fail',
+      async () => (await jobState(db, 'retrain', next))?.state === 'failed',
+    );
+    expect(await jobState(db, 'retrain', next)).toEqual({ state: 'failed', retryCount: 0 });
+    const [failedAudit] = await executeRows<{ n: number }>(
+      db,
+      sql`SELECT count(*)::int AS n FROM audit_log WHERE action = 'job.failed_permanently' AND target_id = ${next}`,
+    );
+    expect(failedAudit!.n).toBe(1);
   });
 });

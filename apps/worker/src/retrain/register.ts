@@ -2,7 +2,9 @@
 // a pg-boss instance. Called by the runner; kept apart from the generate consumer.
 import type PgBoss from 'pg-boss';
 import { maybeStartRetrain } from '@musar/api/operator';
-import type { Db } from '@musar/db';
+import type { Db, DbHandle } from '@musar/db';
+import { listenOn, RETRAIN_CANCEL_CHANNEL } from '../generation/cancel-signal';
+import { recordOwner } from '../queue/reclaim';
 import type { TLogger } from '../log';
 import { QUEUES } from '../queue/names';
 import { handleEvaluate } from './evaluate';
@@ -10,15 +12,35 @@ import { handleRetrain } from './handler';
 
 export const RETRAIN_POLICY_QUEUE = 'retrain-policy';
 
-export async function registerFeedbackQueues(boss: PgBoss, o: { db: Db; log: TLogger }) {
-  const opts = { batchSize: 1, pollingIntervalSeconds: 2 };
+export async function registerFeedbackQueues(
+  boss: PgBoss,
+  o: { db: Db; log: TLogger; handle?: DbHandle; owner?: string; watchMs?: number },
+) {
+  const opts = { batchSize: 1, pollingIntervalSeconds: 2, includeMetadata: true as const };
+  // The revocation cascade stops running retrains with a NOTIFY (the handler also polls).
+  const stops = new Map<string, () => void>();
+  const unlisten = o.handle
+    ? await listenOn(o.handle, RETRAIN_CANCEL_CHANNEL, (id) => stops.get(id)?.())
+    : async () => {};
   await boss.work(QUEUES.retrain, opts, async ([job]) => {
     if (!job) return;
-    const r = await handleRetrain({ db: o.db }, job);
-    o.log.info({ jobId: job.id, candidateId: r.candidateId }, 'retrain finished');
+    if (o.owner) await recordOwner(o.db, job, o.owner);
+    const r = await handleRetrain({ db: o.db, stops, watchMs: o.watchMs }, job);
+    if (r.failed)
+      o.log.warn(
+        { jobId: job.id, candidateId: r.candidateId, reason: r.failed },
+        'retrain failed (not retried)',
+      );
+    else if (r.cancelled)
+      o.log.warn(
+        { jobId: job.id, candidateId: r.candidateId },
+        'retrain stopped: its data lost consent',
+      );
+    else o.log.info({ jobId: job.id, candidateId: r.candidateId }, 'retrain finished');
   });
   await boss.work(QUEUES.evaluate, opts, async ([job]) => {
     if (!job) return;
+    if (o.owner) await recordOwner(o.db, job, o.owner);
     const gate = await handleEvaluate({ db: o.db }, job);
     o.log.info({ jobId: job.id, passed: gate.passed }, 'evaluation finished');
   });
@@ -32,5 +54,6 @@ export async function registerFeedbackQueues(boss: PgBoss, o: { db: Db; log: TLo
   return async () => {
     for (const q of [QUEUES.retrain, QUEUES.evaluate, RETRAIN_POLICY_QUEUE])
       await boss.offWork(q).catch(() => {});
+    await unlisten().catch(() => {});
   };
 }

@@ -5,8 +5,21 @@ import { modelVersions } from '@musar/db/schema';
 import type { TWeights } from './types';
 
 export type TVersionRow = typeof modelVersions.$inferSelect;
-export type TFeedbackJob = { id: string; data: unknown };
-export type TFeedbackDeps = { db: Db; env?: Record<string, string | undefined> };
+export type TFeedbackJob = {
+  id: string;
+  data: unknown;
+  name?: string;
+  retryCount?: number;
+  retryLimit?: number;
+};
+export type TFeedbackDeps = {
+  db: Db;
+  env?: Record<string, string | undefined>;
+  /** Running retrains by candidate id: the runner's stop listener (RETRAIN_CANCEL_CHANNEL) calls these. */
+  stops?: Map<string, () => void>;
+  /** How often a running retrain re-reads its candidate's state (fallback to the notification). */
+  watchMs?: number;
+};
 
 export const num = (v: string | undefined, d: number) =>
   Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : d;

@@ -119,6 +119,7 @@ export const ZCascade = z
     cancelledRequestIds: z.array(z.string()),
     withdrawnOutputIds: z.array(z.string()),
     taintedVersionIds: z.array(z.string()),
+    cancelledRetrainIds: z.array(z.string()),
     servingMoved: z
       .object({ kind: z.string(), from: z.string(), to: z.string().nullable() })
       .nullable(),

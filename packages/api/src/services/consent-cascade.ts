@@ -7,6 +7,10 @@
 //                   holding it), and every version continued from one of those, marked tainted; a
 //                   serving version that is tainted hands the pointer to the newest untainted
 //                   version that has served before; a retrain without the subject is scheduled.
+//   either lost   → retrains still training on data that holds the subject (an output of it in
+//                   their training or held-out set, or a parent just tainted) are stopped at once:
+//                   the candidate `tainted` (train lost / tainted parent) or `failed`, its job
+//                   cancelled and the training thread signalled through the worker's hook.
 import { sql } from 'drizzle-orm';
 import { executeRows, writeAudit, type AuditEntry, type Tx } from '@musar/db';
 import { auditLog } from '@musar/db/schema';
@@ -19,6 +23,8 @@ export type TCascadeResult = {
   cancelledRequestIds: string[];
   withdrawnOutputIds: string[];
   taintedVersionIds: string[];
+  /** Running retrains stopped because their training data lost consent. */
+  cancelledRetrainIds: string[];
   /** Set when the serving version was tainted: where the pointer went (null: none left). */
   servingMoved: { kind: string; from: string; to: string | null } | null;
   retrainJobId: string | null;
@@ -39,13 +45,69 @@ export async function runRevocationCascade(tx: Tx, input: TCascadeInput): Promis
     cancelledRequestIds: [],
     withdrawnOutputIds: [],
     taintedVersionIds: [],
+    cancelledRetrainIds: [],
     servingMoved: null,
     retrainJobId: null,
     retrainScheduled: false,
   };
   if (input.lostScopes.includes('generate')) await stopGeneration(tx, input, result);
   if (input.lostScopes.includes('train')) await taintModels(tx, input, result);
+  if (input.lostScopes.length > 0) await stopRetrains(tx, input, result);
   return result;
+}
+
+/** Retrains still training (`metrics.training.status = 'running'`) on data that holds the subject:
+ * an output of it among their training or held-out outputs, or a parent tainted by this cascade.
+ * Stopped in the revoking transaction; the worker's hook cancels their jobs and signals the
+ * thread (without it the worker notices the row at its next poll). */
+async function stopRetrains(tx: Tx, input: TCascadeInput, result: TCascadeResult) {
+  const { subjectId, actor, reason } = input;
+  const trainLost = input.lostScopes.includes('train');
+  const holdingOutputs = sql`(select o.id::text from outputs o where o.request_id in ${holding(subjectId)})`;
+  const tainted = result.taintedVersionIds;
+  const stopped = await executeRows<{
+    id: string;
+    previous: string;
+    job_id: string | null;
+    now: string;
+  }>(
+    tx,
+    sql`with hit as (
+          select id, state from model_versions m
+          where m.metrics->'training'->>'status' in ('running', 'retrying', 'interrupted') and m.state in ('candidate', 'tainted')
+            and (exists (select 1 from jsonb_array_elements_text(coalesce(m.metrics->'training'->'trainOutputIds', '[]'::jsonb)
+                                                                 || coalesce(m.metrics->'training'->'heldOutOutputIds', '[]'::jsonb)) d(oid)
+                         where d.oid in ${holdingOutputs})
+                 ${tainted.length ? sql`or m.id in ${tainted} or m.parent_id in ${tainted}` : sql``})
+          for update)
+        update model_versions m
+        set state = case when ${trainLost}::boolean or m.state = 'tainted' then 'tainted'::model_state else 'failed'::model_state end,
+            tainted_at = case when ${trainLost}::boolean or m.state = 'tainted' then coalesce(m.tainted_at, now()) else m.tainted_at end,
+            taint_reason = case when ${trainLost}::boolean or m.state = 'tainted'
+                                then coalesce(m.taint_reason, ${`trained on subject ${subjectId} (${reason})`}::text) else m.taint_reason end,
+            metrics = jsonb_set(m.metrics, '{training}', (m.metrics->'training') || jsonb_build_object(
+              'status', 'cancelled', 'error', ${`stopped: consent for subject ${subjectId} was lost (${reason})`}::text))
+        from hit where m.id = hit.id
+        returning m.id, m.state::text as now, hit.state::text as previous, m.metrics->'training'->>'jobId' as job_id`,
+  );
+  if (stopped.length === 0) return;
+  result.cancelledRetrainIds = stopped.map((r) => r.id);
+  await consentJobHooks().cancelRetrainJobs?.(
+    tx,
+    stopped.flatMap((r) => (r.job_id ? [r.job_id] : [])),
+    result.cancelledRetrainIds,
+  );
+  await writeAuditBatch(
+    tx,
+    stopped.map((r) => ({
+      actor: auditActor(actor),
+      action: 'model.retrain_cancelled',
+      targetType: 'model_version',
+      targetId: r.id,
+      before: { state: r.previous, training: 'running' },
+      after: { state: r.now, training: 'cancelled', subjectId, reason, jobId: r.job_id },
+    })),
+  );
 }
 
 const holding = (subjectId: string) =>

@@ -24,6 +24,8 @@ export type TRetrainRequest = {
 export type TConsentJobHooks = {
   /** Cancels the queued/active jobs of these generation requests. */
   cancelGenerationJobs?: (tx: Tx, requestIds: string[]) => Promise<void>;
+  /** Cancels the jobs of retrains the cascade stopped and signals their training threads. */
+  cancelRetrainJobs?: (tx: Tx, jobIds: string[], modelVersionIds: string[]) => Promise<void>;
   /** Enqueues a retrain; returns its job id. */
   scheduleRetrain?: (tx: Tx, request: TRetrainRequest) => Promise<string | null>;
 };
