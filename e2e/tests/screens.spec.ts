@@ -35,12 +35,22 @@ async function checkPage(
     await expect(page.locator('main, form').first()).toBeVisible();
     if (ready) await ready(page);
     await page.waitForLoadState('networkidle').catch(() => undefined);
-    const overflow = await page.evaluate(
-      () => document.documentElement.scrollWidth - window.innerWidth,
-    );
+    const overflow = await page.evaluate(() => {
+      const over = document.documentElement.scrollWidth - window.innerWidth;
+      // the outermost element that sticks out, to name in the failure
+      const culprit = [...document.querySelectorAll('body *')].find(
+        (e) =>
+          e.getBoundingClientRect().right > window.innerWidth + 1 &&
+          !e.parentElement?.closest('.overflow-x-auto'),
+      );
+      return {
+        over,
+        culprit: culprit ? `${culprit.tagName}.${culprit.className}`.slice(0, 160) : '',
+      };
+    });
     expect(
-      overflow,
-      `${path} at ${size.width}px scrolls sideways by ${overflow}px`,
+      overflow.over,
+      `${path} at ${size.width}px scrolls sideways by ${overflow.over}px (${overflow.culprit})`,
     ).toBeLessThanOrEqual(0);
     await page.screenshot({
       path: test.info().outputPath(`../screens/${size.name}/${role}-${name}.png`),

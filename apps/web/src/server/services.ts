@@ -1,5 +1,7 @@
 // The server's long-lived parts, created once per process (kept on globalThis because Next may
 // load this module in more than one bundle).
+// first: drop TF.js's duplicate-platform warning (the model code loads later, in this process too)
+import '@musar/worker/quiet-tf';
 import { createDb, resolveDataDir, type DbHandle } from '@musar/db';
 import {
   bootstrap,

@@ -168,7 +168,7 @@ export function Table({
   return (
     <div
       className={cx(
-        'max-w-full overflow-x-auto rounded-lg bg-white ring-1 ring-slate-200',
+        'relative max-w-full overflow-x-auto rounded-lg bg-white ring-1 ring-slate-200',
         className,
       )}
     >

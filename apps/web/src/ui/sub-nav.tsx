@@ -13,7 +13,7 @@ export function SubNav({ label, links }: { label: string; links: TSubLink[] }) {
     .filter((l) => pathname === l.href || pathname.startsWith(`${l.href}/`))
     .sort((a, b) => b.href.length - a.href.length)[0]?.href;
   return (
-    <nav aria-label={label} className="mb-4 overflow-x-auto border-b border-slate-200">
+    <nav aria-label={label} className="relative mb-4 overflow-x-auto border-b border-slate-200">
       <ul className="flex gap-1 text-sm whitespace-nowrap">
         {links.map((l) => {
           const on = l.href === current;

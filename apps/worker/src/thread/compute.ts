@@ -1,13 +1,35 @@
 // Compute thread (one per pool slot; one TF.js backend per thread). Loads a model once per source
 // key, samples the images, scores them and encodes PNGs, so nothing heavy runs on the caller's
 // event loop. Cancelling a task terminates its thread (Piscina abort), which stops it at once.
+import './quiet-tf';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { generate, getPreset, initBackend, loadAdapter, loadCheckpoint, MusarModel, type TBackendInfo } from '@musar/model';
-import { decodeRgbPng, encodeRgbPng, scoreImage, tokenize, ZSubjectSpec, type RgbImage } from '@musar/toyworld';
-import type { TGenerateResult, TGenerateTask, TModelSource, TProbeResult, TProbeTask } from './types';
+import {
+  generate,
+  getPreset,
+  initBackend,
+  loadAdapter,
+  loadCheckpoint,
+  MusarModel,
+  type TBackendInfo,
+} from '@musar/model';
+import {
+  decodeRgbPng,
+  encodeRgbPng,
+  scoreImage,
+  tokenize,
+  ZSubjectSpec,
+  type RgbImage,
+} from '@musar/toyworld';
+import type {
+  TGenerateResult,
+  TGenerateTask,
+  TModelSource,
+  TProbeResult,
+  TProbeTask,
+} from './types';
 
 let backend: TBackendInfo | null = null;
 let loaded: { key: string; model: MusarModel } | null = null;
@@ -39,7 +61,8 @@ function modelFor(source: TModelSource): MusarModel {
   if (loaded?.key === source.key) return loaded.model;
   loaded?.model.dispose();
   let model: MusarModel;
-  if (source.kind === 'fresh') model = new MusarModel(getPreset(source.preset), { seed: source.seed });
+  if (source.kind === 'fresh')
+    model = new MusarModel(getPreset(source.preset), { seed: source.seed });
   else {
     model = loadCheckpoint({ weights: source.base, config: source.config });
     if (source.adapter) loadAdapter(model, source.adapter);
@@ -55,7 +78,8 @@ function toModelPixels(image: RgbImage, size: number): Float32Array {
     for (let x = 0; x < size; x++) {
       const sx = Math.min(image.width - 1, Math.floor(((x + 0.5) * image.width) / size));
       const sy = Math.min(image.height - 1, Math.floor(((y + 0.5) * image.height) / size));
-      for (let c = 0; c < 3; c++) out[(y * size + x) * 3 + c] = image.data[(sy * image.width + sx) * 3 + c]! * 2 - 1;
+      for (let c = 0; c < 3; c++)
+        out[(y * size + x) * 3 + c] = image.data[(sy * image.width + sx) * 3 + c]! * 2 - 1;
     }
   return out;
 }
@@ -65,9 +89,16 @@ function runGenerate(task: TGenerateTask, info: TBackendInfo): TGenerateResult {
   const { imageSize: S, promptLength, condTextLength } = model.cfg;
   const k = task.subjects.length;
   const refs = new Float32Array(k * S * S * 3);
-  task.subjects.forEach((s, i) => refs.set(toModelPixels(decodeRgbPng(s.referencePng, `reference of subject ${i}`), S), i * S * S * 3));
+  task.subjects.forEach((s, i) =>
+    refs.set(
+      toModelPixels(decodeRgbPng(s.referencePng, `reference of subject ${i}`), S),
+      i * S * S * 3,
+    ),
+  );
   const condIds = new Int32Array(k * condTextLength);
-  task.subjects.forEach((s, i) => condIds.set(tokenize(`a ${s.classWord}`, condTextLength), i * condTextLength));
+  task.subjects.forEach((s, i) =>
+    condIds.set(tokenize(`a ${s.classWord}`, condTextLength), i * condTextLength),
+  );
   const specs = task.subjects.map((s) => ZSubjectSpec.safeParse(s.spec));
   const scorable = specs.every((r) => r.success);
   const inputs = {
@@ -80,12 +111,24 @@ function runGenerate(task: TGenerateTask, info: TBackendInfo): TGenerateResult {
     for (let index = 0; index < task.count; index++) {
       const started = performance.now();
       const seed = (task.seed + index) % 2 ** 31;
-      const { images: out, routingMap } = generate(model, inputs, { steps: task.steps, seed, routing: task.routing });
+      const { images: out, routingMap } = generate(model, inputs, {
+        steps: task.steps,
+        seed,
+        routing: task.routing,
+      });
       const data = out.dataSync() as Float32Array;
       out.dispose();
-      const image: RgbImage = { width: S, height: S, data: Float32Array.from(data, (v) => (v + 1) / 2) };
+      const image: RgbImage = {
+        width: S,
+        height: S,
+        data: Float32Array.from(data, (v) => (v + 1) / 2),
+      };
       const scores = scorable
-        ? (scoreImage(image, specs.map((r) => r.data!), task.prompt) as unknown as Record<string, unknown>)
+        ? (scoreImage(
+            image,
+            specs.map((r) => r.data!),
+            task.prompt,
+          ) as unknown as Record<string, unknown>)
         : null;
       images.push({
         index,
@@ -97,7 +140,10 @@ function runGenerate(task: TGenerateTask, info: TBackendInfo): TGenerateResult {
         scores,
         seconds: (performance.now() - started) / 1000,
       });
-      task.progress?.postMessage({ step: (index + 1) * task.steps, total: task.count * task.steps });
+      task.progress?.postMessage({
+        step: (index + 1) * task.steps,
+        total: task.count * task.steps,
+      });
     }
   } finally {
     tf.dispose(Object.values(inputs));
@@ -105,7 +151,9 @@ function runGenerate(task: TGenerateTask, info: TBackendInfo): TGenerateResult {
   return { backend: info.name, backendNote: info.note, images };
 }
 
-export default async function compute(task: TGenerateTask | TProbeTask): Promise<TGenerateResult | TProbeResult> {
+export default async function compute(
+  task: TGenerateTask | TProbeTask,
+): Promise<TGenerateResult | TProbeResult> {
   const info = await ensureBackend();
   if (task.kind === 'probe') return { backend: info.name, note: info.note, threadId };
   try {
