@@ -48,16 +48,18 @@ test('first run: npm start → operator generates → reviewer approves → oper
 }) => {
   test.setTimeout(600_000);
   // README, Quick start: `npm start` (npm ci already done)
+  // embedded mode, as on a fresh clone: no DATABASE_URL, no BETTER_AUTH_URL
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(PORT),
+    MUSAR_DATA_DIR: dataDir,
+    MUSAR_AUTH_RATE_LIMIT: 'off',
+  };
+  for (const key of ['BETTER_AUTH_URL', 'DATABASE_URL', 'MUSAR_MODE', 'MUSAR_DEMO'])
+    delete env[key];
   server = spawn(process.execPath, [join(root, 'scripts', 'start.mjs')], {
     cwd: root,
-    env: {
-      ...process.env,
-      PORT: String(PORT),
-      MUSAR_DATA_DIR: dataDir,
-      MUSAR_AUTH_RATE_LIMIT: 'off',
-      BETTER_AUTH_URL: '',
-      DATABASE_URL: '',
-    },
+    env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout!.on('data', (d: Buffer) => (printed += d.toString()));

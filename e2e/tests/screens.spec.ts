@@ -2,6 +2,7 @@
 // critical accessibility violation (axe), and a screenshot of each (test-results/screens/, for a
 // person to look at). One small generation first, so the request, review and history pages
 // have something to show.
+import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { signInAs, type RoleName } from './helpers';
@@ -53,7 +54,7 @@ async function checkPage(
       `${path} at ${size.width}px scrolls sideways by ${overflow.over}px (${overflow.culprit})`,
     ).toBeLessThanOrEqual(0);
     await page.screenshot({
-      path: test.info().outputPath(`../screens/${size.name}/${role}-${name}.png`),
+      path: join(test.info().project.outputDir, 'screens', size.name, `${role}-${name}.png`),
       fullPage: true,
     });
     const axe = await new AxeBuilder({ page })
@@ -170,6 +171,7 @@ test('laptop: the areas are a sidebar; the favicon is served', async ({ page }) 
   await expect(page.getByRole('navigation', { name: 'Areas' })).toBeVisible();
   await expect(page.getByTestId('nav-toggle')).toBeHidden();
   expect((await page.request.get('/favicon.ico')).status()).toBe(200);
+  await page.goto('/review');
   const sub = page.getByRole('navigation', { name: 'Review pages' });
   await sub.getByRole('link', { name: 'History & my stats' }).click();
   await expect(page).toHaveURL(/\/review\/history$/);

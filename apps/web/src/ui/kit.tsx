@@ -166,7 +166,9 @@ export function Table({
 }) {
   if (rows === 0 && empty) return <>{empty}</>;
   return (
+    // focusable, so a keyboard user can scroll a table wider than the screen
     <div
+      tabIndex={0}
       className={cx(
         'relative max-w-full overflow-x-auto rounded-lg bg-white ring-1 ring-slate-200',
         className,

@@ -4,7 +4,7 @@
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 
-export type TSubLink = { href: string; label: string };
+import type { TSubLink } from './nav-links';
 
 export function SubNav({ label, links }: { label: string; links: TSubLink[] }) {
   const pathname = usePathname();
@@ -37,17 +37,3 @@ export function SubNav({ label, links }: { label: string; links: TSubLink[] }) {
     </nav>
   );
 }
-
-export const OPERATOR_LINKS: TSubLink[] = [
-  { href: '/generation', label: 'Requests' },
-  { href: '/generation/routing', label: 'Routing configs' },
-  { href: '/generation/metrics', label: 'Metrics' },
-  { href: '/review/strength', label: 'Strength feedback' },
-  { href: '/models', label: 'Models' },
-];
-
-export const REVIEW_LINKS: TSubLink[] = [
-  { href: '/review', label: 'Queue' },
-  { href: '/review/adjudication', label: 'Adjudication' },
-  { href: '/review/history', label: 'History & my stats' },
-];

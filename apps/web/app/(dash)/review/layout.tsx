@@ -1,7 +1,8 @@
 import type { ReactNode } from 'react';
 import { areasFor } from '@musar/auth/areas';
 import { requireSession } from '@/server/session';
-import { OPERATOR_LINKS, REVIEW_LINKS, SubNav } from '@/ui/sub-nav';
+import { OPERATOR_LINKS, REVIEW_LINKS } from '@/ui/nav-links';
+import { SubNav } from '@/ui/sub-nav';
 
 /** Reviewers: queue, adjudication, history. Operators reach /review/strength from their pages. */
 export default async function ReviewLayout({ children }: { children: ReactNode }) {

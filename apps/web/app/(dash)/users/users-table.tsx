@@ -104,7 +104,7 @@ export function UsersTable({ currentUserId }: { currentUserId: string }) {
               </td>
               <td className="text-right">
                 {self ? (
-                  <span className="text-xs text-slate-400">you</span>
+                  <span className="text-xs text-slate-500">you</span>
                 ) : u.banned ? (
                   <Button
                     onClick={() => unban.mutate({ userId: u.id })}
