@@ -5,8 +5,9 @@ import { defineConfig } from '@playwright/test';
 const here = dirname(fileURLToPath(import.meta.url));
 export const PORT = Number(process.env.E2E_PORT ?? 3100);
 export const BASE_URL = `http://localhost:${PORT}`;
-/** A fresh embedded database per run; the demo credentials file lands here. */
-export const DATA_DIR = join(here, '.data-e2e');
+/** A fresh embedded database per run; the demo credentials file lands here (E2E_DATA_DIR with
+ * E2E_PORT lets a second run go alongside: each run deletes its folder first). */
+export const DATA_DIR = process.env.E2E_DATA_DIR ?? join(here, '.data-e2e');
 
 export default defineConfig({
   testDir: './tests',
