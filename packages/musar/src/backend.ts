@@ -6,7 +6,8 @@ import { BackendUnavailableError } from './errors';
 // A static import, so bundlers (esbuild, the device pack) include it.
 import './vendor/register-gradients.cjs';
 import { registerFastMatMulGradient } from './model/matmul-grad';
-import { installNativeMatMul } from './model/native-matmul';
+import { setHeadBatchedAttention } from './model/attention';
+import { installNativeMatMul, nativeMatMulActive } from './model/native-matmul';
 import { installFastWasmSlices, installZeroCopyIdentity } from './model/wasm-kernels';
 
 // ---------------------------------------------------------------------------------------------
@@ -124,6 +125,10 @@ export async function initBackend(
   if (info.name === 'wasm' && !process.env.NO_ZERO_COPY_IDENTITY) installZeroCopyIdentity();
   // MUSAR_NATIVE=auto|on|off: BatchMatMul through OpenBLAS on the wasm heap (model/native-matmul.ts).
   if (info.name === 'wasm') info = { ...info, note: `${info.note}; ${installNativeMatMul().note}` };
+  // Head-batched attention where batched matmuls are fast: native BLAS, or a GPU backend.
+  setHeadBatchedAttention(() =>
+    info.name === 'wasm' || info.name === 'cpu' ? nativeMatMulActive() : true,
+  );
   current = info;
   return info;
 }
