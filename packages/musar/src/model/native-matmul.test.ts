@@ -158,6 +158,24 @@ describe.skipIf(skip)('native OpenBLAS BatchMatMul on the wasm heap', () => {
     }
   });
 
+  it('sums over leading and middle axis blocks like the stock Sum (bias and modulation gradients)', () => {
+    const cases: [number[], number[], boolean][] = [
+      [[2048, 384], [0], false],
+      [[300, 7], [0], true],
+      [[32, 64, 128], [1], false],
+      [[32, 24, 128], [0, 1], false],
+      [[4, 5, 6, 7], [1, 2], true],
+      [[9, 10], [1], false], // last axis: stock
+      [[3, 4], [0, 1], false], // everything: stock
+    ];
+    for (const [shape, axis, keepDims] of cases) {
+      const x = tf.randomNormal(shape, 0, 1, 'float32', shape.length);
+      const { stock, native } = both(() => tf.sum(x, axis, keepDims));
+      expect(relErr(stock, native)).toBeLessThanOrEqual(1e-5);
+      tf.dispose([x, stock, native]);
+    }
+  });
+
   it('trains tiny (full) and micro (adapter, 2 subjects) on the stock loss curve within 1e-4', () => {
     const curve = (cfgName: 'tiny' | 'micro', steps: number) => {
       const cfg = cfgName === 'tiny' ? getPreset('tiny') : microConfig;
