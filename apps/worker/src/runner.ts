@@ -42,10 +42,13 @@ export async function startRunner(o: TRunnerOptions): Promise<TRunner> {
   const db = o.handle.db;
   const running = new Map<string, { abort: AbortController; done: Promise<unknown>; job: TJob }>();
   const backends = await o.pool.probe();
-  for (const b of backends) {
+  for (const b of backends)
     metrics.backend.set({ backend: b.backend, thread: String(b.threadId) }, 1);
-    log.info({ backend: b.backend, note: b.note, thread: b.threadId }, 'compute thread ready');
-  }
+  // Once, in words: every thread makes the same choice.
+  const kinds = [...new Set(backends.map((b) => `TF.js ${b.backend} (${b.note})`))];
+  log.info(
+    `model compute: ${backends.length} thread${backends.length === 1 ? '' : 's'} on ${kinds.join(' / ')}`,
+  );
   const cancels = new Map<string, () => void>();
   const unlisten = await listenForCancels(o.handle, (requestId) => cancels.get(requestId)?.());
   const deps = { db, pool: o.pool, log, metrics, watchMs: o.watchMs, cancels };

@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
@@ -45,11 +46,23 @@ async function useCpu(): Promise<boolean> {
 }
 
 /** Creates navigator.gpu from Dawn (npm `webgpu`) before the webgpu backend module is evaluated. */
-async function useWebgpu(): Promise<string | null> {
+function hasGpuDevice(): boolean {
+  try {
+    if (existsSync('/dev/nvidiactl') || existsSync('/dev/nvidia0')) return true;
+    return existsSync('/dev/dri') && readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
+  } catch {
+    return false;
+  }
+}
+
+async function useWebgpu(explicit = false): Promise<string | null> {
   try {
     const g = globalThis as unknown as {
       navigator?: { gpu?: { requestAdapter(): Promise<unknown> } };
     };
+    // Without a GPU device node there is nothing to find, and Dawn would only print a Vulkan
+    // warning (auto mode on CPU machines); an explicit MUSAR_BACKEND=webgpu still tries.
+    if (!explicit && !hasGpuDevice()) return 'no GPU device (/dev/nvidia*, /dev/dri/renderD*)';
     if (!g.navigator?.gpu) {
       const dawnPath =
         process.env.DAWN_NODE ??
@@ -100,7 +113,7 @@ export async function initBackend(
     if (!ok) throw new BackendUnavailableError(`backend ${name} failed to initialise`);
     info = { name, note: `${name} requested` };
   } else if (name === 'webgpu' || name === 'tensorflow') {
-    const why = name === 'webgpu' ? await useWebgpu() : await useTensorflow();
+    const why = name === 'webgpu' ? await useWebgpu(true) : await useTensorflow();
     if (why) throw new BackendUnavailableError(why);
     info = { name, note: `${name} requested` };
   } else {
