@@ -391,4 +391,95 @@ describe('audit rows written by the consent domain', () => {
     const [still] = await handle.db.select().from(auditLog).where(eq(auditLog.id, entry!.id));
     expect(still).toEqual(entry);
   });
+
+  it('stops running retrains whose training data holds the subject: summary, state, hook, audit (issue 15 #10)', async () => {
+    const s = await seedSubject(handle.db, admin);
+    const other = await seedSubject(handle.db, admin);
+    const mine = await seedGeneration(handle.db, [s.id, other.id], {
+      outputs: ['approved', 'approved'],
+    });
+    const theirs = await seedGeneration(handle.db, [other.id], { outputs: ['approved'] });
+    const training = (jobId: string, trainOutputIds: string[], heldOutOutputIds: string[]) => ({
+      training: { status: 'running', step: 3, steps: 100, jobId, trainOutputIds, heldOutOutputIds },
+    });
+    const [hit, held, clean] = await handle.db
+      .insert(modelVersions)
+      .values([
+        {
+          kind: 'adapter',
+          name: 'rt-hit',
+          state: 'candidate',
+          metrics: training('job-a', [mine.outputIds[0]!], []),
+        },
+        {
+          kind: 'adapter',
+          name: 'rt-held',
+          state: 'candidate',
+          metrics: training('job-b', theirs.outputIds, [mine.outputIds[1]!]),
+        },
+        {
+          kind: 'adapter',
+          name: 'rt-clean',
+          state: 'candidate',
+          metrics: training('job-c', theirs.outputIds, []),
+        },
+      ])
+      .returning({ id: modelVersions.id });
+    const calls: { jobIds: string[]; ids: string[] }[] = [];
+    registerConsentJobHooks({
+      cancelRetrainJobs: async (_tx, jobIds, ids) => void calls.push({ jobIds, ids }),
+    });
+    const since = await lastAuditId(handle.db);
+
+    // generate lost only: the retrains stop (their data is withdrawn) and fail, untainted
+    const res = await revokeSubjectConsents(handle.db, admin, {
+      subjectId: s.id,
+      reason: 'asked',
+      scopes: ['generate'],
+    });
+    expect(res.cascade!.cancelledRetrainIds.sort()).toEqual([hit!.id, held!.id].sort());
+    expect(calls).toEqual([
+      {
+        jobIds: expect.arrayContaining(['job-a', 'job-b']),
+        ids: expect.arrayContaining([hit!.id, held!.id]),
+      },
+    ]);
+    expect(await stateOf(modelVersions, [hit!.id, held!.id, clean!.id])).toEqual({
+      [hit!.id]: 'failed',
+      [held!.id]: 'failed',
+      [clean!.id]: 'candidate',
+    });
+    const [row] = await handle.db.select().from(modelVersions).where(eq(modelVersions.id, hit!.id));
+    expect(
+      (row!.metrics as { training: { status: string; error: string } }).training,
+    ).toMatchObject({
+      status: 'cancelled',
+      error: expect.stringContaining(s.id),
+    });
+    const audit = (await auditActions(handle.db, since)).filter(
+      (e) => e.action === 'model.retrain_cancelled',
+    );
+    expect(audit.map((e) => e.targetId).sort()).toEqual([hit!.id, held!.id].sort());
+
+    // train lost: a running retrain on its outputs is tainted
+    const [again] = await handle.db
+      .insert(modelVersions)
+      .values({
+        kind: 'adapter',
+        name: 'rt-again',
+        state: 'candidate',
+        metrics: training('job-d', mine.outputIds, []),
+      })
+      .returning({ id: modelVersions.id });
+    const res2 = await revokeSubjectConsents(handle.db, admin, {
+      subjectId: s.id,
+      reason: 'asked',
+      scopes: ['train'],
+    });
+    expect(res2.cascade!.cancelledRetrainIds).toEqual([again!.id]);
+    expect(await stateOf(modelVersions, [again!.id, clean!.id])).toEqual({
+      [again!.id]: 'tainted',
+      [clean!.id]: 'candidate',
+    });
+  });
 });
