@@ -1,5 +1,5 @@
 // Learning-curve charts for docs/learning-curves.md, drawn from the training logs.
-//   npx tsx apps/trainer/scripts/curves.ts --out docs/curves/base.png [--title T] SOURCE...
+//   npx tsx apps/trainer/scripts/curves.ts --out docs/curves/base.png [--title T] [--metrics a,b] SOURCE...
 // A SOURCE is a run's train.log (its `eval` events), a packed run state (its curve), or a JSON-lines
 // file of points ({run, samples, <metric>…}); `name=path` renames a run. One panel per metric,
 // quality against samples seen (log scale), one line per run.
@@ -46,7 +46,7 @@ function readPoints(source: string): TPoint[] {
 }
 
 const { values, positionals } = parseArgs({
-  options: { out: { type: 'string' }, title: { type: 'string' } },
+  options: { out: { type: 'string' }, title: { type: 'string' }, metrics: { type: 'string' } },
   allowPositionals: true,
 });
 if (!values.out || positionals.length === 0) {
@@ -54,11 +54,12 @@ if (!values.out || positionals.length === 0) {
   process.exit(2);
 }
 const points = positionals.flatMap(readPoints);
-const metrics = METRICS.filter((m) => points.some((p) => p.metric === m));
+const wanted = values.metrics ? values.metrics.split(',') : METRICS;
+const metrics = wanted.filter((m) => points.some((p) => p.metric === m));
 const spec: TopLevelSpec = {
   $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
   title: values.title ?? 'learning curve',
-  data: { values: points },
+  data: { values: points.filter((p) => metrics.includes(p.metric)) },
   facet: { field: 'metric', type: 'nominal', sort: metrics, title: null },
   columns: Math.min(3, metrics.length),
   spec: {
