@@ -22,6 +22,7 @@ const RECOVERY_MS = 120_000;
 
 type TChild = {
   proc: ChildProcess;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the child's JSON answers, read loosely
   send(cmd: string, args?: object, ms?: number): Promise<any>;
   lines: string[];
   waitLine(re: RegExp, ms?: number): Promise<void>;
@@ -46,7 +47,10 @@ function startChild(env: Record<string, string>): Promise<TChild> {
   createInterface({ input: proc.stdout! }).on('line', (line) => {
     lines.push(line);
     for (const w of [...watchers])
-      if (w.re.test(line)) (watchers.splice(watchers.indexOf(w), 1), w.done());
+      if (w.re.test(line)) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.done();
+      }
     if (!line.startsWith('{"fault":true')) return;
     const m = JSON.parse(line) as { rid?: number; result?: unknown; error?: string };
     if (m.rid !== undefined) waiting.get(m.rid)?.(m);

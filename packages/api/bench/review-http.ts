@@ -18,8 +18,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
-import { sql } from 'drizzle-orm';
-import { createDb, executeRows } from '@musar/db';
+import { createDb } from '@musar/db';
 import { account, user } from '@musar/db/schema';
 import { startThrowawayPostgres } from '@musar/db/testing/postgres';
 import { seedReviewItems } from '../src/services/review-fixtures';
@@ -70,33 +69,31 @@ try {
   const password = randomBytes(12).toString('base64url');
   // better-auth's own hash (a dependency of @musar/auth): what the sign-in verifies.
   const fromAuth = createRequire(join(root, 'packages', 'auth', 'package.json'));
-  const { hashPassword } = (await import(pathToFileURL(fromAuth.resolve('better-auth/crypto')).href)) as {
+  const { hashPassword } = (await import(
+    pathToFileURL(fromAuth.resolve('better-auth/crypto')).href
+  )) as {
     hashPassword(p: string): Promise<string>;
   };
   const hash = await hashPassword(password);
   const emails = Array.from({ length: R }, (_, i) => `reviewer${i}@bench.example.com`);
   for (let i = 0; i < R; i += 200) {
-    const batch = emails
-      .slice(i, i + 200)
-      .map((email, j) => ({
-        id: randomUUID(),
-        email,
-        name: `Reviewer ${i + j}`,
-        role: 'reviewer',
-        emailVerified: true,
-      }));
+    const batch = emails.slice(i, i + 200).map((email, j) => ({
+      id: randomUUID(),
+      email,
+      name: `Reviewer ${i + j}`,
+      role: 'reviewer',
+      emailVerified: true,
+    }));
     await db.insert(user).values(batch);
-    await db
-      .insert(account)
-      .values(
-        batch.map((u) => ({
-          id: randomUUID(),
-          accountId: u.id,
-          providerId: 'credential',
-          userId: u.id,
-          password: hash,
-        })),
-      );
+    await db.insert(account).values(
+      batch.map((u) => ({
+        id: randomUUID(),
+        accountId: u.id,
+        providerId: 'credential',
+        userId: u.id,
+        password: hash,
+      })),
+    );
   }
   await handle.close();
 
@@ -169,6 +166,7 @@ try {
       headers: { 'content-type': 'application/json', cookie, origin: BASE },
       body: JSON.stringify(input),
     });
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tRPC answers, read loosely
     const body = (await res.json()) as { result?: { data: any }; error?: { message: string } };
     if (res.status !== 200)
       throw Object.assign(new Error(`${path}: ${res.status} ${body.error?.message}`), {
