@@ -140,4 +140,12 @@ test('revoking through HTTP cancels the queued and running generation jobs (job 
     .find((l) => l.includes('generation.stopped') && l.includes(running.id));
   expect(stopped, 'generation.stopped audit entry').toBeDefined();
   expect(stopped).toMatch(/""via"":""notify""/);
+
+  // Consent given again, so the specs after this one find the demo subject usable.
+  await trpc(request, admin, 'consents.grant', {
+    subjectId: victim,
+    scope: 'generate',
+    grantedBy: 'e2e',
+    evidence: 'granted again after the revocation test',
+  });
 });
