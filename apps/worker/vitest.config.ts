@@ -9,8 +9,12 @@ if (!pg && process.env.CI === 'true') throw new Error('CI=true but PostgreSQL is
 export default defineProject({
   test: {
     name: 'worker',
-    include: pg ? ['src/**/*.test.ts', 'test/**/*.test.ts'] : ['src/**/*.pglite.test.ts', 'test/**/*.pglite.test.ts'],
-    globalSetup: pg ? ['../../db/src/testing/global-setup-postgres.ts'] : ['../../db/src/testing/global-setup-pglite.ts'],
+    include: pg
+      ? ['src/**/*.test.ts', 'test/**/*.test.ts']
+      : ['src/**/*.pglite.test.ts', 'test/**/*.pglite.test.ts'],
+    globalSetup: pg
+      ? ['../../db/src/testing/global-setup-postgres.ts']
+      : ['../../db/src/testing/global-setup-pglite.ts'],
     env: pg ? { MUSAR_TEST_POSTGRES: '1' } : {},
     testTimeout: 120_000,
     hookTimeout: 120_000,

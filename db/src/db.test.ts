@@ -75,14 +75,12 @@ describe(`database (${process.env.MUSAR_TEST_POSTGRES ? 'PostgreSQL' : 'PGlite'}
       .insert(subjects)
       .values({ name: 'Moon', classWord: 'moon toy' })
       .returning();
-    await handle.db
-      .insert(consents)
-      .values({
-        subjectId: subject!.id,
-        scope: 'train',
-        grantedBy: 'Rights holder',
-        evidence: 'signed form #12',
-      });
+    await handle.db.insert(consents).values({
+      subjectId: subject!.id,
+      scope: 'train',
+      grantedBy: 'Rights holder',
+      evidence: 'signed form #12',
+    });
     await expect(
       handle.db.execute(
         sql`insert into consents (subject_id, scope, granted_by, evidence) values (${subject!.id}, 'sell', 'x', 'y')`,

@@ -86,12 +86,10 @@ test('a generation submitted from the dashboard shows progress and lands in the 
   console.log(
     `dashboard p95: idle ${p95(idle).toFixed(1)} ms (${idle.length} requests), while generating ${p95(busy).toFixed(1)} ms (${busy.length} requests, still running: ${stillRunning})`,
   );
-  test
-    .info()
-    .annotations.push({
-      type: 'p95-ms',
-      description: `idle ${p95(idle).toFixed(1)}, generating ${p95(busy).toFixed(1)}`,
-    });
+  test.info().annotations.push({
+    type: 'p95-ms',
+    description: `idle ${p95(idle).toFixed(1)}, generating ${p95(busy).toFixed(1)}`,
+  });
 
   await expect(row).toHaveAttribute('data-state', 'succeeded', { timeout: 180_000 });
   await expect(row.getByTestId('outputs-count')).toHaveText('12/12 stored · in review queue');

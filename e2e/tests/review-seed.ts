@@ -7,22 +7,38 @@ import { createUserWithPassword } from '@musar/auth';
 import { seedReviewItems } from '../../packages/api/src/services/review-fixtures';
 
 const [command, dataDir] = process.argv.slice(2);
-if (!dataDir || (command !== 'seed' && command !== 'verify')) throw new Error('usage: review-seed.ts seed|verify <dataDir>');
+if (!dataDir || (command !== 'seed' && command !== 'verify'))
+  throw new Error('usage: review-seed.ts seed|verify <dataDir>');
 const handle = await createDb({ dataDir });
 try {
   if (command === 'seed') {
     await handle.migrate();
-    const reviewer = { email: 'reviewer-e2e@example.com', password: 'reviewer-e2e-password', name: 'E2E Reviewer', role: 'reviewer' as const };
+    const reviewer = {
+      email: 'reviewer-e2e@example.com',
+      password: 'reviewer-e2e-password',
+      name: 'E2E Reviewer',
+      role: 'reviewer' as const,
+    };
     await handle.db.transaction((tx) => createUserWithPassword(tx, reviewer, 'system'));
     const seed = await seedReviewItems(handle.db, { count: 3, subjects: 2, grid: 8, size: 32 });
-    console.log(JSON.stringify({ reviewer, outputIds: seed.outputIds, subjectIds: seed.subjectIds, map: seed.map }));
+    console.log(
+      JSON.stringify({
+        reviewer,
+        outputIds: seed.outputIds,
+        subjectIds: seed.subjectIds,
+        map: seed.map,
+      }),
+    );
   } else {
     const reviews = await executeRows(
       handle.db,
       sql`select output_id, decision, reasons, routing_correction, undone_at is not null as undone from reviews order by created_at`,
     );
     const outputs = await executeRows(handle.db, sql`select id, state from outputs order by index`);
-    const audit = await executeRows(handle.db, sql`select action, target_id from audit_log where action like 'review.%' order by id`);
+    const audit = await executeRows(
+      handle.db,
+      sql`select action, target_id from audit_log where action like 'review.%' order by id`,
+    );
     console.log(JSON.stringify({ reviews, outputs, audit }));
   }
 } finally {

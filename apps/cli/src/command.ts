@@ -22,7 +22,12 @@ export class UsageError extends Error {}
 
 export function parseCommand(cmd: TCommand, argv: string[]) {
   try {
-    const parsed = parseArgs({ args: argv, options: cmd.options, strict: true, allowPositionals: Boolean(cmd.positionals) });
+    const parsed = parseArgs({
+      args: argv,
+      options: cmd.options,
+      strict: true,
+      allowPositionals: Boolean(cmd.positionals),
+    });
     return cmd.positionals ? { ...parsed.values, _: parsed.positionals } : parsed.values;
   } catch (err) {
     throw new UsageError(`${(err as Error).message}\nusage: ${cmd.usage}`);

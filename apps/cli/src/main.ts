@@ -29,9 +29,16 @@ export async function main(
   }
   // A group with a `default` command runs it when no command name is given (`musar generate --model …`).
   // …and one whose default takes positionals runs it for an argument that names no command (`musar verify FILE`).
-  const positional = Boolean(commandName && !group.commands[commandName] && group.commands.default?.positionals);
-  const useDefault = (!commandName || commandName.startsWith('--') || positional) && group.commands.default;
-  const cmd = useDefault ? group.commands.default : commandName ? group.commands[commandName] : undefined;
+  const positional = Boolean(
+    commandName && !group.commands[commandName] && group.commands.default?.positionals,
+  );
+  const useDefault =
+    (!commandName || commandName.startsWith('--') || positional) && group.commands.default;
+  const cmd = useDefault
+    ? group.commands.default
+    : commandName
+      ? group.commands[commandName]
+      : undefined;
   const args = useDefault && commandName ? [commandName, ...rest] : rest;
   if (!cmd) {
     io.err(`unknown command "${groupName} ${commandName ?? ''}"\n\n${help()}`);

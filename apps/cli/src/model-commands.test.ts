@@ -19,25 +19,64 @@ function capture() {
 let dir: string;
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'musar-gen-'));
-  for (const [seed, name] of [[2_000_000_003, 'a'], [2_000_000_011, 'b'], [2_000_000_019, 'c']] as const)
-    expect(await main(['world', 'subject', '--seed', String(seed), '--out', join(dir, `${name}.png`)], capture().io)).toBe(0);
-  expect(await main(['world', 'subject', '--seed', '5', '--size', '64', '--out', join(dir, 'big.png')], capture().io)).toBe(0);
+  for (const [seed, name] of [
+    [2_000_000_003, 'a'],
+    [2_000_000_011, 'b'],
+    [2_000_000_019, 'c'],
+  ] as const)
+    expect(
+      await main(
+        ['world', 'subject', '--seed', String(seed), '--out', join(dir, `${name}.png`)],
+        capture().io,
+      ),
+    ).toBe(0);
+  expect(
+    await main(
+      ['world', 'subject', '--seed', '5', '--size', '64', '--out', join(dir, 'big.png')],
+      capture().io,
+    ),
+  ).toBe(0);
   await writeFile(join(dir, 'not-an-image.png'), 'hello');
 });
 
-const gen = (extra: string[]) => ['generate', '--model', join(models, 'musar'), '--backend', 'wasm', ...(extra.includes('--steps') ? [] : ['--steps', '4']), ...extra];
+const gen = (extra: string[]) => [
+  'generate',
+  '--model',
+  join(models, 'musar'),
+  '--backend',
+  'wasm',
+  ...(extra.includes('--steps') ? [] : ['--steps', '4']),
+  ...extra,
+];
 
 describe('musar generate', () => {
   it('writes the image and its routing map, reproducibly for a seed', async () => {
     const args = (out: string) =>
-      gen(['--ref', join(dir, 'a.png'), '--ref', join(dir, 'b.png'), '--prompt', 'a star toy left of a heart toy on grass', '--seed', '3', '--steps', '8', '--out', join(dir, out), '--routing-map', join(dir, `${out}.json`)]);
+      gen([
+        '--ref',
+        join(dir, 'a.png'),
+        '--ref',
+        join(dir, 'b.png'),
+        '--prompt',
+        'a star toy left of a heart toy on grass',
+        '--seed',
+        '3',
+        '--steps',
+        '8',
+        '--out',
+        join(dir, out),
+        '--routing-map',
+        join(dir, `${out}.json`),
+      ]);
     const c = capture();
     expect(await main(args('x.png'), c.io)).toBe(0);
     expect(await main(args('y.png'), capture().io)).toBe(0);
     const [x, y] = [await readPngFile(join(dir, 'x.png')), await readPngFile(join(dir, 'y.png'))];
     expect(x.width).toBe(32);
     expect(Array.from(x.data)).toEqual(Array.from(y.data));
-    const map = JSON.parse(await (await import('node:fs/promises')).readFile(join(dir, 'x.png.json'), 'utf8'));
+    const map = JSON.parse(
+      await (await import('node:fs/promises')).readFile(join(dir, 'x.png.json'), 'utf8'),
+    );
     expect(map.grid).toBe(8);
     expect(map.map).toHaveLength(64);
     // routing starts at step 4 of 8: every subject gets a region (a bijection subjects ↔ regions)
@@ -45,15 +84,29 @@ describe('musar generate', () => {
   });
 
   it.each([
-    ['a reference that is not an image', ['--ref', 'not-an-image.png', '--ref', 'b.png'], /not a readable PNG/],
-    ['a reference of the wrong size', ['--ref', 'big.png', '--ref', 'b.png'], /64×64, this model wants 32×32/],
+    [
+      'a reference that is not an image',
+      ['--ref', 'not-an-image.png', '--ref', 'b.png'],
+      /not a readable PNG/,
+    ],
+    [
+      'a reference of the wrong size',
+      ['--ref', 'big.png', '--ref', 'b.png'],
+      /64×64, this model wants 32×32/,
+    ],
     ['an empty prompt', ['--ref', 'a.png', '--prompt', '  '], /--prompt is empty/],
-    ['more references than the model supports', ['--ref', 'a.png', '--ref', 'b.png', '--ref', 'c.png', '--ref', 'a.png', '--ref', 'b.png'], /at most 4/],
+    [
+      'more references than the model supports',
+      ['--ref', 'a.png', '--ref', 'b.png', '--ref', 'c.png', '--ref', 'a.png', '--ref', 'b.png'],
+      /at most 4/,
+    ],
   ])('refuses %s with exit code 2 and writes nothing', async (_what, refs, message) => {
     const c = capture();
     const out = join(dir, `bad-${Math.random()}.png`);
     const args = refs.map((r) => (r.endsWith('.png') ? join(dir, r) : r));
-    const withPrompt = args.includes('--prompt') ? args : [...args, '--prompt', 'a star toy left of a heart toy'];
+    const withPrompt = args.includes('--prompt')
+      ? args
+      : [...args, '--prompt', 'a star toy left of a heart toy'];
     expect(await main(gen([...withPrompt, '--out', out]), c.io)).toBe(2);
     expect(c.err.join('\n')).toMatch(message);
     expect(existsSync(out)).toBe(false);
@@ -66,7 +119,24 @@ describe('musar generate', () => {
     await writeFile(join(bad, 'weights.safetensors'), new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9]));
     const c = capture();
     const out = join(dir, 'corrupt.png');
-    expect(await main(['generate', '--model', bad, '--backend', 'wasm', '--ref', join(dir, 'a.png'), '--prompt', 'a star toy', '--out', out], c.io)).toBe(1);
+    expect(
+      await main(
+        [
+          'generate',
+          '--model',
+          bad,
+          '--backend',
+          'wasm',
+          '--ref',
+          join(dir, 'a.png'),
+          '--prompt',
+          'a star toy',
+          '--out',
+          out,
+        ],
+        c.io,
+      ),
+    ).toBe(1);
     expect(c.err.join('\n')).toMatch(/checkpoint|header|safetensors/i);
     expect(existsSync(out)).toBe(false);
   });
@@ -75,14 +145,42 @@ describe('musar generate', () => {
 describe('musar eval', () => {
   it('generates a suite folder, scores it and writes report + metrics', async () => {
     const suite = join(dir, 'suite');
-    expect(await main(['world', 'suite', '--name', 'two-subject', '--out', suite, '--count', '2'], capture().io)).toBe(0);
+    expect(
+      await main(
+        ['world', 'suite', '--name', 'two-subject', '--out', suite, '--count', '2'],
+        capture().io,
+      ),
+    ).toBe(0);
     const out = join(dir, 'eval');
     const c = capture();
-    expect(await main(['eval', '--model', join(models, 'musar'), '--suite', suite, '--out', out, '--steps', '4', '--backend', 'wasm'], c.io)).toBe(0);
+    expect(
+      await main(
+        [
+          'eval',
+          '--model',
+          join(models, 'musar'),
+          '--suite',
+          suite,
+          '--out',
+          out,
+          '--steps',
+          '4',
+          '--backend',
+          'wasm',
+        ],
+        c.io,
+      ),
+    ).toBe(0);
     const metrics = JSON.parse(c.out.at(-1)!);
     expect(metrics.metrics.n).toBe(2);
     expect(metrics.metrics.fidelity).toBeGreaterThanOrEqual(0);
-    expect((await readdir(out)).sort()).toEqual(['contact.png', 'images', 'metrics.json', 'report.json', 'report.md']);
+    expect((await readdir(out)).sort()).toEqual([
+      'contact.png',
+      'images',
+      'metrics.json',
+      'report.json',
+      'report.md',
+    ]);
   });
 });
 
@@ -91,6 +189,8 @@ describe('musar train', () => {
     const c = capture();
     expect(await main(['train', 'musar', '--run', join(dir, 'run')], c.io)).toBe(2);
     expect(c.err.join('\n')).toMatch(/missing --base/);
-    expect(await main(['train', 'base', '--run', join(dir, 'run'), '--batch', '-3'], capture().io)).toBe(2);
+    expect(
+      await main(['train', 'base', '--run', join(dir, 'run'), '--batch', '-3'], capture().io),
+    ).toBe(2);
   });
 });

@@ -21,7 +21,11 @@ const RUNS = '/tmp/musar-runs';
 const LOG = `${OUT}/train.log`;
 const self = new URL(import.meta.url);
 const log = (o: Record<string, unknown>) => {
-  const line = JSON.stringify({ t: new Date().toISOString(), thread: isMainThread ? 'main' : (workerData as { stage?: string }).stage, ...o });
+  const line = JSON.stringify({
+    t: new Date().toISOString(),
+    thread: isMainThread ? 'main' : (workerData as { stage?: string }).stage,
+    ...o,
+  });
   console.log(line);
   appendFileSync(LOG, line + '\n');
 };
@@ -37,10 +41,15 @@ const tarInto = (name: string, args: string[]) => {
 const tarRuns = () => {
   tarInto('models.tgz', ['--exclude=trainer.safetensors', '.']);
   tarInto('resume-base.tgz', ['--ignore-failed-read', 'base/trainer.safetensors']);
-  const adapters = ['musar', 'static-routing', 'naive-diptych', 'single-ref', 'oracle'].map((s) => `${s}/trainer.safetensors`);
+  const adapters = ['musar', 'static-routing', 'naive-diptych', 'single-ref', 'oracle'].map(
+    (s) => `${s}/trainer.safetensors`,
+  );
   tarInto('resume-adapters.tgz', ['--ignore-failed-read', ...adapters]);
 };
-const prefetch = (threads: number) => ({ threads, worker: { url: self, workerData: { role: 'batch-worker' } } });
+const prefetch = (threads: number) => ({
+  threads,
+  worker: { url: self, workerData: { role: 'batch-worker' } },
+});
 
 async function bench(): Promise<Record<string, number>> {
   const r: Record<string, number> = {};
@@ -52,14 +61,20 @@ async function bench(): Promise<Record<string, number>> {
   };
   const n = BACKEND === 'webgpu' ? 2048 : 256;
   const a = tf.randomNormal([n, n]);
-  const ms = await time(async () => {
-    const c = tf.matMul(a, a);
-    await c.data();
-    c.dispose();
-  }, BACKEND === 'webgpu' ? 5 : 1);
+  const ms = await time(
+    async () => {
+      const c = tf.matMul(a, a);
+      await c.data();
+      c.dispose();
+    },
+    BACKEND === 'webgpu' ? 5 : 1,
+  );
   r[`matmul${n}_gflops`] = (2 * n ** 3) / (ms * 1e6);
   a.dispose();
-  for (const [name, B] of [['base', BASE_BATCH], ['musar', ADAPTER_BATCH]] as const) {
+  for (const [name, B] of [
+    ['base', BASE_BATCH],
+    ['musar', ADAPTER_BATCH],
+  ] as const) {
     const stage = stageConfig(name, { batchSize: B });
     const model = new MusarModel(modelConfigFor(stage));
     const trainer = new Trainer(model, { mode: stage.mode, attention: stage.attention });
@@ -76,10 +91,20 @@ async function bench(): Promise<Record<string, number>> {
   return r;
 }
 
-async function stageThread(name: TStageName, seconds: number, batchSize: number, threads = 2): Promise<void> {
+async function stageThread(
+  name: TStageName,
+  seconds: number,
+  batchSize: number,
+  threads = 2,
+): Promise<void> {
   const info = await initBackend(BACKEND);
   log({ event: 'backend', info });
-  const stage = stageConfig(name, { batchSize, steps: 1_000_000, checkpointEvery: 100, emaDecay: name === 'base' ? 0.999 : 0.99 });
+  const stage = stageConfig(name, {
+    batchSize,
+    steps: 1_000_000,
+    checkpointEvery: 100,
+    emaDecay: name === 'base' ? 0.999 : 0.99,
+  });
   const res = await runStage({
     stage,
     runDir: `${RUNS}/${name}`,
@@ -89,7 +114,14 @@ async function stageThread(name: TStageName, seconds: number, batchSize: number,
     log,
     onProgress: (p) => p.step % 100 === 0 && log({ event: 'progress', ...p }),
   });
-  log({ event: 'stage-done', stage: name, step: res.state.step, samples: res.state.samples, seconds: res.state.elapsedSeconds, loss: res.state.losses.at(-1)?.loss });
+  log({
+    event: 'stage-done',
+    stage: name,
+    step: res.state.step,
+    samples: res.state.samples,
+    seconds: res.state.elapsedSeconds,
+    loss: res.state.losses.at(-1)?.loss,
+  });
 }
 
 async function main(): Promise<void> {
@@ -111,13 +143,21 @@ async function main(): Promise<void> {
     log({ event: 'stage-failed', stage: 'base', error: String(e) });
   }
   tarRuns();
-  const adapters: TStageName[] = ['musar', 'static-routing', 'naive-diptych', 'single-ref', 'oracle'];
+  const adapters: TStageName[] = [
+    'musar',
+    'static-routing',
+    'naive-diptych',
+    'single-ref',
+    'oracle',
+  ];
   const failed: TStageName[] = [];
   await Promise.all(
     adapters.map(
       (stage) =>
         new Promise<void>((resolve) => {
-          const w = new Worker(self, { workerData: { role: 'stage', stage, seconds: adapterSeconds, batchSize: ADAPTER_BATCH } });
+          const w = new Worker(self, {
+            workerData: { role: 'stage', stage, seconds: adapterSeconds, batchSize: ADAPTER_BATCH },
+          });
           w.on('error', (e) => {
             log({ event: 'stage-thread-error', stage, error: String(e) });
             failed.push(stage);

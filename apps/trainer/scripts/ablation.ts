@@ -11,7 +11,12 @@ import { main as cli } from '../../cli/src/main';
 import { groundTruthMetrics, type TMetrics } from '../src/evaluate';
 
 const { values } = parseArgs({
-  options: { count: { type: 'string', default: '20' }, only: { type: 'string' }, suites: { type: 'string' }, out: { type: 'string', default: 'runs/ablation' } },
+  options: {
+    count: { type: 'string', default: '20' },
+    only: { type: 'string' },
+    suites: { type: 'string' },
+    out: { type: 'string', default: 'runs/ablation' },
+  },
 });
 const count = Number(values.count);
 const ROWS = [
@@ -31,22 +36,53 @@ for (const suite of suites) {
   if (!existsSync(join(dir, 'suite.json'))) await writeSuiteDir(dir, suite, { count });
 }
 
-type TCell = { model: string; routing: 'static' | 'dynamic'; suite: TSuiteName; metrics: TMetrics; seconds: number; command: string };
+type TCell = {
+  model: string;
+  routing: 'static' | 'dynamic';
+  suite: TSuiteName;
+  metrics: TMetrics;
+  seconds: number;
+  command: string;
+};
 const cells: TCell[] = [];
 for (const row of ROWS.filter((r) => !only || only.includes(r.id))) {
   for (const routing of ['static', 'dynamic'] as const)
     for (const suite of suites) {
       const o = join(out, row.id, routing, suite);
-      const args = ['eval', '--model', `models/${row.id}`, '--suite', join(out, 'suites', suite), '--out', o, '--count', String(count), ...(routing === 'static' ? ['--no-routing'] : [])];
+      const args = [
+        'eval',
+        '--model',
+        `models/${row.id}`,
+        '--suite',
+        join(out, 'suites', suite),
+        '--out',
+        o,
+        '--count',
+        String(count),
+        ...(routing === 'static' ? ['--no-routing'] : []),
+      ];
       if (!existsSync(join(o, 'metrics.json'))) {
         const code = await cli(args, { out: () => undefined, err: () => undefined });
         if (code !== 0) throw new Error(`musar ${args.join(' ')} exited ${code}`);
       }
-      const m = JSON.parse(await readFile(join(o, 'metrics.json'), 'utf8')) as { metrics: TMetrics; seconds: number };
-      cells.push({ model: row.id, routing, suite, metrics: m.metrics, seconds: m.seconds, command: `node bin/musar.mjs ${args.join(' ')}` });
+      const m = JSON.parse(await readFile(join(o, 'metrics.json'), 'utf8')) as {
+        metrics: TMetrics;
+        seconds: number;
+      };
+      cells.push({
+        model: row.id,
+        routing,
+        suite,
+        metrics: m.metrics,
+        seconds: m.seconds,
+        command: `node bin/musar.mjs ${args.join(' ')}`,
+      });
       console.log(row.id, routing, suite, JSON.stringify(m.metrics));
     }
 }
 const truth = Object.fromEntries(suites.map((s) => [s, groundTruthMetrics(s, count, 32)]));
 await mkdir(out, { recursive: true });
-await writeFile(join(out, `cells${only ? '-' + only.join('_') : ''}.json`), JSON.stringify({ count, cells, truth }, null, 1));
+await writeFile(
+  join(out, `cells${only ? '-' + only.join('_') : ''}.json`),
+  JSON.stringify({ count, cells, truth }, null, 1),
+);

@@ -32,7 +32,8 @@ describe('training batches', () => {
         expect(a.subjects).toBe(2);
         const g = 8;
         for (let b = 0; b < a.batch; b++)
-          for (let t = 0; t < g * g; t++) expect(a.regions![b * g * g + t]).toBe(t % g < g / 2 ? 0 : 1);
+          for (let t = 0; t < g * g; t++)
+            expect(a.regions![b * g * g + t]).toBe(t % g < g / 2 ? 0 : 1);
       } else {
         sawPair = true;
         expect(samples[0]!.kind).toBe('pair');
@@ -45,7 +46,10 @@ describe('training batches', () => {
 
   it('the naive-diptych ablation trains without region maps', () => {
     const stage = stageConfig('naive-diptych', { batchSize: 2 });
-    for (let step = 0; step < 6; step++) expect(toBatchArrays(nextBatch(stage, step), cfg, { regions: stage.regions }).regions).toBeNull();
+    for (let step = 0; step < 6; step++)
+      expect(
+        toBatchArrays(nextBatch(stage, step), cfg, { regions: stage.regions }).regions,
+      ).toBeNull();
   });
 
   it('oracle batches hold one subject count each, between 2 and 4', () => {
@@ -65,12 +69,19 @@ describe('training batches', () => {
   it('a feedback sample carries its repaint into the static plan: each region sees only its subject', () => {
     const base = sampleAt('diptych', 3, 0, { size: 32, refSize: 32 });
     const regionGrid = new Int32Array(64).fill(-1);
-    for (let t = 0; t < 64; t++) if (Math.floor(t / 8) < 3) regionGrid[t] = 1; else if (Math.floor(t / 8) > 4) regionGrid[t] = 0;
+    for (let t = 0; t < 64; t++)
+      if (Math.floor(t / 8) < 3) regionGrid[t] = 1;
+      else if (Math.floor(t / 8) > 4) regionGrid[t] = 0;
     const fb: TTrainSample = { ...base, regionGrid };
     const stage = stageConfig('feedback', { batchSize: 2, data: { feedback: 1 } });
     const a = toBatchArrays(nextBatch(stage, 0, [fb]), cfg, { regions: true });
     expect(Array.from(a.regions!.slice(0, 64))).toEqual(Array.from(regionGrid));
-    const plan = staticRoutingPlan({ subjects: 2, batch: a.batch, region: a.regions, targetLength: 64 });
+    const plan = staticRoutingPlan({
+      subjects: 2,
+      batch: a.batch,
+      region: a.regions,
+      targetLength: 64,
+    });
     expect(plan.region![5]).toBe(1); // top rows → subject 1
     expect(plan.region![60]).toBe(0); // bottom rows → subject 0
     expect(plan.region![30]).toBe(-1); // middle rows → background, sees no subject
@@ -78,6 +89,8 @@ describe('training batches', () => {
 
   it('rejects samples of the wrong size with a clear message', () => {
     const stage = stageConfig('musar', { batchSize: 1, size: 16 });
-    expect(() => toBatchArrays(nextBatch(stage, 0), cfg, { regions: true })).toThrow(/model wants 32×32/);
+    expect(() => toBatchArrays(nextBatch(stage, 0), cfg, { regions: true })).toThrow(
+      /model wants 32×32/,
+    );
   });
 });

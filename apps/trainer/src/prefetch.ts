@@ -17,7 +17,13 @@ export function runBatchWorker(): void {
   port.on('message', (r: TRequest) => {
     try {
       const arrays = toBatchArrays(nextBatch(r.stage, r.step), r.layout, { regions: r.regions });
-      const buffers = [arrays.images, arrays.prompt, arrays.condText, arrays.references, arrays.regions]
+      const buffers = [
+        arrays.images,
+        arrays.prompt,
+        arrays.condText,
+        arrays.references,
+        arrays.regions,
+      ]
         .filter((x): x is Float32Array | Int32Array => x !== null)
         .map((x) => x.buffer as ArrayBuffer);
       port.postMessage({ step: r.step, arrays } satisfies TReply, buffers);
@@ -31,7 +37,10 @@ export type TWorkerSpec = { url: URL | string; execArgv?: string[]; workerData?:
 
 export class BatchPrefetcher {
   private readonly workers: Worker[];
-  private readonly pending = new Map<number, { resolve: (a: TBatchArrays) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<
+    number,
+    { resolve: (a: TBatchArrays) => void; reject: (e: Error) => void }
+  >();
   private readonly ready = new Map<number, Promise<TBatchArrays>>();
   private next: number;
 
@@ -45,7 +54,10 @@ export class BatchPrefetcher {
   ) {
     this.next = startStep;
     this.workers = Array.from({ length: threads }, () => {
-      const w = new Worker(spec.url, { execArgv: spec.execArgv, workerData: spec.workerData ?? { role: 'batch-worker' } });
+      const w = new Worker(spec.url, {
+        execArgv: spec.execArgv,
+        workerData: spec.workerData ?? { role: 'batch-worker' },
+      });
       w.on('message', (m: TReply) => {
         const p = this.pending.get(m.step);
         this.pending.delete(m.step);
@@ -59,10 +71,17 @@ export class BatchPrefetcher {
   }
 
   private request(step: number): void {
-    const p = new Promise<TBatchArrays>((resolve, reject) => this.pending.set(step, { resolve, reject }));
+    const p = new Promise<TBatchArrays>((resolve, reject) =>
+      this.pending.set(step, { resolve, reject }),
+    );
     p.catch(() => undefined);
     this.ready.set(step, p);
-    this.workers[step % this.workers.length]!.postMessage({ stage: this.stage, step, layout: this.layout, regions: this.stage.regions } satisfies TRequest);
+    this.workers[step % this.workers.length]!.postMessage({
+      stage: this.stage,
+      step,
+      layout: this.layout,
+      regions: this.stage.regions,
+    } satisfies TRequest);
   }
 
   /** The arrays of batch `step` (steps must be taken in order from the start step). */

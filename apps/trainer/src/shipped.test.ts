@@ -16,7 +16,14 @@ describe('shipped MUSAR model', () => {
   });
 
   it('beats the untrained-adapter baseline on 2-subject fidelity', async () => {
-    const opts = { suite: 'two-subject' as const, count: 8, routing: {}, steps: 12, seed: 11, batch: 8 };
+    const opts = {
+      suite: 'two-subject' as const,
+      count: 8,
+      routing: {},
+      steps: 12,
+      seed: 11,
+      batch: 8,
+    };
     const { model: musar } = await loadModelDir(`${models}musar`);
     const trained = await evaluateSuite(musar, opts);
     musar.dispose();

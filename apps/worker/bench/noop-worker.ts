@@ -20,7 +20,10 @@ while (idle < 3) {
     continue;
   }
   idle = 0;
-  await boss.complete('bench_noop', jobs.map((j) => j.id));
+  await boss.complete(
+    'bench_noop',
+    jobs.map((j) => j.id),
+  );
   done += jobs.length;
 }
 console.log(JSON.stringify({ done }));

@@ -23,7 +23,8 @@ afterAll(async () => {
   await handle?.close();
 });
 
-const state = async (id: string) => (await handle.db.select().from(generationRequests).where(eq(generationRequests.id, id)))[0]!;
+const state = async (id: string) =>
+  (await handle.db.select().from(generationRequests).where(eq(generationRequests.id, id)))[0]!;
 async function until<T>(fn: () => Promise<T | false>, ms = 90_000): Promise<T> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
     const v = await fn();
@@ -36,20 +37,41 @@ it('runs a generation, cancels another through NOTIFY, and reports metrics', asy
   expect(jobs.runner).not.toBeNull(); // PGlite → the runner is embedded
   const a = await insertToySubject(handle.db, 41);
   const b = await insertToySubject(handle.db, 42);
-  const done = await enqueueTestGeneration(handle.db, { subjectIds: [a, b], prompt: 'a toy', count: 1, seed: 1, steps: 4 });
+  const done = await enqueueTestGeneration(handle.db, {
+    subjectIds: [a, b],
+    prompt: 'a toy',
+    count: 1,
+    seed: 1,
+    steps: 4,
+  });
   await until(async () => (await state(done.requestId)).state === 'succeeded');
-  expect(await handle.db.select().from(outputs).where(eq(outputs.requestId, done.requestId))).toHaveLength(1);
+  expect(
+    await handle.db.select().from(outputs).where(eq(outputs.requestId, done.requestId)),
+  ).toHaveLength(1);
 
-  const long = await enqueueTestGeneration(handle.db, { subjectIds: [a, b], prompt: 'a toy', count: 8, seed: 2, steps: 20 });
+  const long = await enqueueTestGeneration(handle.db, {
+    subjectIds: [a, b],
+    prompt: 'a toy',
+    count: 8,
+    seed: 2,
+    steps: 20,
+  });
   await until(async () => (await state(long.requestId)).progress > 0);
-  await handle.db.transaction((tx) => cancelGenerationRequests(tx, [long.requestId], 'system', 'stop'));
+  await handle.db.transaction((tx) =>
+    cancelGenerationRequests(tx, [long.requestId], 'system', 'stop'),
+  );
   const [stopped] = await until(async () => {
-    const rows = await handle.db.select().from(auditLog).where(eq(auditLog.action, 'generation.stopped'));
+    const rows = await handle.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, 'generation.stopped'));
     return rows.length > 0 && rows;
   });
   expect((stopped!.after as { via: string }).via).toBe('notify');
   expect((await state(long.requestId)).state).toBe('cancelled');
-  expect(await handle.db.select().from(outputs).where(eq(outputs.requestId, long.requestId))).toHaveLength(0);
+  expect(
+    await handle.db.select().from(outputs).where(eq(outputs.requestId, long.requestId)),
+  ).toHaveLength(0);
 
   const text = await jobs.metrics.registry.metrics();
   expect(text).toMatch(/musar_queue_scrape_ok\{role="embedded"\} 1/);

@@ -24,7 +24,12 @@ it('installs the queues and runs no runner with PostgreSQL', async () => {
   expect(jobs.runner).toBeNull();
   expect(jobs.pool).toBeNull();
   expect(await startJobSystem(env.handle)).toBe(jobs); // once per process
-  const rows = await executeRows<{ name: string; dead_letter: string | null; retry_limit: number; retry_backoff: boolean }>(
+  const rows = await executeRows<{
+    name: string;
+    dead_letter: string | null;
+    retry_limit: number;
+    retry_backoff: boolean;
+  }>(
     env.handle.db,
     sql`SELECT name, dead_letter, retry_limit, retry_backoff FROM pgboss.queue ORDER BY name`,
   );

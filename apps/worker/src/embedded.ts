@@ -10,7 +10,13 @@ import { createComputePool, type TComputePool } from './pool';
 import { startBoss } from './queue/boss';
 import { startRunner, type TRunner } from './runner';
 
-export type TJobSystem = { boss: PgBoss; metrics: TMetrics; runner: TRunner | null; pool: TComputePool | null; stop(): Promise<void> };
+export type TJobSystem = {
+  boss: PgBoss;
+  metrics: TMetrics;
+  runner: TRunner | null;
+  pool: TComputePool | null;
+  stop(): Promise<void>;
+};
 
 const KEY = Symbol.for('musar.jobs');
 type Holder = { [KEY]?: Promise<TJobSystem> };
@@ -51,7 +57,10 @@ async function init(handle: DbHandle): Promise<TJobSystem> {
     pool = createComputePool(Number(process.env.MUSAR_THREADS) || 1);
     runner = await startRunner({ handle, boss, pool, log, metrics });
   }
-  log.info({ embedded, driver: handle.driver }, embedded ? 'embedded job runner started' : 'job queues ready (runner in worker processes)');
+  log.info(
+    { embedded, driver: handle.driver },
+    embedded ? 'embedded job runner started' : 'job queues ready (runner in worker processes)',
+  );
   return {
     boss,
     metrics,

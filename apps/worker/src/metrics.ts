@@ -7,7 +7,11 @@ import { QUEUE_NAMES } from './queue/names';
 
 export type TMetrics = ReturnType<typeof createMetrics>;
 
-export function createMetrics(opts: { db: Db | (() => Db | null); role: 'web' | 'worker' | 'embedded'; defaults?: boolean }) {
+export function createMetrics(opts: {
+  db: Db | (() => Db | null);
+  role: 'web' | 'worker' | 'embedded';
+  defaults?: boolean;
+}) {
   const registry = new Registry();
   registry.setDefaultLabels({ role: opts.role });
   if (opts.defaults !== false) collectDefaultMetrics({ register: registry });
@@ -43,7 +47,12 @@ export function createMetrics(opts: { db: Db | (() => Db | null); role: 'web' | 
     const db = dbOf();
     if (!db) return void scrapeOk.set(0);
     try {
-      const rows = await executeRows<{ name: string; state: string; n: number; oldest: number | null }>(
+      const rows = await executeRows<{
+        name: string;
+        state: string;
+        n: number;
+        oldest: number | null;
+      }>(
         db,
         sql`SELECT name, state::text AS state, count(*)::int AS n,
               extract(epoch FROM now() - min(created_on) FILTER (WHERE state IN ('created', 'retry')))::float8 AS oldest
@@ -73,7 +82,12 @@ export function createMetrics(opts: { db: Db | (() => Db | null); role: 'web' | 
     buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
     registers: [registry],
   });
-  const jobs = new Counter({ name: 'musar_jobs_total', help: 'Job attempts by queue and outcome', labelNames: ['queue', 'outcome'], registers: [registry] });
+  const jobs = new Counter({
+    name: 'musar_jobs_total',
+    help: 'Job attempts by queue and outcome',
+    labelNames: ['queue', 'outcome'],
+    registers: [registry],
+  });
   const perImage = new Histogram({
     name: 'musar_generation_seconds_per_image',
     help: 'Sampling + scoring seconds per generated image',
@@ -81,7 +95,17 @@ export function createMetrics(opts: { db: Db | (() => Db | null); role: 'web' | 
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16],
     registers: [registry],
   });
-  const backend = new Gauge({ name: 'musar_backend_info', help: 'TF.js backend in use per compute thread (value 1)', labelNames: ['backend', 'thread'], registers: [registry] });
-  const deadLettered = new Counter({ name: 'musar_jobs_dead_lettered_total', help: 'Jobs that exhausted their retries', labelNames: ['queue'], registers: [registry] });
+  const backend = new Gauge({
+    name: 'musar_backend_info',
+    help: 'TF.js backend in use per compute thread (value 1)',
+    labelNames: ['backend', 'thread'],
+    registers: [registry],
+  });
+  const deadLettered = new Counter({
+    name: 'musar_jobs_dead_lettered_total',
+    help: 'Jobs that exhausted their retries',
+    labelNames: ['queue'],
+    registers: [registry],
+  });
   return { registry, jobDuration, jobs, perImage, backend, deadLettered };
 }

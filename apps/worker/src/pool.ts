@@ -11,7 +11,10 @@ import { Piscina } from 'piscina';
 import type { TGenerateResult, TGenerateTask, TProbeResult, TProgress } from './thread/types';
 
 export type TComputePool = {
-  generate(task: Omit<TGenerateTask, 'kind' | 'progress'>, opts?: { signal?: AbortSignal; onProgress?: (p: TProgress) => void }): Promise<TGenerateResult>;
+  generate(
+    task: Omit<TGenerateTask, 'kind' | 'progress'>,
+    opts?: { signal?: AbortSignal; onProgress?: (p: TProgress) => void },
+  ): Promise<TGenerateResult>;
   /** Starts every thread and returns the backend each one chose. */
   probe(): Promise<TProbeResult[]>;
   readonly threads: number;
@@ -30,7 +33,10 @@ export function computeEntry(): { filename: string; execArgv: string[] } {
     // bundled: no file URL
   }
   for (let dir = process.cwd(); ; dir = dirname(dir)) {
-    candidates.push(join(dir, 'apps', 'worker', 'dist', 'compute.mjs'), join(dir, 'apps', 'worker', 'src', 'thread', 'compute.ts'));
+    candidates.push(
+      join(dir, 'apps', 'worker', 'dist', 'compute.mjs'),
+      join(dir, 'apps', 'worker', 'src', 'thread', 'compute.ts'),
+    );
     if (dirname(dir) === dir) break;
   }
   const filename = candidates.find((c) => existsSync(c));
@@ -63,13 +69,18 @@ export function createComputePool(threads = defaultThreadCount()): TComputePool 
       const { port1, port2 } = new MessageChannel();
       port1.on('message', (p: TProgress) => opts.onProgress?.(p));
       try {
-        return (await pool.run({ ...task, kind: 'generate', progress: port2 }, { transferList: [port2], signal: opts.signal })) as TGenerateResult;
+        return (await pool.run(
+          { ...task, kind: 'generate', progress: port2 },
+          { transferList: [port2], signal: opts.signal },
+        )) as TGenerateResult;
       } finally {
         port1.close();
       }
     },
     async probe() {
-      return (await Promise.all(Array.from({ length: threads }, () => pool.run({ kind: 'probe' })))) as TProbeResult[];
+      return (await Promise.all(
+        Array.from({ length: threads }, () => pool.run({ kind: 'probe' })),
+      )) as TProbeResult[];
     },
     close: () => pool.close({ force: true }),
   };

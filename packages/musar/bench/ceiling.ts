@@ -14,7 +14,13 @@ const B = 4;
 const model = new MusarModel(cfg, { seed: 1, adaLNZero: false });
 const inputs = {
   prompt: tf.randomUniform([B, cfg.promptLength], 1, cfg.vocabSize, 'int32', 1) as tf.Tensor2D,
-  condText: tf.randomUniform([B, 2, cfg.condTextLength], 1, cfg.vocabSize, 'int32', 2) as tf.Tensor3D,
+  condText: tf.randomUniform(
+    [B, 2, cfg.condTextLength],
+    1,
+    cfg.vocabSize,
+    'int32',
+    2,
+  ) as tf.Tensor3D,
   references: tf.randomUniform([B, 2, S, S, 3], -1, 1, 'float32', 3) as tf.Tensor5D,
 };
 const opts = { steps: 20, seed: 1, routing: { startStep: 4 } };

@@ -36,6 +36,14 @@ export function targetStepFlops(cfg: TMusarConfig, k: number): number {
 }
 
 /** Generation of one image: contexts once, then steps × (conditional + reference-free) rows. */
-export function generationFlops(cfg: TMusarConfig, k: number, steps: number, rowsPerStep: number): number {
-  return forwardFlops(cfg, k) + steps * (targetStepFlops(cfg, k) + (rowsPerStep - 1) * targetStepFlops(cfg, 0));
+export function generationFlops(
+  cfg: TMusarConfig,
+  k: number,
+  steps: number,
+  rowsPerStep: number,
+): number {
+  return (
+    forwardFlops(cfg, k) +
+    steps * (targetStepFlops(cfg, k) + (rowsPerStep - 1) * targetStepFlops(cfg, 0))
+  );
 }

@@ -29,7 +29,7 @@ const S = cfg.imageSize;
 /** Median wall seconds and mean process-CPU seconds per call, after one warm-up call. */
 let stage = 0;
 async function time(reps: number, f: () => unknown | Promise<unknown>, warm = !light) {
-  console.error(`  stage ${++stage} (${tf.memory().numBytes / 2 ** 20 | 0} MiB in tensors)`);
+  console.error(`  stage ${++stage} (${(tf.memory().numBytes / 2 ** 20) | 0} MiB in tensors)`);
   if (warm) await f();
   const walls: number[] = [];
   const c0 = process.cpuUsage();
@@ -46,7 +46,13 @@ async function time(reps: number, f: () => unknown | Promise<unknown>, warm = !l
 function inputs(B: number, seed: number) {
   return {
     prompt: tf.randomUniform([B, cfg.promptLength], 1, cfg.vocabSize, 'int32', seed) as tf.Tensor2D,
-    condText: tf.randomUniform([B, k, cfg.condTextLength], 1, cfg.vocabSize, 'int32', seed + 1) as tf.Tensor3D,
+    condText: tf.randomUniform(
+      [B, k, cfg.condTextLength],
+      1,
+      cfg.vocabSize,
+      'int32',
+      seed + 1,
+    ) as tf.Tensor3D,
     references: tf.randomUniform([B, k, S, S, 3], -1, 1, 'float32', seed + 2) as tf.Tensor5D,
   };
 }
@@ -56,7 +62,10 @@ const N = 1024;
 const a = tf.randomNormal([N, N]);
 const b = tf.randomNormal([N, N]);
 // Measured before and after the model runs (this machine is shared; the best is the rate).
-const matmulRate = async () => (2 * N ** 3) / (await time(quick ? 2 : 4, () => tf.tidy(() => tf.matMul(a, b).dataSync()))).wall / 1e9;
+const matmulRate = async () =>
+  (2 * N ** 3) /
+  (await time(quick ? 2 : 4, () => tf.tidy(() => tf.matMul(a, b).dataSync()))).wall /
+  1e9;
 const matmulBefore = await matmulRate();
 
 const model = new MusarModel(cfg, { seed: 1, adaLNZero: false });
@@ -88,9 +97,17 @@ const g1 = inputs(1, 7);
 const g4 = inputs(4, 9);
 const gen1 = await time(quick ? 1 : 2, () => tf.dispose(generate(model, g1, genOpts).images));
 const skip = { wall: Number.NaN, cpu: Number.NaN };
-const gen4 = light ? skip : await time(quick ? 1 : 2, () => tf.dispose(generate(model, g4, genOpts).images));
+const gen4 = light
+  ? skip
+  : await time(quick ? 1 : 2, () => tf.dispose(generate(model, g4, genOpts).images));
 // Without guidance, for the like-for-like comparison with the PyTorch anchor's sampler.
-const gen4plain = light ? skip : await time(1, () => tf.dispose(generate(model, g4, { steps, seed: 1, guidance: { prompt: 1, reference: 1 } }).images));
+const gen4plain = light
+  ? skip
+  : await time(1, () =>
+      tf.dispose(
+        generate(model, g4, { steps, seed: 1, guidance: { prompt: 1, reference: 1 } }).images,
+      ),
+    );
 
 let workers: Record<string, number> | null = null;
 if (withWorkers) {
@@ -100,11 +117,18 @@ if (withWorkers) {
   const trainWire = { ...inputsToWire(tin), images: toWire(batch.images) };
   const out: Record<string, number> = {};
   for (const n of [1, 2]) {
-    const pool = await MusarWorkerPool.start({ workers: n, backend: info.name, checkpoint, trainer: { mode: 'adapter' } });
+    const pool = await MusarWorkerPool.start({
+      workers: n,
+      backend: info.name,
+      checkpoint,
+      trainer: { mode: 'adapter' },
+    });
     out[`gen4_${n}`] = (await time(quick ? 1 : 3, () => pool.generate(wire, genOpts))).wall / 4;
     // A request of 8 images: each of two threads samples a batch of 4, as one thread does above.
-    if (!quick && !light) out[`gen8_${n}`] = (await time(2, () => pool.generate(wire8, genOpts))).wall / 8;
-    out[`trainAdapter_${n}`] = (await time(quick ? 1 : 2, () => pool.trainStep(trainWire))).wall / Bt;
+    if (!quick && !light)
+      out[`gen8_${n}`] = (await time(2, () => pool.generate(wire8, genOpts))).wall / 8;
+    out[`trainAdapter_${n}`] =
+      (await time(quick ? 1 : 2, () => pool.trainStep(trainWire))).wall / Bt;
     await pool.close();
   }
   workers = out;
@@ -121,12 +145,33 @@ console.log(
     load: os.loadavg()[0],
     matmulGflops,
     tokensPerSample,
-    forward: { msPerSample: (fwd.wall / Bf) * 1e3, cpuMsPerSample: (fwd.cpu / Bf) * 1e3, tokensPerSecond: (Bf * tokensPerSample) / fwd.wall, gflops: (Bf * forwardFlops(cfg, k)) / fwd.wall / 1e9 },
+    forward: {
+      msPerSample: (fwd.wall / Bf) * 1e3,
+      cpuMsPerSample: (fwd.cpu / Bf) * 1e3,
+      tokensPerSecond: (Bf * tokensPerSample) / fwd.wall,
+      gflops: (Bf * forwardFlops(cfg, k)) / fwd.wall / 1e9,
+    },
     trainBatch: Bt,
-    trainFull: { msPerSample: (trainFull.wall / Bt) * 1e3, cpuMsPerSample: (trainFull.cpu / Bt) * 1e3, gflops: (3 * Bt * forwardFlops(cfg, k)) / trainFull.wall / 1e9 },
-    trainAdapter: { msPerSample: (trainAdapter.wall / Bt) * 1e3, cpuMsPerSample: (trainAdapter.cpu / Bt) * 1e3, gflops: (2 * Bt * forwardFlops(cfg, k)) / trainAdapter.wall / 1e9 },
-    gen1: { sPerImage: gen1.wall, cpuSPerImage: gen1.cpu, gflops: generationFlops(cfg, k, steps, genRows) / gen1.wall / 1e9 },
-    gen4: { sPerImage: gen4.wall / 4, cpuSPerImage: gen4.cpu / 4, gflops: (4 * generationFlops(cfg, k, steps, genRows)) / gen4.wall / 1e9 },
+    trainFull: {
+      msPerSample: (trainFull.wall / Bt) * 1e3,
+      cpuMsPerSample: (trainFull.cpu / Bt) * 1e3,
+      gflops: (3 * Bt * forwardFlops(cfg, k)) / trainFull.wall / 1e9,
+    },
+    trainAdapter: {
+      msPerSample: (trainAdapter.wall / Bt) * 1e3,
+      cpuMsPerSample: (trainAdapter.cpu / Bt) * 1e3,
+      gflops: (2 * Bt * forwardFlops(cfg, k)) / trainAdapter.wall / 1e9,
+    },
+    gen1: {
+      sPerImage: gen1.wall,
+      cpuSPerImage: gen1.cpu,
+      gflops: generationFlops(cfg, k, steps, genRows) / gen1.wall / 1e9,
+    },
+    gen4: {
+      sPerImage: gen4.wall / 4,
+      cpuSPerImage: gen4.cpu / 4,
+      gflops: (4 * generationFlops(cfg, k, steps, genRows)) / gen4.wall / 1e9,
+    },
     gen4plain: { sPerImage: gen4plain.wall / 4 },
     workers,
   }),

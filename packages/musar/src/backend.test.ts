@@ -14,7 +14,9 @@ describe('backend selection', () => {
   });
 
   it('rejects unknown names and unavailable explicit backends with BackendUnavailableError', async () => {
-    await expect(initBackend('tpu')).rejects.toThrow(/not one of auto\|wasm\|cpu\|webgpu\|tensorflow/);
+    await expect(initBackend('tpu')).rejects.toThrow(
+      /not one of auto\|wasm\|cpu\|webgpu\|tensorflow/,
+    );
     await expect(initBackend('tensorflow')).rejects.toThrow(BackendUnavailableError);
     // No GPU adapter on CPU machines (Dawn refuses lavapipe): a clear reason, and wasm stays.
     const gpu = await initBackend('webgpu').catch((e: Error) => e);
@@ -24,9 +26,14 @@ describe('backend selection', () => {
 
   it('auto falls back to wasm in a fresh process and says why', () => {
     const script = `import('${path.join(import.meta.dirname, 'backend.ts')}').then(async (m) => { const i = await m.initBackend('auto'); console.log(JSON.stringify(i)); })`;
-    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, MUSAR_BACKEND: '' } });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, MUSAR_BACKEND: '' },
+    });
     const info = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    if (info.name === 'wasm') expect(info.note).toMatch(/fell back to wasm \(.*tfjs-node-gpu not installed.*\)/);
+    if (info.name === 'wasm')
+      expect(info.note).toMatch(/fell back to wasm \(.*tfjs-node-gpu not installed.*\)/);
     else expect(['webgpu', 'tensorflow']).toContain(info.name);
   });
 });

@@ -15,13 +15,24 @@ import { ZRoutingParams } from './routing/dynamic';
 
 export type TNamedArray = { name: string; shape: number[]; data: Float32Array };
 
-const ZHeaderEntry = z.object({ dtype: z.literal('F32'), shape: z.array(z.number().int().min(0)), data_offsets: z.tuple([z.number().int(), z.number().int()]) });
+const ZHeaderEntry = z.object({
+  dtype: z.literal('F32'),
+  shape: z.array(z.number().int().min(0)),
+  data_offsets: z.tuple([z.number().int(), z.number().int()]),
+});
 
-export function encodeSafetensors(arrays: TNamedArray[], metadata: Record<string, string> = {}): Uint8Array {
+export function encodeSafetensors(
+  arrays: TNamedArray[],
+  metadata: Record<string, string> = {},
+): Uint8Array {
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const a of arrays) {
-    header[a.name] = { dtype: 'F32', shape: a.shape, data_offsets: [offset, offset + a.data.length * 4] };
+    header[a.name] = {
+      dtype: 'F32',
+      shape: a.shape,
+      data_offsets: [offset, offset + a.data.length * 4],
+    };
     offset += a.data.length * 4;
   }
   let json = new TextEncoder().encode(JSON.stringify(header));
@@ -39,18 +50,30 @@ export function encodeSafetensors(arrays: TNamedArray[], metadata: Record<string
   return out;
 }
 
-export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, TNamedArray>; metadata: Record<string, string> } {
-  if (bytes.length < 8) throw new CheckpointError('checkpoint is shorter than the 8-byte header length');
+export function decodeSafetensors(bytes: Uint8Array): {
+  tensors: Map<string, TNamedArray>;
+  metadata: Record<string, string>;
+} {
+  if (bytes.length < 8)
+    throw new CheckpointError('checkpoint is shorter than the 8-byte header length');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = Number(view.getBigUint64(0, true));
-  if (8 + n > bytes.length) throw new CheckpointError(`checkpoint header length ${n} exceeds the file size ${bytes.length}`);
+  if (8 + n > bytes.length)
+    throw new CheckpointError(
+      `checkpoint header length ${n} exceeds the file size ${bytes.length}`,
+    );
   let header: Record<string, unknown>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
   } catch {
     throw new CheckpointError('checkpoint header is not valid JSON');
   }
-  const metadata = parseOrThrow(z.record(z.string(), z.string()).default({}), header.__metadata__, 'checkpoint metadata', CheckpointError);
+  const metadata = parseOrThrow(
+    z.record(z.string(), z.string()).default({}),
+    header.__metadata__,
+    'checkpoint metadata',
+    CheckpointError,
+  );
   const tensors = new Map<string, TNamedArray>();
   const base = 8 + n;
   for (const [name, raw] of Object.entries(header)) {
@@ -59,7 +82,9 @@ export function decodeSafetensors(bytes: Uint8Array): { tensors: Map<string, TNa
     const [s, end] = e.data_offsets;
     const count = e.shape.reduce((a, b) => a * b, 1);
     if (end - s !== count * 4 || base + end > bytes.length)
-      throw new CheckpointError(`checkpoint tensor "${name}" has ${end - s} bytes for shape [${e.shape}]`);
+      throw new CheckpointError(
+        `checkpoint tensor "${name}" has ${end - s} bytes for shape [${e.shape}]`,
+      );
     const data = new Float32Array(count);
     for (let i = 0; i < count; i++) data[i] = view.getFloat32(base + s + i * 4, true);
     tensors.set(name, { name, shape: e.shape, data });
@@ -74,7 +99,14 @@ export const ZModelCard = z.object({
   data: z.string().default(''),
   steps: z.number().int().min(0).default(0),
   /** Where and how long it trained. */
-  compute: z.object({ backend: z.string(), seconds: z.number().min(0), workers: z.number().int().min(1).default(1) }).partial().default({}),
+  compute: z
+    .object({
+      backend: z.string(),
+      seconds: z.number().min(0),
+      workers: z.number().int().min(1).default(1),
+    })
+    .partial()
+    .default({}),
   metrics: z.record(z.string(), z.number()).default({}),
   /** Default dynamic-routing parameters for generation with this model. */
   routingDefaults: ZRoutingParams.partial().optional(),
@@ -84,28 +116,43 @@ export type TModelCard = z.infer<typeof ZModelCard>;
 export type TCheckpoint = { weights: Uint8Array; config: TMusarConfig; card: TModelCard };
 
 function arraysOf(vars: Map<string, tf.Variable>): TNamedArray[] {
-  return [...vars].map(([name, v]) => ({ name, shape: v.shape, data: v.dataSync() as Float32Array }));
+  return [...vars].map(([name, v]) => ({
+    name,
+    shape: v.shape,
+    data: v.dataSync() as Float32Array,
+  }));
 }
 
 /** The base weights (kind 'base') or the LoRA adapters only (kind 'adapter') as a checkpoint. */
 export function saveCheckpoint(model: MusarModel, card: z.input<typeof ZModelCard>): TCheckpoint {
   const c = parseOrThrow(ZModelCard, card, 'invalid model card');
-  if (c.kind === 'adapter' && !model.lora) throw new CheckpointError('model has no LoRA adapters to save');
+  if (c.kind === 'adapter' && !model.lora)
+    throw new CheckpointError('model has no LoRA adapters to save');
   const vars = c.kind === 'adapter' ? model.lora!.namedVariables() : model.namedParams();
   const metadata = { format: 'musar', kind: c.kind, config: JSON.stringify(model.cfg) };
   return { weights: encodeSafetensors(arraysOf(vars), metadata), config: model.cfg, card: c };
 }
 
 /** Copies named tensors into variables, checking that names and shapes match exactly. */
-function assignAll(vars: Map<string, tf.Variable>, tensors: Map<string, TNamedArray>, what: string): void {
+function assignAll(
+  vars: Map<string, tf.Variable>,
+  tensors: Map<string, TNamedArray>,
+  what: string,
+): void {
   const missing = [...vars.keys()].filter((n) => !tensors.has(n));
   const extra = [...tensors.keys()].filter((n) => !vars.has(n));
-  if (missing.length) throw new CheckpointError(`${what} is missing tensor(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`);
-  if (extra.length) throw new CheckpointError(`${what} has unexpected tensor(s): ${extra.slice(0, 5).join(', ')}`);
+  if (missing.length)
+    throw new CheckpointError(
+      `${what} is missing tensor(s): ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', …' : ''}`,
+    );
+  if (extra.length)
+    throw new CheckpointError(`${what} has unexpected tensor(s): ${extra.slice(0, 5).join(', ')}`);
   for (const [name, v] of vars) {
     const t = tensors.get(name)!;
     if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i]))
-      throw new CheckpointError(`${what}: tensor ${name} has shape [${t.shape}], model expects [${v.shape}]`);
+      throw new CheckpointError(
+        `${what}: tensor ${name} has shape [${t.shape}], model expects [${v.shape}]`,
+      );
   }
   for (const [name, v] of vars) {
     const t = tensors.get(name)!;
@@ -117,12 +164,24 @@ function checkConfig(metadata: Record<string, string>, expected: TMusarConfig, w
   if (!metadata.config) throw new CheckpointError(`${what} carries no config`);
   let stored: TMusarConfig;
   try {
-    stored = parseOrThrow(ZMusarConfig, JSON.parse(metadata.config), `${what} config`, CheckpointError);
+    stored = parseOrThrow(
+      ZMusarConfig,
+      JSON.parse(metadata.config),
+      `${what} config`,
+      CheckpointError,
+    );
   } catch (e) {
-    throw e instanceof CheckpointError ? e : new CheckpointError(`${what} config is not valid JSON`);
+    throw e instanceof CheckpointError
+      ? e
+      : new CheckpointError(`${what} config is not valid JSON`);
   }
-  const diff = (Object.keys(expected) as (keyof TMusarConfig)[]).filter((k) => JSON.stringify(stored[k]) !== JSON.stringify(expected[k]));
-  if (diff.length) throw new CheckpointError(`${what} was trained with another config (differs in: ${diff.join(', ')})`);
+  const diff = (Object.keys(expected) as (keyof TMusarConfig)[]).filter(
+    (k) => JSON.stringify(stored[k]) !== JSON.stringify(expected[k]),
+  );
+  if (diff.length)
+    throw new CheckpointError(
+      `${what} was trained with another config (differs in: ${diff.join(', ')})`,
+    );
 }
 
 /** A new model from a base checkpoint (weights + config); validates config, names and shapes. */
@@ -134,7 +193,8 @@ export function loadCheckpoint(ckpt: { weights: Uint8Array; config: unknown }): 
     throw new CheckpointError(`checkpoint config is invalid: ${(e as Error).message}`);
   }
   const { tensors, metadata } = decodeSafetensors(ckpt.weights);
-  if (metadata.kind !== 'base') throw new CheckpointError(`expected a base checkpoint, got kind "${metadata.kind}"`);
+  if (metadata.kind !== 'base')
+    throw new CheckpointError(`expected a base checkpoint, got kind "${metadata.kind}"`);
   checkConfig(metadata, cfg, 'checkpoint');
   const model = new MusarModel(cfg);
   try {
@@ -149,12 +209,15 @@ export function loadCheckpoint(ckpt: { weights: Uint8Array; config: unknown }): 
 /** Loads adapter bytes into the model (attaching a LoRA if needed); validates like loadCheckpoint. */
 export function loadAdapter(model: MusarModel, weights: Uint8Array): void {
   const { tensors, metadata } = decodeSafetensors(weights);
-  if (metadata.kind !== 'adapter') throw new CheckpointError(`expected an adapter checkpoint, got kind "${metadata.kind}"`);
+  if (metadata.kind !== 'adapter')
+    throw new CheckpointError(`expected an adapter checkpoint, got kind "${metadata.kind}"`);
   checkConfig(metadata, model.cfg, 'adapter');
   // A single-LoRA ablation adapter stores one `lora_shared` adapter per layer.
   const shared = [...tensors.keys()].some((n) => n.includes('.lora_shared.'));
   if (model.lora && model.lora.shared !== shared)
-    throw new CheckpointError(`adapter is ${shared ? 'single-branch' : 'dual-branch'} but the model has a ${model.lora.shared ? 'single' : 'dual'}-branch LoRA attached`);
+    throw new CheckpointError(
+      `adapter is ${shared ? 'single-branch' : 'dual-branch'} but the model has a ${model.lora.shared ? 'single' : 'dual'}-branch LoRA attached`,
+    );
   const lora = model.lora ?? model.attachLora(0, { shared });
   assignAll(lora.namedVariables(), tensors, 'adapter');
 }

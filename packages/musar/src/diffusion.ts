@@ -29,11 +29,21 @@ export function logitNormalTimesteps(batch: number, seed: number): tf.Tensor1D {
 }
 
 /** The routing plan of a training batch. */
-export function trainingPlan(model: MusarModel, batch: TTrainBatch, mode: TAttentionMode = 'static'): TRoutingPlan {
+export function trainingPlan(
+  model: MusarModel,
+  batch: TTrainBatch,
+  mode: TAttentionMode = 'static',
+): TRoutingPlan {
   const { batch: B, subjects: k } = validateInputs(model.cfg, batch, batch.images);
   if (mode === 'full') return fullAttentionPlan(k, B);
   const region = validateRegion(model.cfg, batch.regions, B, k);
-  return staticRoutingPlan({ subjects: k, batch: B, region, keepSubject: batch.keepSubject ?? null, targetLength: tokensPerImage(model.cfg) });
+  return staticRoutingPlan({
+    subjects: k,
+    batch: B,
+    region,
+    keepSubject: batch.keepSubject ?? null,
+    targetLength: tokensPerImage(model.cfg),
+  });
 }
 
 /**
@@ -51,7 +61,9 @@ export function rectifiedFlowLoss(
     const B = x0.shape[0];
     const seed = opts.seed ?? 0;
     const t = opts.t ?? logitNormalTimesteps(B, deriveSeed(seed, 1));
-    const eps = opts.noise ?? (tf.randomNormal(x0.shape, 0, 1, 'float32', deriveSeed(seed, 2)) as tf.Tensor4D);
+    const eps =
+      opts.noise ??
+      (tf.randomNormal(x0.shape, 0, 1, 'float32', deriveSeed(seed, 2)) as tf.Tensor4D);
     const tb = tf.reshape(t, [B, 1, 1, 1]);
     const xt = tf.add(tf.mul(tf.sub(1, tb), x0), tf.mul(tb, eps)) as tf.Tensor4D;
     const v = model.forward(batch, xt, t, plan);

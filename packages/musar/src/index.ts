@@ -1,5 +1,14 @@
 // Public API of @musar/model. See README.md for how callers train and generate.
-export { presets, getPreset, parseConfig, gridSide, tokensPerImage, conditionTokens, ZMusarConfig, ZLoraConfig } from './config';
+export {
+  presets,
+  getPreset,
+  parseConfig,
+  gridSide,
+  tokensPerImage,
+  conditionTokens,
+  ZMusarConfig,
+  ZLoraConfig,
+} from './config';
 export type { TMusarConfig, TLoraConfig, TPresetName } from './config';
 export * from './errors';
 export { initBackend, currentBackend } from './backend';
@@ -12,7 +21,12 @@ export { DualBranchLora } from './lora';
 export type { TBranch, TLoraOptions } from './lora';
 export { staticRoutingPlan, fullAttentionPlan, isBlockStructured } from './routing/plan';
 export type { TRoutingPlan } from './routing/plan';
-export { dynamicRouter, assignRegions, parseRoutingParams, ZRoutingParams } from './routing/dynamic';
+export {
+  dynamicRouter,
+  assignRegions,
+  parseRoutingParams,
+  ZRoutingParams,
+} from './routing/dynamic';
 export type { TRoutingParams, TRoutingParamsInput } from './routing/dynamic';
 export { deriveSeed } from './random';
 export { rectifiedFlowLoss, logitNormalTimesteps } from './diffusion';
@@ -21,5 +35,12 @@ export { generate, ZSampleOptions } from './sampler';
 export type { TSampleOptions, TSampleResult } from './sampler';
 export { Trainer, ZTrainerOptions } from './train';
 export type { TTrainerOptions, TStepResult } from './train';
-export { saveCheckpoint, loadCheckpoint, loadAdapter, encodeSafetensors, decodeSafetensors, ZModelCard } from './checkpoint';
+export {
+  saveCheckpoint,
+  loadCheckpoint,
+  loadAdapter,
+  encodeSafetensors,
+  decodeSafetensors,
+  ZModelCard,
+} from './checkpoint';
 export type { TCheckpoint, TModelCard, TNamedArray } from './checkpoint';

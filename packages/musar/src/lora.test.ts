@@ -11,7 +11,8 @@ const t = tf.tensor1d([0.25, 0.75]);
 const plan = staticRoutingPlan({ subjects: 2, batch: 2 });
 
 function randomizeAdapters(model: MusarModel, seed: number) {
-  for (const v of model.lora!.variables()) v.assign(tf.randomNormal(v.shape, 0, 0.2, 'float32', seed++));
+  for (const v of model.lora!.variables())
+    v.assign(tf.randomNormal(v.shape, 0, 0.2, 'float32', seed++));
 }
 
 function outputs(model: MusarModel, p = plan) {
@@ -46,7 +47,8 @@ describe('DualBranchLora', () => {
     expect(model.lora!.isMerged).toBe(true);
     expect(w.dataSync()).toEqual(wBefore);
     const merged = outputs(model);
-    for (const k of ['v', 'P', 'C', 'X'] as const) expect(maxAbsDiff(unmerged[k], merged[k])).toBeLessThan(1e-4);
+    for (const k of ['v', 'P', 'C', 'X'] as const)
+      expect(maxAbsDiff(unmerged[k], merged[k])).toBeLessThan(1e-4);
     // the merged noise weight really is W + A·B·α/r
     const delta = model.lora!.deltaWeight('blocks.1.mlp.fc2', 'noise');
     expect(tf.max(tf.abs(delta)).dataSync()[0]).toBeGreaterThan(1e-3);
@@ -54,7 +56,8 @@ describe('DualBranchLora', () => {
     expect(model.lora!.isMerged).toBe(false);
     expect(w.dataSync()).toEqual(wBefore);
     const after = outputs(model);
-    for (const k of ['v', 'P', 'C', 'X'] as const) expect(maxAbsDiff(unmerged[k], after[k])).toBe(0);
+    for (const k of ['v', 'P', 'C', 'X'] as const)
+      expect(maxAbsDiff(unmerged[k], after[k])).toBe(0);
   });
 
   it('prompt tokens never depend on adapter weights', () => {
@@ -86,21 +89,42 @@ describe('DualBranchLora', () => {
       }
       const { value, grads } = r;
       value.dispose();
-      const m = Math.max(0, ...vars.map((v) => (grads[v.name] ? tf.max(tf.abs(grads[v.name]!)).dataSync()[0]! : 0)));
+      const m = Math.max(
+        0,
+        ...vars.map((v) => (grads[v.name] ? tf.max(tf.abs(grads[v.name]!)).dataSync()[0]! : 0)),
+      );
       tf.dispose(Object.values(grads));
       return m;
     };
     // Loss on the condition tokens alone: the noise branch gets exactly no gradient.
-    const condLoss = () => tf.sum(tf.square(model.encodeContext(batch, { hidden: true }).hidden.conditions!)) as tf.Scalar;
+    const condLoss = () =>
+      tf.sum(
+        tf.square(model.encodeContext(batch, { hidden: true }).hidden.conditions!),
+      ) as tf.Scalar;
     expect(maxGrad(condLoss, noise)).toBe(0);
     expect(maxGrad(condLoss, subject)).toBeGreaterThan(1e-6);
     // Loss on X alone, with X cut off from the conditions: the subject branch gets no gradient.
-    const cut = staticRoutingPlan({ subjects: 2, batch: 2, keepSubject: [[false, false], [false, false]] });
-    const xLoss = () => tf.sum(tf.square(model.forwardTarget(xt, t, model.encodeContext(batch), { bias: targetContextBias(cut, model.layout()) }).velocity)) as tf.Scalar;
+    const cut = staticRoutingPlan({
+      subjects: 2,
+      batch: 2,
+      keepSubject: [
+        [false, false],
+        [false, false],
+      ],
+    });
+    const xLoss = () =>
+      tf.sum(
+        tf.square(
+          model.forwardTarget(xt, t, model.encodeContext(batch), {
+            bias: targetContextBias(cut, model.layout()),
+          }).velocity,
+        ),
+      ) as tf.Scalar;
     expect(maxGrad(xLoss, subject)).toBe(0);
     expect(maxGrad(xLoss, noise)).toBeGreaterThan(1e-6);
     // Loss on the prompt tokens: neither branch.
-    const promptLoss = () => tf.sum(tf.square(model.encodeContext(batch, { hidden: true }).hidden.prompt)) as tf.Scalar;
+    const promptLoss = () =>
+      tf.sum(tf.square(model.encodeContext(batch, { hidden: true }).hidden.prompt)) as tf.Scalar;
     expect(maxGrad(promptLoss, all)).toBe(0);
   });
 

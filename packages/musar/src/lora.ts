@@ -11,7 +11,12 @@ import type { TLoraConfig } from './config';
 export type TBranch = 'base' | 'noise' | 'subject';
 export type TAdapterBranch = Exclude<TBranch, 'base'>;
 /** A layer that carries adapters; `branches` lists the token kinds that pass through it. */
-export type TLoraLayerSpec = { name: string; inDim: number; outDim: number; branches?: TAdapterBranch[] };
+export type TLoraLayerSpec = {
+  name: string;
+  inDim: number;
+  outDim: number;
+  branches?: TAdapterBranch[];
+};
 type TAdapter = { A: tf.Variable; B: tf.Variable; scaling: number; rank: number };
 
 /**
@@ -39,7 +44,9 @@ export class DualBranchLora {
       const bound = 1 / Math.sqrt(l.inDim);
       return {
         // tidy frees the initial values; the variables keep their own reference.
-        A: tf.tidy(() => tf.variable(tf.randomUniform([l.inDim, rank], -bound, bound, 'float32', s++))),
+        A: tf.tidy(() =>
+          tf.variable(tf.randomUniform([l.inDim, rank], -bound, bound, 'float32', s++)),
+        ),
         B: tf.tidy(() => tf.variable(tf.zeros([rank, l.outDim]))),
         scaling: alpha / rank,
         rank,
@@ -53,7 +60,8 @@ export class DualBranchLora {
         for (const br of branches) entry[br] = one;
       } else {
         if (branches.includes('noise')) entry.noise = make(l, config.noiseRank, config.noiseAlpha);
-        if (branches.includes('subject')) entry.subject = make(l, config.subjectRank, config.subjectAlpha);
+        if (branches.includes('subject'))
+          entry.subject = make(l, config.subjectRank, config.subjectAlpha);
       }
       this.adapters.set(l.name, entry);
     }
@@ -67,7 +75,13 @@ export class DualBranchLora {
   }
 
   /** y = x·W + b with the branch's adapter: merged weight if merged, else x·W + (x·A)·B·s. */
-  apply(layer: string, branch: TBranch, x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  apply(
+    layer: string,
+    branch: TBranch,
+    x: tf.Tensor2D,
+    w: tf.Tensor2D,
+    b: tf.Tensor1D,
+  ): tf.Tensor2D {
     const a = branch === 'base' ? undefined : this.get(layer)[branch];
     if (branch === 'base' || !a) return tf.add(tf.matMul(x, w), b);
     const m = this.merged?.get(layer)?.[branch];
@@ -87,8 +101,13 @@ export class DualBranchLora {
       const w = baseWeights.get(name);
       if (!w) throw new Error(`merge: no base weight for layer ${name}`);
       const m: Partial<Record<TAdapterBranch, tf.Tensor2D>> = {};
-      if (a.noise) m.noise = tf.keep(tf.tidy(() => tf.add(w, this.deltaWeight(name, 'noise')) as tf.Tensor2D));
-      if (a.subject) m.subject = this.shared && m.noise ? m.noise : tf.keep(tf.tidy(() => tf.add(w, this.deltaWeight(name, 'subject')) as tf.Tensor2D));
+      if (a.noise)
+        m.noise = tf.keep(tf.tidy(() => tf.add(w, this.deltaWeight(name, 'noise')) as tf.Tensor2D));
+      if (a.subject)
+        m.subject =
+          this.shared && m.noise
+            ? m.noise
+            : tf.keep(tf.tidy(() => tf.add(w, this.deltaWeight(name, 'subject')) as tf.Tensor2D));
       merged.set(name, m);
     }
     this.merged = merged;

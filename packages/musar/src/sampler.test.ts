@@ -30,8 +30,16 @@ describe('sampler', () => {
   });
 
   it('guidance changes the result and p = r = 1 equals the plain conditional model', () => {
-    const plain = generate(model, inputs, { steps: 3, seed: 1, guidance: { prompt: 1, reference: 1 } });
-    const guided = generate(model, inputs, { steps: 3, seed: 1, guidance: { prompt: 4, reference: 2 } });
+    const plain = generate(model, inputs, {
+      steps: 3,
+      seed: 1,
+      guidance: { prompt: 1, reference: 1 },
+    });
+    const guided = generate(model, inputs, {
+      steps: 3,
+      seed: 1,
+      guidance: { prompt: 4, reference: 2 },
+    });
     expect(maxAbsDiff(plain.images, guided.images)).toBeGreaterThan(1e-3);
     tf.dispose([plain.images, guided.images]);
   });
@@ -40,7 +48,12 @@ describe('sampler', () => {
     tf.dispose(generate(model, inputs, { steps: 3, routing: { startStep: 1 } }).images);
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) {
-      const r = generate(model, inputs, { steps: 3, seed: i, method: i % 2 ? 'heun' : 'euler', routing: { startStep: 1 } });
+      const r = generate(model, inputs, {
+        steps: 3,
+        seed: i,
+        method: i % 2 ? 'heun' : 'euler',
+        routing: { startStep: 1 },
+      });
       expect(r.routingMap).toHaveLength(2 * 16);
       r.images.dispose();
     }
@@ -61,7 +74,13 @@ describe('sampler', () => {
 
   it('rejects too many subjects and wrong reference sizes with InvalidInputError', () => {
     const many = randomBatch(cfg, 1, 4, 2);
-    expect(() => generate(model, { prompt: many.prompt, condText: many.condText, references: many.references })).toThrow(/at most 3/);
+    expect(() =>
+      generate(model, {
+        prompt: many.prompt,
+        condText: many.condText,
+        references: many.references,
+      }),
+    ).toThrow(/at most 3/);
     const wrong = { prompt, condText, references: tf.zeros([2, 2, 8, 8, 3]) as tf.Tensor5D };
     expect(() => generate(model, wrong)).toThrow(InvalidInputError);
   });

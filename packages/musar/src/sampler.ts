@@ -22,7 +22,12 @@ export const ZSampleOptions = z.object({
    * Guidance scales: v = v∅ + p·(v_P − v∅) + r·(v_PR − v_P). p = r = 1 turns guidance off; p = r
    * (the default) needs one reference-free pass, p ≠ r a second one (prompt only).
    */
-  guidance: z.object({ prompt: z.number().min(0).max(50).default(3), reference: z.number().min(0).max(50).default(3) }).prefault({}),
+  guidance: z
+    .object({
+      prompt: z.number().min(0).max(50).default(3),
+      reference: z.number().min(0).max(50).default(3),
+    })
+    .prefault({}),
   /** Seed of the initial noise; image i of the batch draws its noise from (seed, firstImageIndex + i). */
   seed: z.number().int().min(0).default(0),
   /** Index of the batch's first image, so a batch split across workers draws the same noise. */
@@ -30,7 +35,12 @@ export const ZSampleOptions = z.object({
   /** Reuse condition keys/values across steps (false recomputes them: for tests and benchmarks). */
   cache: z.boolean().default(true),
   /** Dynamic attention routing (validated by dynamicRouter: InvalidRoutingError); omitted = static routing without regions. */
-  routing: z.custom<TRoutingParamsInput>((v) => typeof v === 'object' && v !== null, 'routing must be an object').optional(),
+  routing: z
+    .custom<TRoutingParamsInput>(
+      (v) => typeof v === 'object' && v !== null,
+      'routing must be an object',
+    )
+    .optional(),
 });
 export type TSampleOptions = z.input<typeof ZSampleOptions>;
 
@@ -43,7 +53,11 @@ export type TSampleResult = {
 
 type TPrediction = { v: tf.Tensor4D; mass: tf.Tensor3D | null };
 
-export function generate(model: MusarModel, inputs: TModelInputs, options: TSampleOptions = {}): TSampleResult {
+export function generate(
+  model: MusarModel,
+  inputs: TModelInputs,
+  options: TSampleOptions = {},
+): TSampleResult {
   // Adapters are folded into per-branch weights for the run: one matmul per linear instead of three.
   const merge = !!model.lora && !model.lora.isMerged;
   if (merge) model.lora!.merge(model.loraBaseWeights());
@@ -63,17 +77,30 @@ function sample(model: MusarModel, inputs: TModelInputs, options: TSampleOptions
   // v = v∅ + p·(v_P − v∅) + r·(v_PR − v_P); with p = r (or no subjects) v_P cancels out.
   const needPromptOnly = guided && k > 0 && gp !== gr;
   const router: TDynamicRouter | null =
-    o.routing && k > 0 ? dynamicRouter(o.routing, { subjects: k, grid: gridSide(model.cfg), depth: model.cfg.depth }) : null;
+    o.routing && k > 0
+      ? dynamicRouter(o.routing, { subjects: k, grid: gridSide(model.cfg), depth: model.cfg.depth })
+      : null;
   const layout = model.layout();
   const plan = staticRoutingPlan({ subjects: k, batch: B });
 
   // Rows with references, and reference-free guidance rows [∅ | P] that need no condition keys.
   const freeInputs: TModelInputs | null = guided
-    ? { prompt: tf.tidy(() => tf.concat([tf.zerosLike(inputs.prompt), ...(needPromptOnly ? [inputs.prompt] : [])], 0)) }
+    ? {
+        prompt: tf.tidy(() =>
+          tf.concat([tf.zerosLike(inputs.prompt), ...(needPromptOnly ? [inputs.prompt] : [])], 0),
+        ),
+      }
     : null;
-  const encode = (i: TModelInputs) => tf.tidy(() => model.encodeContext(i) as unknown as tf.TensorContainer) as unknown as TContextCache;
-  const cached = o.cache ? { cond: encode(inputs), free: freeInputs ? encode(freeInputs) : null } : null;
-  let map: Int32Array | null = router?.params.fixedMap ? router.update(new Float32Array(0), B) : null;
+  const encode = (i: TModelInputs) =>
+    tf.tidy(
+      () => model.encodeContext(i) as unknown as tf.TensorContainer,
+    ) as unknown as TContextCache;
+  const cached = o.cache
+    ? { cond: encode(inputs), free: freeInputs ? encode(freeInputs) : null }
+    : null;
+  let map: Int32Array | null = router?.params.fixedMap
+    ? router.update(new Float32Array(0), B)
+    : null;
 
   /** Guided velocity at (x, t) for step `step`; reads routing mass when the router wants it. */
   const velocity = (x: tf.Tensor4D, t: number, step: number, readMass: boolean): TPrediction => {
@@ -102,7 +129,12 @@ function sample(model: MusarModel, inputs: TModelInputs, options: TSampleOptions
   };
 
   let x = tf.tidy(() =>
-    tf.concat(Array.from({ length: B }, (_, i) => tf.randomNormal([1, S, S, 3], 0, 1, 'float32', deriveSeed(o.seed, o.firstImageIndex + i))), 0),
+    tf.concat(
+      Array.from({ length: B }, (_, i) =>
+        tf.randomNormal([1, S, S, 3], 0, 1, 'float32', deriveSeed(o.seed, o.firstImageIndex + i)),
+      ),
+      0,
+    ),
   ) as tf.Tensor4D;
   const dt = 1 / o.steps;
   for (let i = 0; i < o.steps; i++) {
@@ -121,6 +153,10 @@ function sample(model: MusarModel, inputs: TModelInputs, options: TSampleOptions
     x = next;
   }
   const images = tf.tidy(() => tf.clipByValue(x, -1, 1) as tf.Tensor4D);
-  tf.dispose([x, freeInputs?.prompt ?? [], (cached ? [cached.cond, cached.free ?? []] : []) as unknown as tf.TensorContainer]);
+  tf.dispose([
+    x,
+    freeInputs?.prompt ?? [],
+    (cached ? [cached.cond, cached.free ?? []] : []) as unknown as tf.TensorContainer,
+  ]);
   return { images, routingMap: router ? map : null };
 }

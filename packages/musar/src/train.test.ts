@@ -9,7 +9,8 @@ describe('gradients', () => {
   it('match central finite differences on a micro config', () => {
     const model = new MusarModel({ ...cfg, depth: 1 }, { seed: 7, adaLNZero: false });
     model.attachLora(2);
-    for (const v of model.lora!.variables()) v.assign(tf.randomNormal(v.shape, 0, 0.2, 'float32', 9));
+    for (const v of model.lora!.variables())
+      v.assign(tf.randomNormal(v.shape, 0, 0.2, 'float32', 9));
     const batch = randomBatch(cfg, 2, 1, 3);
     const t = tf.tensor1d([0.3, 0.7]);
     const noise = tf.randomNormal([2, 16, 16, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
@@ -24,7 +25,10 @@ describe('gradients', () => {
       ['lora subject B', model.lora!.adapters.get('blocks.0.attn.qkv')!.subject!.B],
       ['lora noise A', model.lora!.adapters.get('blocks.0.mlp.fc1')!.noise!.A],
     ];
-    const grads = tf.variableGrads(loss, checks.map(([, v]) => v)).grads;
+    const grads = tf.variableGrads(
+      loss,
+      checks.map(([, v]) => v),
+    ).grads;
     for (const [label, v] of checks) {
       const g = grads[v.name]!.dataSync();
       const vals = v.dataSync().slice();
@@ -40,7 +44,9 @@ describe('gradients', () => {
         };
         const fd = (at(eps) - at(-eps)) / (2 * eps);
         v.assign(tf.tensor(vals, v.shape));
-        expect(Math.abs(fd - g[i]!), `${label}[${i}] fd=${fd} analytic=${g[i]}`).toBeLessThan(0.05 * Math.abs(g[i]!) + 2e-4);
+        expect(Math.abs(fd - g[i]!), `${label}[${i}] fd=${fd} analytic=${g[i]}`).toBeLessThan(
+          0.05 * Math.abs(g[i]!) + 2e-4,
+        );
       }
     }
   });
@@ -67,7 +73,9 @@ describe('Trainer', () => {
     const batch = randomBatch(cfg, 2, 1, 5);
     new Trainer(model, { mode: 'adapter', learningRate: 1e-2 }).trainStep(batch);
     expect(w.dataSync()).toEqual(before);
-    expect(Math.max(...model.lora!.variables().map((v) => tf.max(tf.abs(v)).dataSync()[0]!))).toBeGreaterThan(0);
+    expect(
+      Math.max(...model.lora!.variables().map((v) => tf.max(tf.abs(v)).dataSync()[0]!)),
+    ).toBeGreaterThan(0);
     new Trainer(model, { mode: 'full', learningRate: 1e-2 }).trainStep(batch);
     expect(w.dataSync()).not.toEqual(before);
   });
@@ -82,25 +90,40 @@ describe('Trainer', () => {
   it('overfits 8 fixed samples adapter-only: loss falls by at least 10×', () => {
     // A frozen random base stands in for a pretrained one; only the dual-branch LoRA learns.
     // Single-subject pairs (target = reference, a flat colour) with fixed t and noise, 8×8 images.
-    const small = { ...cfg, imageSize: 8, lora: { noiseRank: 8, noiseAlpha: 8, subjectRank: 16, subjectAlpha: 16 } };
+    const small = {
+      ...cfg,
+      imageSize: 8,
+      lora: { noiseRank: 8, noiseAlpha: 8, subjectRank: 16, subjectAlpha: 16 },
+    };
     const model = new MusarModel(small, { seed: 11, adaLNZero: false });
-    const trainer = new Trainer(model, { mode: 'adapter', learningRate: 1e-2, emaDecay: 0, promptDropout: 0, referenceDropout: 0 });
+    const trainer = new Trainer(model, {
+      mode: 'adapter',
+      learningRate: 1e-2,
+      emaDecay: 0,
+      promptDropout: 0,
+      referenceDropout: 0,
+    });
     const batch = randomBatch(small, 8, 1, 13);
-    batch.images = tf.tile(tf.randomUniform([8, 1, 1, 3], -1, 1, 'float32', 5), [1, 8, 8, 1]) as tf.Tensor4D;
+    batch.images = tf.tile(
+      tf.randomUniform([8, 1, 1, 3], -1, 1, 'float32', 5),
+      [1, 8, 8, 1],
+    ) as tf.Tensor4D;
     batch.references = tf.reshape(batch.images, [8, 1, 8, 8, 3]) as tf.Tensor5D;
     const base = model.namedParams().get('blocks.1.mlp.fc1.weight')!.dataSync().slice();
     const t = tf.linspace(0.2, 0.8, 8) as tf.Tensor1D;
     const noise = tf.randomNormal([8, 8, 8, 3], 0, 1, 'float32', 14) as tf.Tensor4D;
     const first = trainer.trainStep(batch, { t, noise }).loss;
     let last = first;
-    for (let i = 0; i < 250 && last > first / 12; i++) last = trainer.trainStep(batch, { t, noise }).loss;
+    for (let i = 0; i < 250 && last > first / 12; i++)
+      last = trainer.trainStep(batch, { t, noise }).loss;
     expect(first / last).toBeGreaterThanOrEqual(10);
     expect(model.namedParams().get('blocks.1.mlp.fc1.weight')!.dataSync()).toEqual(base); // base stayed frozen
   });
 
   it('saves and restores optimizer + EMA state for resume', async () => {
     const batch = randomBatch(cfg, 2, 1, 5);
-    const make = () => new Trainer(new MusarModel(cfg, { seed: 3 }), { mode: 'full', emaDecay: 0.5 });
+    const make = () =>
+      new Trainer(new MusarModel(cfg, { seed: 3 }), { mode: 'full', emaDecay: 0.5 });
     const a = make();
     for (let i = 0; i < 3; i++) a.trainStep(batch);
     const state = await a.saveState();

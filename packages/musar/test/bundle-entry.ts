@@ -14,5 +14,14 @@ const batch = {
   condText: tf.ones([1, 1, cfg.condTextLength], 'int32') as tf.Tensor3D,
   references: tf.zeros([1, 1, 32, 32, 3]) as tf.Tensor5D,
 };
-const { value, grads } = tf.variableGrads(() => rectifiedFlowLoss(model, batch, { seed: 1 }), [...model.namedParams().values()]);
-console.log(JSON.stringify({ backend: info.name, loss: value.dataSync()[0], grads: Object.keys(grads).length }));
+const { value, grads } = tf.variableGrads(
+  () => rectifiedFlowLoss(model, batch, { seed: 1 }),
+  [...model.namedParams().values()],
+);
+console.log(
+  JSON.stringify({
+    backend: info.name,
+    loss: value.dataSync()[0],
+    grads: Object.keys(grads).length,
+  }),
+);

@@ -13,11 +13,21 @@ describe('esbuild bundle', () => {
     const inputs: string[] = await bundle(path.join(import.meta.dirname, 'bundle-entry.ts'), out);
     const core = inputs.filter((p) => p.includes('@tensorflow/tfjs-core/'));
     expect(core).toEqual([expect.stringMatching(/tfjs-core\/dist\/tf-core\.node\.js$/)]);
-    expect(inputs.some((p) => p.includes('tfjs-backend-wasm/dist/tf-backend-wasm.node.js'))).toBe(true);
+    expect(inputs.some((p) => p.includes('tfjs-backend-wasm/dist/tf-backend-wasm.node.js'))).toBe(
+      true,
+    );
     const require = createRequire(import.meta.url);
-    const wasmDir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+    const wasmDir = path.join(
+      path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')),
+      'dist',
+    );
     // Run from a folder without node_modules, as on the device machine.
-    const r = spawnSync(process.execPath, [out], { cwd: path.dirname(out), encoding: 'utf8', timeout: 120_000, env: { ...process.env, WASM_DIR: wasmDir } });
+    const r = spawnSync(process.execPath, [out], {
+      cwd: path.dirname(out),
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, WASM_DIR: wasmDir },
+    });
     expect(r.status, r.stderr).toBe(0);
     const res = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(res.backend).toBe('wasm');

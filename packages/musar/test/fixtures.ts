@@ -22,9 +22,25 @@ export function randomBatch(cfg: TMusarConfig, B: number, k: number, seed = 1): 
   const S = cfg.imageSize;
   return {
     images: tf.randomUniform([B, S, S, 3], -1, 1, 'float32', seed) as tf.Tensor4D,
-    prompt: tf.randomUniform([B, cfg.promptLength], 1, cfg.vocabSize, 'int32', seed + 1) as tf.Tensor2D,
-    condText: k ? (tf.randomUniform([B, k, cfg.condTextLength], 1, cfg.vocabSize, 'int32', seed + 2) as tf.Tensor3D) : null,
-    references: k ? (tf.randomUniform([B, k, S, S, 3], -1, 1, 'float32', seed + 3) as tf.Tensor5D) : null,
+    prompt: tf.randomUniform(
+      [B, cfg.promptLength],
+      1,
+      cfg.vocabSize,
+      'int32',
+      seed + 1,
+    ) as tf.Tensor2D,
+    condText: k
+      ? (tf.randomUniform(
+          [B, k, cfg.condTextLength],
+          1,
+          cfg.vocabSize,
+          'int32',
+          seed + 2,
+        ) as tf.Tensor3D)
+      : null,
+    references: k
+      ? (tf.randomUniform([B, k, S, S, 3], -1, 1, 'float32', seed + 3) as tf.Tensor5D)
+      : null,
   };
 }
 

@@ -1,7 +1,13 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { generate as sample, initBackend, parseRoutingParams, type MusarModel, type TRoutingParamsInput } from '@musar/model';
+import {
+  generate as sample,
+  initBackend,
+  parseRoutingParams,
+  type MusarModel,
+  type TRoutingParamsInput,
+} from '@musar/model';
 import { encodeRgbPng, parsePrompt, readPngFile, VOCAB, type RgbImage } from '@musar/toyworld';
 import { generationInputs, loadModelDir, toRgb } from '@musar/trainer';
 import { intOption, requireOption, UsageError, type TCommandGroup, type TValues } from '../command';
@@ -11,14 +17,18 @@ async function readReferences(paths: string[], model: MusarModel): Promise<RgbIm
   const S = model.cfg.imageSize;
   if (paths.length === 0) throw new UsageError('give at least one --ref image');
   if (paths.length > model.cfg.maxSubjects)
-    throw new UsageError(`${paths.length} references, but this model supports at most ${model.cfg.maxSubjects}`);
+    throw new UsageError(
+      `${paths.length} references, but this model supports at most ${model.cfg.maxSubjects}`,
+    );
   return Promise.all(
     paths.map(async (p) => {
       const img = await readPngFile(p).catch((e: Error) => {
         throw new UsageError(`${p}: not a readable PNG image (${e.message})`);
       });
       if (img.width !== S || img.height !== S)
-        throw new UsageError(`${p}: reference is ${img.width}×${img.height}, this model wants ${S}×${S} (render it at --size ${S})`);
+        throw new UsageError(
+          `${p}: reference is ${img.width}×${img.height}, this model wants ${S}×${S} (render it at --size ${S})`,
+        );
       return img;
     }),
   );
@@ -72,14 +82,22 @@ export const generate: TCommandGroup = {
         const prompt = typeof v.prompt === 'string' ? v.prompt.trim() : '';
         if (!prompt) throw new UsageError(`--prompt is empty\nusage: ${this.usage}`);
         const unknown = parsePrompt(prompt).unknownWords;
-        if (unknown.length) io.err(`warning: words outside the vocabulary become <unk>: ${unknown.join(', ')} (vocabulary: ${VOCAB.length} words)`);
+        if (unknown.length)
+          io.err(
+            `warning: words outside the vocabulary become <unk>: ${unknown.join(', ')} (vocabulary: ${VOCAB.length} words)`,
+          );
         const routing = await readRoutingParams(v);
         await initBackend(typeof v.backend === 'string' ? v.backend : process.env.MUSAR_BACKEND);
         const { model } = await loadModelDir(modelDir);
         try {
           const refs = await readReferences((v.ref as string[] | undefined) ?? [], model);
           const k = refs.length;
-          if (routing) parseRoutingParams(routing, { subjects: k, grid: model.cfg.imageSize / model.cfg.patchSize, depth: model.cfg.depth });
+          if (routing)
+            parseRoutingParams(routing, {
+              subjects: k,
+              grid: model.cfg.imageSize / model.cfg.patchSize,
+              depth: model.cfg.depth,
+            });
           const S = model.cfg.imageSize;
           const inputs = generationInputs(model.cfg, [prompt], [conditionTexts(prompt, k)], [refs]);
           const res = sample(model, inputs, {
@@ -92,7 +110,13 @@ export const generate: TCommandGroup = {
           await writeAtomic(out, encodeRgbPng(image));
           if (typeof v['routing-map'] === 'string') {
             const grid = S / model.cfg.patchSize;
-            await writeAtomic(v['routing-map'], JSON.stringify({ grid, map: res.routingMap ? Array.from(res.routingMap) : Array(grid * grid).fill(-1) }) + '\n');
+            await writeAtomic(
+              v['routing-map'],
+              JSON.stringify({
+                grid,
+                map: res.routingMap ? Array.from(res.routingMap) : Array(grid * grid).fill(-1),
+              }) + '\n',
+            );
           }
           io.out(`${out}: ${k} subject(s), ${routing ? 'dynamic routing' : 'static routing only'}`);
         } finally {

@@ -19,17 +19,38 @@ export async function cancelGenerationRequests(
 ): Promise<string[]> {
   if (requestIds.length === 0) return [];
   const rows = await tx
-    .select({ id: generationRequests.id, state: generationRequests.state, jobId: generationRequests.jobId })
+    .select({
+      id: generationRequests.id,
+      state: generationRequests.state,
+      jobId: generationRequests.jobId,
+    })
     .from(generationRequests)
-    .where(and(inArray(generationRequests.id, [...requestIds]), inArray(generationRequests.state, [...OPEN_STATES])))
+    .where(
+      and(
+        inArray(generationRequests.id, [...requestIds]),
+        inArray(generationRequests.state, [...OPEN_STATES]),
+      ),
+    )
     .for('update');
   if (rows.length === 0) return [];
   await tx
     .update(generationRequests)
     .set({ state: 'cancelled', error: reason, finishedAt: new Date() })
-    .where(inArray(generationRequests.id, rows.map((r) => r.id)));
-  await cancelInTransaction(tx, QUEUES.generate, rows.flatMap((r) => (r.jobId ? [r.jobId] : [])));
-  await notifyCancelled(tx, rows.map((r) => r.id));
+    .where(
+      inArray(
+        generationRequests.id,
+        rows.map((r) => r.id),
+      ),
+    );
+  await cancelInTransaction(
+    tx,
+    QUEUES.generate,
+    rows.flatMap((r) => (r.jobId ? [r.jobId] : [])),
+  );
+  await notifyCancelled(
+    tx,
+    rows.map((r) => r.id),
+  );
   for (const row of rows)
     await writeAudit(tx, {
       actor,
@@ -57,6 +78,16 @@ export async function cancelJobsForSubject(
     .select({ id: generationRequestSubjects.requestId })
     .from(generationRequestSubjects)
     .innerJoin(generationRequests, eq(generationRequests.id, generationRequestSubjects.requestId))
-    .where(and(eq(generationRequestSubjects.subjectId, subjectId), sql`${generationRequests.state} IN ('queued', 'running')`));
-  return cancelGenerationRequests(tx, rows.map((r) => r.id), actor, reason);
+    .where(
+      and(
+        eq(generationRequestSubjects.subjectId, subjectId),
+        sql`${generationRequests.state} IN ('queued', 'running')`,
+      ),
+    );
+  return cancelGenerationRequests(
+    tx,
+    rows.map((r) => r.id),
+    actor,
+    reason,
+  );
 }

@@ -14,8 +14,17 @@ export async function subjectsLackingConsent(
   scope: TConsentScope,
 ): Promise<{ subjectId: string; name: string | null; reason: string }[]> {
   if (subjectIds.length === 0) return [];
-  const ids = sql.join(subjectIds.map((id) => sql`${id}::uuid`), sql`, `);
-  const rows = await executeRows<{ id: string; name: string | null; erased: boolean | null; active: boolean | null; revoked: boolean | null }>(
+  const ids = sql.join(
+    subjectIds.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  );
+  const rows = await executeRows<{
+    id: string;
+    name: string | null;
+    erased: boolean | null;
+    active: boolean | null;
+    revoked: boolean | null;
+  }>(
     db,
     sql`SELECT want.id::text AS id, s.name, s.erased_at IS NOT NULL AS erased,
           EXISTS (SELECT 1 FROM consents c WHERE c.subject_id = want.id AND c.scope = ${scope}
@@ -28,7 +37,8 @@ export async function subjectsLackingConsent(
   type TLack = { subjectId: string; name: string | null; reason: string };
   return rows.flatMap((r): TLack[] => {
     if (r.name === null) return [{ subjectId: r.id, name: null, reason: 'subject does not exist' }];
-    if (r.erased) return [{ subjectId: r.id, name: r.name, reason: `subject "${r.name}" was erased` }];
+    if (r.erased)
+      return [{ subjectId: r.id, name: r.name, reason: `subject "${r.name}" was erased` }];
     if (r.active) return [];
     const why = r.revoked ? 'consent was revoked' : 'has no active consent';
     return [{ subjectId: r.id, name: r.name, reason: `subject "${r.name}" ${why} for ${scope}` }];

@@ -31,7 +31,14 @@ const crashingPool: TComputePool = {
 beforeAll(async () => {
   env = await createPostgresTestDatabase();
   boss = await startBoss(env.handle, { maintenanceIntervalSeconds: 1 });
-  runner = await startRunner({ handle: env.handle, boss, pool: crashingPool, log: createLogger('test', 'silent'), metrics, pollingIntervalSeconds: 0.5 });
+  runner = await startRunner({
+    handle: env.handle,
+    boss,
+    pool: crashingPool,
+    log: createLogger('test', 'silent'),
+    metrics,
+    pollingIntervalSeconds: 0.5,
+  });
 });
 afterAll(async () => {
   await runner?.stop(1000);
@@ -52,17 +59,35 @@ it('retries a failing job with backoff, then dead-letters it and fails the reque
   let dead: unknown[] = [];
   while (Date.now() < deadline && dead.length === 0) {
     await new Promise((r) => setTimeout(r, 250));
-    dead = await env.handle.db.select().from(auditLog).where(eq(auditLog.action, 'job.dead_letter'));
+    dead = await env.handle.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, 'job.dead_letter'));
   }
   expect(dead).toHaveLength(1);
   expect(attempts).toBe(2);
-  const [req] = await env.handle.db.select().from(generationRequests).where(eq(generationRequests.id, requestId));
+  const [req] = await env.handle.db
+    .select()
+    .from(generationRequests)
+    .where(eq(generationRequests.id, requestId));
   expect(req!.state).toBe('failed');
   expect(req!.error).toBe('failed after 2 attempts: compute thread exited (code 134)');
-  expect(await env.handle.db.select().from(outputs).where(eq(outputs.requestId, requestId))).toHaveLength(0);
-  expect(await jobState(env.handle.db, 'generate', jobId)).toEqual({ state: 'failed', retryCount: 1 });
-  const starts = await env.handle.db.select().from(auditLog).where(eq(auditLog.targetId, requestId));
-  expect(starts.filter((s) => s.action === 'generation.start').map((s) => (s.after as { attempt: number }).attempt)).toEqual([0, 1]);
+  expect(
+    await env.handle.db.select().from(outputs).where(eq(outputs.requestId, requestId)),
+  ).toHaveLength(0);
+  expect(await jobState(env.handle.db, 'generate', jobId)).toEqual({
+    state: 'failed',
+    retryCount: 1,
+  });
+  const starts = await env.handle.db
+    .select()
+    .from(auditLog)
+    .where(eq(auditLog.targetId, requestId));
+  expect(
+    starts
+      .filter((s) => s.action === 'generation.start')
+      .map((s) => (s.after as { attempt: number }).attempt),
+  ).toEqual([0, 1]);
   expect((await metrics.deadLettered.get()).values[0]?.value).toBe(1);
   const outcomes = (await metrics.jobs.get()).values.map((v) => v.labels.outcome);
   expect(outcomes).toContain('error');

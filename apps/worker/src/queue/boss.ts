@@ -11,13 +11,16 @@ export type TBossOptions = {
   /** Seconds between maintenance passes (expiry of dead workers' jobs, archiving). */
   maintenanceIntervalSeconds?: number;
   /** Overrides the per-queue policies (tests shorten expiry and retry delays). */
-  policy?: Partial<Record<keyof typeof QUEUE_POLICIES, Partial<(typeof QUEUE_POLICIES)['generate']>>>;
+  policy?: Partial<
+    Record<keyof typeof QUEUE_POLICIES, Partial<(typeof QUEUE_POLICIES)['generate']>>
+  >;
 };
 
 /** The PGlite behind a drizzle handle (drizzle keeps its client as `$client`). */
 export function pgliteOf(handle: DbHandle): PGlite {
   const client = (handle.db as unknown as { $client?: PGlite }).$client;
-  if (!client || typeof client.exec !== 'function') throw new Error('the database handle is not PGlite');
+  if (!client || typeof client.exec !== 'function')
+    throw new Error('the database handle is not PGlite');
   return client;
 }
 
@@ -25,13 +28,18 @@ export function pgliteOf(handle: DbHandle): PGlite {
 export function handleExecutor(handle: DbHandle): TSqlExecutor {
   if (handle.driver === 'pglite') return pgliteExecutor(pgliteOf(handle));
   const client = (handle.db as unknown as { $client?: Sql }).$client;
-  if (!client || typeof client.unsafe !== 'function') throw new Error('the database handle has no postgres.js client');
+  if (!client || typeof client.unsafe !== 'function')
+    throw new Error('the database handle has no postgres.js client');
   return postgresJsExecutor(client);
 }
 
 /** pg-boss on the process's own database client (one pool per process, either driver). */
 export function createBoss(handle: DbHandle, options: TBossOptions = {}): PgBoss {
-  return new PgBoss({ db: handleExecutor(handle), maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30, schedule: false });
+  return new PgBoss({
+    db: handleExecutor(handle),
+    maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 30,
+    schedule: false,
+  });
 }
 
 /** Creates (or updates) the queues and their dead-letter queues. Idempotent. */

@@ -6,13 +6,16 @@ import type { Sql } from 'postgres';
 import { sql, type SQL } from 'drizzle-orm';
 import { executeRows, type DbOrTx } from '@musar/db';
 
-export type TSqlExecutor = { executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }> };
+export type TSqlExecutor = {
+  executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
+};
 
 /** pg-boss on a PGlite: parameterless calls may hold several statements (its migrations). */
 export function pgliteExecutor(pg: PGlite): TSqlExecutor {
   return {
     async executeSql(text, values) {
-      if (values && values.length > 0) return { rows: (await pg.query(text, values.map(toPgliteParam))).rows };
+      if (values && values.length > 0)
+        return { rows: (await pg.query(text, values.map(toPgliteParam))).rows };
       const results = await pg.exec(text);
       return { rows: results.at(-1)?.rows ?? [] };
     },
@@ -24,11 +27,13 @@ export function pgliteExecutor(pg: PGlite): TSqlExecutor {
 export function postgresJsExecutor(client: Sql): TSqlExecutor {
   return {
     async executeSql(text, values) {
-      if (values && values.length > 0) return { rows: [...(await client.unsafe(text, values.map(toTextParam) as never[]))] };
+      if (values && values.length > 0)
+        return { rows: [...(await client.unsafe(text, values.map(toTextParam) as never[]))] };
       const reserved = await client.reserve();
       try {
         const result = (await reserved.unsafe(text).simple()) as unknown as unknown[];
-        const last = Array.isArray(result[0]) || result.length === 0 ? (result.at(-1) ?? []) : result;
+        const last =
+          Array.isArray(result[0]) || result.length === 0 ? (result.at(-1) ?? []) : result;
         return { rows: [...(last as unknown[])] };
       } finally {
         reserved.release();
@@ -51,7 +56,8 @@ export function toDrizzleSql(text: string, values: readonly unknown[]): SQL {
   const chunks: SQL[] = parts.map((part, i) => {
     if (i % 2 === 0) return sql.raw(part);
     const index = Number(part) - 1;
-    if (index < 0 || index >= values.length) throw new Error(`SQL placeholder $${part} has no value`);
+    if (index < 0 || index >= values.length)
+      throw new Error(`SQL placeholder $${part} has no value`);
     return sql`${toTextParam(values[index])}`;
   });
   return sql.join(chunks, sql.raw(''));
@@ -61,7 +67,8 @@ export function toDrizzleSql(text: string, values: readonly unknown[]): SQL {
 function toTextParam(value: unknown): unknown {
   if (value === undefined || value === null) return null;
   if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return `{${value.map((v) => `"${String(v).replace(/(["\\])/g, '\\$1')}"`).join(',')}}`;
+  if (Array.isArray(value))
+    return `{${value.map((v) => `"${String(v).replace(/(["\\])/g, '\\$1')}"`).join(',')}}`;
   if (typeof value === 'object') return JSON.stringify(value);
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return value;
@@ -69,7 +76,12 @@ function toTextParam(value: unknown): unknown {
 
 function toPgliteParam(value: unknown): unknown {
   if (value === undefined) return null;
-  if (value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Date))
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    !(value instanceof Date)
+  )
     return JSON.stringify(value);
   return value;
 }

@@ -27,7 +27,11 @@ export const ZGeneratePayload = z
       .refine((ids) => new Set(ids).size === ids.length, 'subjects must be distinct'),
     prompt: z.string().trim().min(1, 'prompt is empty').max(500),
     count: z.number().int().min(1).max(16),
-    seed: z.number().int().min(0).max(2 ** 31 - 1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1),
     /** Sampling steps (Euler). */
     steps: z.number().int().min(1).max(100).default(20),
     routing: ZRoutingOverrides.default({}),
@@ -63,9 +67,15 @@ export const ZEvaluatePayload = z
   .strict();
 export type TEvaluatePayload = z.infer<typeof ZEvaluatePayload>;
 
-export const PAYLOADS = { generate: ZGeneratePayload, retrain: ZRetrainPayload, evaluate: ZEvaluatePayload } as const;
+export const PAYLOADS = {
+  generate: ZGeneratePayload,
+  retrain: ZRetrainPayload,
+  evaluate: ZEvaluatePayload,
+} as const;
 
 /** A readable one-line reason from a zod error. */
 export function describeZodError(error: z.ZodError): string {
-  return error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+  return error.issues
+    .map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message))
+    .join('; ');
 }

@@ -291,14 +291,12 @@ describe('feedback loop', () => {
     expect(actions).toContain('model.retrain_failed');
     expect(actions).not.toContain('model.retrained');
     // consent given again for the next case
-    await db
-      .insert(consents)
-      .values({
-        subjectId: subjectIds[0]!,
-        scope: 'train',
-        grantedBy: 'test',
-        evidence: 'fixture',
-      });
+    await db.insert(consents).values({
+      subjectId: subjectIds[0]!,
+      scope: 'train',
+      grantedBy: 'test',
+      evidence: 'fixture',
+    });
   });
 
   it('a revocation while a retrain trains stops it at once: tainted, job cancelled, counted in the summary', async () => {

@@ -5,7 +5,13 @@ import type { TRoutingOverrides } from '../queue/payloads';
 
 /** Where the weights come from: a stored version, or a freshly initialised preset (no checkpoint yet). */
 export type TModelSource =
-  | { kind: 'checkpoint'; key: string; config: unknown; base: Uint8Array; adapter: Uint8Array | null }
+  | {
+      kind: 'checkpoint';
+      key: string;
+      config: unknown;
+      base: Uint8Array;
+      adapter: Uint8Array | null;
+    }
   | { kind: 'fresh'; key: string; preset: 'tiny'; seed: number };
 
 export type TGenerateTask = {

@@ -3,7 +3,12 @@ import { z } from 'zod';
 import { claimNext, skipItem } from '../services/review-queue';
 import { decide, undoLast } from '../services/review-decide';
 import { getReviewItem } from '../services/review-item';
-import { REASON_LABELS, REJECT_REASONS, UNDO_WINDOW_SECONDS, LEASE_SECONDS } from '../services/review-rules';
+import {
+  REASON_LABELS,
+  REJECT_REASONS,
+  UNDO_WINDOW_SECONDS,
+  LEASE_SECONDS,
+} from '../services/review-rules';
 import { permissionProcedure } from '../trpc';
 import { ZDecideInput, ZHeld, ZOutputId, ZReviewItem, ZSettled } from './review-schemas';
 import { reviewInsightsRouter } from './review-insights';
@@ -13,8 +18,18 @@ const decider = permissionProcedure({ review: ['decide'] });
 export const reviewRouter = {
   /** The fixed taxonomy and timings the UI shows. */
   config: decider
-    .output(z.object({ reasons: z.array(z.object({ id: z.string(), label: z.string() })), undoSeconds: z.number(), leaseSeconds: z.number() }))
-    .query(() => ({ reasons: REJECT_REASONS.map((id) => ({ id, label: REASON_LABELS[id] })), undoSeconds: UNDO_WINDOW_SECONDS, leaseSeconds: LEASE_SECONDS })),
+    .output(
+      z.object({
+        reasons: z.array(z.object({ id: z.string(), label: z.string() })),
+        undoSeconds: z.number(),
+        leaseSeconds: z.number(),
+      }),
+    )
+    .query(() => ({
+      reasons: REJECT_REASONS.map((id) => ({ id, label: REASON_LABELS[id] })),
+      undoSeconds: UNDO_WINDOW_SECONDS,
+      leaseSeconds: LEASE_SECONDS,
+    })),
 
   /** Renews my leases and claims up to `hold` items: [current, prefetched]. */
   next: decider
@@ -27,11 +42,21 @@ export const reviewRouter = {
     .output(ZReviewItem)
     .query(({ ctx, input }) => getReviewItem(ctx.db, ctx.session.user, input)),
 
-  decide: decider.input(ZDecideInput).output(ZSettled).mutation(({ ctx, input }) => decide(ctx.db, ctx.session.user, input)),
+  decide: decider
+    .input(ZDecideInput)
+    .output(ZSettled)
+    .mutation(({ ctx, input }) => decide(ctx.db, ctx.session.user, input)),
 
   undo: decider
     .input(z.object({ reviewId: z.uuid().optional() }).default({}))
-    .output(z.object({ reviewId: z.string(), outputId: z.string(), state: z.string(), heldAgain: z.boolean() }))
+    .output(
+      z.object({
+        reviewId: z.string(),
+        outputId: z.string(),
+        state: z.string(),
+        heldAgain: z.boolean(),
+      }),
+    )
     .mutation(({ ctx, input }) => undoLast(ctx.db, ctx.session.user, input)),
 
   skip: decider

@@ -26,17 +26,41 @@ beforeAll(async () => {
 afterAll(() => handle?.close());
 
 const jobsOf = (requestId: string) =>
-  executeRows<{ id: string; data: Record<string, unknown> }>(handle.db, sql`SELECT id, data FROM pgboss.job WHERE name = 'generate' AND data->>'requestId' = ${requestId}`);
+  executeRows<{ id: string; data: Record<string, unknown> }>(
+    handle.db,
+    sql`SELECT id, data FROM pgboss.job WHERE name = 'generate' AND data->>'requestId' = ${requestId}`,
+  );
 
 describe('generation router', () => {
   it('creates the request and its job in one transaction', async () => {
-    const r = await operator.generation.create({ subjectIds: [a, b], prompt: 'a star toy left of a heart toy', count: 3, seed: 42, steps: 10, routing: { beta: 5 } });
-    expect(r).toMatchObject({ state: 'queued', count: 3, seed: 42, step: 0, totalSteps: 30, outputs: 0 });
+    const r = await operator.generation.create({
+      subjectIds: [a, b],
+      prompt: 'a star toy left of a heart toy',
+      count: 3,
+      seed: 42,
+      steps: 10,
+      routing: { beta: 5 },
+    });
+    expect(r).toMatchObject({
+      state: 'queued',
+      count: 3,
+      seed: 42,
+      step: 0,
+      totalSteps: 30,
+      outputs: 0,
+    });
     expect(r.subjects.map((s) => s.id)).toEqual([a, b]);
     const jobs = await jobsOf(r.id);
     expect(jobs).toHaveLength(1);
     expect(jobs[0]!.id).toBe(r.jobId);
-    expect(jobs[0]!.data).toMatchObject({ requestId: r.id, subjectIds: [a, b], count: 3, seed: 42, steps: 10, routing: { beta: 5 } });
+    expect(jobs[0]!.data).toMatchObject({
+      requestId: r.id,
+      subjectIds: [a, b],
+      count: 3,
+      seed: 42,
+      steps: 10,
+      routing: { beta: 5 },
+    });
     const audit = await handle.db.select().from(auditLog).where(eq(auditLog.targetId, r.id));
     expect(audit.map((e) => e.action)).toEqual(['generation.request']);
     expect((await operator.generation.list()).items.map((i) => i.id)).toContain(r.id);
@@ -44,7 +68,9 @@ describe('generation router', () => {
 
   it('refuses a subject without active consent and writes nothing', async () => {
     const before = await handle.db.select().from(generationRequests);
-    await expect(operator.generation.create({ subjectIds: [a, noConsent], prompt: 'a toy', count: 1 })).rejects.toMatchObject({
+    await expect(
+      operator.generation.create({ subjectIds: [a, noConsent], prompt: 'a toy', count: 1 }),
+    ).rejects.toMatchObject({
       code: 'PRECONDITION_FAILED',
       message: 'subject "toy 3" has no active consent for generate',
     });
@@ -52,8 +78,12 @@ describe('generation router', () => {
   });
 
   it('validates input', async () => {
-    await expect(operator.generation.create({ subjectIds: [a], prompt: 'a toy', count: 1 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
-    await expect(operator.generation.create({ subjectIds: [a, b], prompt: 'a toy', count: 0 })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(
+      operator.generation.create({ subjectIds: [a], prompt: 'a toy', count: 1 }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(
+      operator.generation.create({ subjectIds: [a, b], prompt: 'a toy', count: 0 }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('cancels a queued request and its job, once', async () => {
@@ -62,8 +92,14 @@ describe('generation router', () => {
     expect(c.state).toBe('cancelled');
     expect(c.error).toMatch(/^cancelled by operator-/);
     expect((await jobState(handle.db, 'generate', r.jobId!))?.state).toBe('cancelled');
-    await expect(operator.generation.cancel({ requestId: r.id })).rejects.toMatchObject({ code: 'CONFLICT' });
-    const audit = await handle.db.select().from(auditLog).where(eq(auditLog.targetId, r.id)).orderBy(auditLog.id);
+    await expect(operator.generation.cancel({ requestId: r.id })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    const audit = await handle.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.targetId, r.id))
+      .orderBy(auditLog.id);
     expect(audit.map((e) => e.action)).toEqual(['generation.request', 'generation.cancel']);
   });
 });

@@ -38,14 +38,12 @@ beforeAll(async () => {
       .from(consents)
       .where(and(eq(consents.subjectId, subjectId), eq(consents.scope, 'generate')));
     if (held.length === 0)
-      await handle.db
-        .insert(consents)
-        .values({
-          subjectId,
-          scope: 'generate',
-          grantedBy: 'Fixture owner',
-          evidence: 'provenance test',
-        });
+      await handle.db.insert(consents).values({
+        subjectId,
+        scope: 'generate',
+        grantedBy: 'Fixture owner',
+        evidence: 'provenance test',
+      });
   }
   consentIds = (
     await handle.db

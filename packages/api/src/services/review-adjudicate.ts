@@ -11,7 +11,12 @@ import type { TDecision, TRejectReason } from './review-rules';
 import { settleOutput } from './review-settle';
 
 export async function listAdjudications(db: Db, input: { limit: number }) {
-  const rows = await executeRows<{ output_id: string; opened_at: Date | string; prompt: string; votes: { reviewer: string; decision: TDecision; reasons: string[] }[] }>(
+  const rows = await executeRows<{
+    output_id: string;
+    opened_at: Date | string;
+    prompt: string;
+    votes: { reviewer: string; decision: TDecision; reasons: string[] }[];
+  }>(
     db,
     sql`select a.output_id, a.created_at as opened_at, r.prompt,
           (select coalesce(json_agg(json_build_object('reviewer', u.email, 'decision', v.decision, 'reasons', v.reasons) order by v.created_at), '[]'::json)
@@ -20,7 +25,12 @@ export async function listAdjudications(db: Db, input: { limit: number }) {
         where a.resolved_at is null and o.state = 'pending_review'
         order by a.created_at limit ${input.limit}`,
   );
-  return rows.map((r) => ({ outputId: r.output_id, openedAt: new Date(r.opened_at).toISOString(), prompt: r.prompt, votes: r.votes }));
+  return rows.map((r) => ({
+    outputId: r.output_id,
+    openedAt: new Date(r.opened_at).toISOString(),
+    prompt: r.prompt,
+    votes: r.votes,
+  }));
 }
 
 export async function adjudicate(
@@ -32,15 +42,26 @@ export async function adjudicate(
   return db.transaction(async (tx) => {
     const o = await lockOutput(tx, input.outputId);
     assertNotWithdrawn(o);
-    if (!o.in_adjudication) throw new ServiceError('CONFLICT', 'This item is not waiting for adjudication');
+    if (!o.in_adjudication)
+      throw new ServiceError('CONFLICT', 'This item is not waiting for adjudication');
     const [mine] = await executeRows<{ n: number }>(
       tx,
       sql`select count(*)::int as n from reviews where output_id = ${o.id} and reviewer_id = ${adjudicator.id} and undone_at is null`,
     );
-    if ((mine?.n ?? 0) > 0) throw new ServiceError('FORBIDDEN', 'You decided this item yourself; another reviewer must adjudicate it');
+    if ((mine?.n ?? 0) > 0)
+      throw new ServiceError(
+        'FORBIDDEN',
+        'You decided this item yourself; another reviewer must adjudicate it',
+      );
     await tx
       .update(reviewAdjudications)
-      .set({ resolvedAt: sql`now()`, resolvedBy: adjudicator.id, decision: input.decision, reasons: input.reasons ?? [], comment: input.comment?.trim() || null })
+      .set({
+        resolvedAt: sql`now()`,
+        resolvedBy: adjudicator.id,
+        decision: input.decision,
+        reasons: input.reasons ?? [],
+        comment: input.comment?.trim() || null,
+      })
       .where(eq(reviewAdjudications.outputId, o.id));
     const settled = await settleOutput(tx, o.id, o.consensus_k, adjudicator.id);
     await writeAudit(tx, {

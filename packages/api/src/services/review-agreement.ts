@@ -6,12 +6,21 @@ import { executeRows, type Db } from '@musar/db';
 import { readRoutingMap, regionIoU } from './review-routing-map';
 
 type Row = {
-  output_id: string; reviewer_id: string; email: string; decision: string; state: string; correction: unknown; subject_ids: string[];
+  output_id: string;
+  reviewer_id: string;
+  email: string;
+  decision: string;
+  state: string;
+  correction: unknown;
+  subject_ids: string[];
 };
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 
-export async function reviewAgreement(db: Db, input: { requestId?: string; reviewerId?: string } = {}) {
+export async function reviewAgreement(
+  db: Db,
+  input: { requestId?: string; reviewerId?: string } = {},
+) {
   const rows = await executeRows<Row>(
     db,
     sql`select v.output_id, v.reviewer_id, u.email, v.decision, o.state, v.routing_correction as correction,
@@ -23,7 +32,10 @@ export async function reviewAgreement(db: Db, input: { requestId?: string; revie
   );
   const byOutput = new Map<string, Row[]>();
   for (const r of rows) byOutput.set(r.output_id, [...(byOutput.get(r.output_id) ?? []), r]);
-  const reviewers = new Map<string, { email: string; decided: number; agreed: number; ious: number[] }>();
+  const reviewers = new Map<
+    string,
+    { email: string; decided: number; agreed: number; ious: number[] }
+  >();
   const subjects = new Map<string, number[]>();
   for (const group of byOutput.values()) {
     for (const r of group) {
@@ -32,7 +44,9 @@ export async function reviewAgreement(db: Db, input: { requestId?: string; revie
       if ((r.decision === 'approve') === (r.state === 'approved')) s.agreed++;
       reviewers.set(r.reviewer_id, s);
     }
-    const painted = group.map((r) => ({ r, grid: readRoutingMap(r.correction) })).filter((p) => p.grid);
+    const painted = group
+      .map((r) => ({ r, grid: readRoutingMap(r.correction) }))
+      .filter((p) => p.grid);
     for (let i = 0; i < painted.length; i++) {
       for (let j = i + 1; j < painted.length; j++) {
         const [a, b] = [painted[i]!, painted[j]!];
@@ -49,7 +63,18 @@ export async function reviewAgreement(db: Db, input: { requestId?: string; revie
   }
   const perReviewer = [...reviewers]
     .filter(([id]) => !input.reviewerId || id === input.reviewerId)
-    .map(([reviewerId, s]) => ({ reviewerId, email: s.email, decided: s.decided, agreed: s.agreed, rate: s.agreed / s.decided, repaintIoU: mean(s.ious) }));
-  const perSubject = [...subjects].map(([subjectId, ious]) => ({ subjectId, pairs: ious.length, meanIoU: mean(ious)! }));
+    .map(([reviewerId, s]) => ({
+      reviewerId,
+      email: s.email,
+      decided: s.decided,
+      agreed: s.agreed,
+      rate: s.agreed / s.decided,
+      repaintIoU: mean(s.ious),
+    }));
+  const perSubject = [...subjects].map(([subjectId, ious]) => ({
+    subjectId,
+    pairs: ious.length,
+    meanIoU: mean(ious)!,
+  }));
   return { perReviewer, perSubject };
 }

@@ -121,7 +121,10 @@ describe('k-of-n consensus', () => {
     expect(new Set([...all.items, ...rest.items].map((i) => i.reviewId)).size).toBe(5); // 4 reviews + 1 adjudication
     const rejects = await operator.review.insights.history({ reason: 'missing_subject' });
     // B's reject and C's adjudication, newest first
-    expect(rejects.items.map((i) => [i.kind, i.reviewerId])).toEqual([['adjudication', users[2]!.id], ['review', users[1]!.id]]);
+    expect(rejects.items.map((i) => [i.kind, i.reviewerId])).toEqual([
+      ['adjudication', users[2]!.id],
+      ['review', users[1]!.id],
+    ]);
     const mine = await as[0]!.review.insights.history({
       reviewerId: users[0]!.id,
       decision: 'approve',

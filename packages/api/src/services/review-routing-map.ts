@@ -27,7 +27,12 @@ export function readRoutingMap(value: unknown): (TGrid & { layout: Layout }) | n
     const cells = o.cells ?? o.map ?? o.data;
     const rows = Number(o.rows ?? o.grid ?? o.height);
     const cols = Number(o.cols ?? o.grid ?? o.width);
-    if (isIntArray(cells) && Number.isInteger(rows) && Number.isInteger(cols) && rows * cols === cells.length) {
+    if (
+      isIntArray(cells) &&
+      Number.isInteger(rows) &&
+      Number.isInteger(cols) &&
+      rows * cols === cells.length
+    ) {
       return { rows, cols, cells, layout: 'object' };
     }
   }
@@ -37,14 +42,26 @@ export function readRoutingMap(value: unknown): (TGrid & { layout: Layout }) | n
 /** The correction in the original map's layout, so retraining reads both the same way. */
 export function writeRoutingMap(grid: TGrid, layout: Layout): unknown {
   if (layout === 'flat') return grid.cells;
-  if (layout === 'rows') return Array.from({ length: grid.rows }, (_, r) => grid.cells.slice(r * grid.cols, (r + 1) * grid.cols));
+  if (layout === 'rows')
+    return Array.from({ length: grid.rows }, (_, r) =>
+      grid.cells.slice(r * grid.cols, (r + 1) * grid.cols),
+    );
   return { rows: grid.rows, cols: grid.cols, cells: grid.cells };
 }
 
 /** Refuses a repaint whose size differs from the output's map or that names an unknown subject. */
-export function validateRepaint(repaint: TGrid, original: TGrid | null, subjectCount: number): void {
-  if (!original) throw new ServiceError('PRECONDITION_FAILED', 'This output has no routing map to repaint');
-  if (repaint.rows !== original.rows || repaint.cols !== original.cols || repaint.cells.length !== original.rows * original.cols) {
+export function validateRepaint(
+  repaint: TGrid,
+  original: TGrid | null,
+  subjectCount: number,
+): void {
+  if (!original)
+    throw new ServiceError('PRECONDITION_FAILED', 'This output has no routing map to repaint');
+  if (
+    repaint.rows !== original.rows ||
+    repaint.cols !== original.cols ||
+    repaint.cells.length !== original.rows * original.cols
+  ) {
     throw new ServiceError(
       'BAD_REQUEST',
       `Repaint is ${repaint.rows}×${repaint.cols} with ${repaint.cells.length} cells; this output's routing map is ${original.rows}×${original.cols} (${original.rows * original.cols} cells)`,

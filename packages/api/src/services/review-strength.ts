@@ -7,8 +7,12 @@ import { executeRows, type Db } from '@musar/db';
 import { STRENGTH_STEP, type TStrengthFeedback } from './review-rules';
 
 type Row = {
-  config_id: string | null; config_name: string | null; config_version: number | null; params: Record<string, unknown>;
-  subject_ids: string[]; feedback: Record<string, TStrengthFeedback>;
+  config_id: string | null;
+  config_name: string | null;
+  config_version: number | null;
+  params: Record<string, unknown>;
+  subject_ids: string[];
+  feedback: Record<string, TStrengthFeedback>;
 };
 
 const VOTE: Record<TStrengthFeedback, number> = { too_weak: 1, right: 0, too_strong: -1 };
@@ -16,11 +20,19 @@ const VOTE: Record<TStrengthFeedback, number> = { too_weak: 1, right: 0, too_str
 /** The per-subject strength a request used: `strength` (the model's routing parameter: an array by
  * subject position), or `subjectStrength`/`strengths`; by subject id or by
  * position, or one number for all; 1 when the parameters do not say. */
-export function strengthUsed(params: Record<string, unknown>, subjectIds: string[], subjectId: string): number {
+export function strengthUsed(
+  params: Record<string, unknown>,
+  subjectIds: string[],
+  subjectId: string,
+): number {
   const v = params.strength ?? params.subjectStrength ?? params.strengths;
   if (typeof v === 'number') return v;
-  if (Array.isArray(v)) return typeof v[subjectIds.indexOf(subjectId)] === 'number' ? (v[subjectIds.indexOf(subjectId)] as number) : 1;
-  if (v && typeof v === 'object' && typeof (v as Record<string, unknown>)[subjectId] === 'number') return (v as Record<string, number>)[subjectId]!;
+  if (Array.isArray(v))
+    return typeof v[subjectIds.indexOf(subjectId)] === 'number'
+      ? (v[subjectIds.indexOf(subjectId)] as number)
+      : 1;
+  if (v && typeof v === 'object' && typeof (v as Record<string, unknown>)[subjectId] === 'number')
+    return (v as Record<string, number>)[subjectId]!;
   return 1;
 }
 
@@ -36,10 +48,18 @@ export async function suggestStrengths(db: Db, input: { routingConfigId?: string
           ${input.routingConfigId ? sql`and r.routing_config_id = ${input.routingConfigId}` : sql``}`,
   );
   type Acc = { tooWeak: number; right: number; tooStrong: number; used: number[] };
-  const configs = new Map<string, { id: string | null; name: string | null; version: number | null; subjects: Map<string, Acc> }>();
+  const configs = new Map<
+    string,
+    { id: string | null; name: string | null; version: number | null; subjects: Map<string, Acc> }
+  >();
   for (const r of rows) {
     const key = r.config_id ?? 'none';
-    const cfg = configs.get(key) ?? { id: r.config_id, name: r.config_name, version: r.config_version, subjects: new Map<string, Acc>() };
+    const cfg = configs.get(key) ?? {
+      id: r.config_id,
+      name: r.config_name,
+      version: r.config_version,
+      subjects: new Map<string, Acc>(),
+    };
     configs.set(key, cfg);
     for (const [subjectId, vote] of Object.entries(r.feedback)) {
       if (!(vote in VOTE)) continue;
@@ -51,7 +71,14 @@ export async function suggestStrengths(db: Db, input: { routingConfigId?: string
   }
   const ids = [...new Set([...configs.values()].flatMap((c) => [...c.subjects.keys()]))];
   const names = new Map(
-    ids.length ? (await db.select({ id: subjects.id, name: subjects.name }).from(subjects).where(inArray(subjects.id, ids))).map((r) => [r.id, r.name]) : [],
+    ids.length
+      ? (
+          await db
+            .select({ id: subjects.id, name: subjects.name })
+            .from(subjects)
+            .where(inArray(subjects.id, ids))
+        ).map((r) => [r.id, r.name])
+      : [],
   );
   return [...configs.values()].map((c) => ({
     routingConfigId: c.id,
@@ -61,7 +88,17 @@ export async function suggestStrengths(db: Db, input: { routingConfigId?: string
       const n = a.tooWeak + a.right + a.tooStrong;
       const meanVote = (a.tooWeak - a.tooStrong) / n;
       const current = a.used.reduce((x, y) => x + y, 0) / a.used.length;
-      return { subjectId, name: names.get(subjectId) ?? subjectId, votes: n, tooWeak: a.tooWeak, right: a.right, tooStrong: a.tooStrong, meanVote, currentStrength: current, suggestedStrength: current * (1 + STRENGTH_STEP * meanVote) };
+      return {
+        subjectId,
+        name: names.get(subjectId) ?? subjectId,
+        votes: n,
+        tooWeak: a.tooWeak,
+        right: a.right,
+        tooStrong: a.tooStrong,
+        meanVote,
+        currentStrength: current,
+        suggestedStrength: current * (1 + STRENGTH_STEP * meanVote),
+      };
     }),
   }));
 }

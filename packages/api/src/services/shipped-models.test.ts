@@ -16,11 +16,20 @@ afterAll(() => handle.close());
 
 async function fakeModels(withAdapter: boolean): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'musar-models-'));
-  for (const [name, kind] of [['base', 'base'], ...(withAdapter ? [['musar', 'adapter']] : [])] as const) {
+  for (const [name, kind] of [
+    ['base', 'base'],
+    ...(withAdapter ? [['musar', 'adapter']] : []),
+  ] as const) {
     await mkdir(join(dir, name));
-    await writeFile(join(dir, name, 'card.json'), JSON.stringify({ name, kind, steps: 7, metrics: { loss: 0.1 } }));
+    await writeFile(
+      join(dir, name, 'card.json'),
+      JSON.stringify({ name, kind, steps: 7, metrics: { loss: 0.1 } }),
+    );
     await writeFile(join(dir, name, 'config.json'), JSON.stringify({ imageSize: 32 }));
-    await writeFile(join(dir, name, 'weights.safetensors'), new Uint8Array([1, 2, 3, kind === 'base' ? 4 : 5]));
+    await writeFile(
+      join(dir, name, 'weights.safetensors'),
+      new Uint8Array([1, 2, 3, kind === 'base' ? 4 : 5]),
+    );
   }
   return dir;
 }
@@ -38,7 +47,10 @@ describe('registerShippedModels', () => {
     expect(adapter.parentId).toBe(base.id);
     expect(Array.from(adapter.checkpoint!)).toEqual([1, 2, 3, 5]);
     expect(adapter.trainingSteps).toBe(7);
-    const audits = await handle.db.select().from(auditLog).where(eq(auditLog.action, 'model.register_shipped'));
+    const audits = await handle.db
+      .select()
+      .from(auditLog)
+      .where(eq(auditLog.action, 'model.register_shipped'));
     expect(audits).toHaveLength(2);
     // A second start changes nothing.
     expect(await registerShippedModels(handle.db, dir)).toEqual([]);

@@ -10,12 +10,21 @@ import { modelVersions } from '@musar/db/schema';
 
 /** models/ of the repository: MUSAR_MODELS_DIR, else found from the working directory. */
 export function findModelsDir(cwd = process.cwd()): string | null {
-  const candidates = [process.env.MUSAR_MODELS_DIR, join(cwd, 'models'), join(cwd, '..', 'models'), join(cwd, '..', '..', 'models')];
+  const candidates = [
+    process.env.MUSAR_MODELS_DIR,
+    join(cwd, 'models'),
+    join(cwd, '..', 'models'),
+    join(cwd, '..', '..', 'models'),
+  ];
   for (const c of candidates) if (c && existsSync(join(c, 'base', 'card.json'))) return resolve(c);
   return null;
 }
 
-type TShipped = { card: Record<string, unknown>; config: Record<string, unknown>; weights: Uint8Array };
+type TShipped = {
+  card: Record<string, unknown>;
+  config: Record<string, unknown>;
+  weights: Uint8Array;
+};
 
 async function readShipped(dir: string): Promise<TShipped | null> {
   if (!existsSync(join(dir, 'card.json'))) return null;
@@ -24,23 +33,39 @@ async function readShipped(dir: string): Promise<TShipped | null> {
     readFile(join(dir, 'config.json'), 'utf8'),
     readFile(join(dir, 'weights.safetensors')),
   ]);
-  return { card: JSON.parse(card) as Record<string, unknown>, config: JSON.parse(config) as Record<string, unknown>, weights: new Uint8Array(weights) };
+  return {
+    card: JSON.parse(card) as Record<string, unknown>,
+    config: JSON.parse(config) as Record<string, unknown>,
+    weights: new Uint8Array(weights),
+  };
 }
 
 /**
  * Registers models/base (+ models/musar on it) as serving versions when the database has no base
  * model yet; does nothing otherwise. One transaction, audited. Returns what it registered.
  */
-export async function registerShippedModels(db: Db, modelsDir: string | null = findModelsDir()): Promise<string[]> {
+export async function registerShippedModels(
+  db: Db,
+  modelsDir: string | null = findModelsDir(),
+): Promise<string[]> {
   if (!modelsDir) return [];
-  const existing = await db.select({ id: modelVersions.id }).from(modelVersions).where(eq(modelVersions.kind, 'base')).limit(1);
+  const existing = await db
+    .select({ id: modelVersions.id })
+    .from(modelVersions)
+    .where(eq(modelVersions.kind, 'base'))
+    .limit(1);
   if (existing.length) return [];
   const base = await readShipped(join(modelsDir, 'base'));
   if (!base) return [];
   const musar = await readShipped(join(modelsDir, 'musar'));
   return db.transaction(async (tx) => {
     const now = new Date();
-    const insert = async (name: string, kind: 'base' | 'adapter', m: TShipped, parentId: string | null) => {
+    const insert = async (
+      name: string,
+      kind: 'base' | 'adapter',
+      m: TShipped,
+      parentId: string | null,
+    ) => {
       const [row] = await tx
         .insert(modelVersions)
         .values({
@@ -57,7 +82,13 @@ export async function registerShippedModels(db: Db, modelsDir: string | null = f
           promotedAt: now,
         })
         .returning({ id: modelVersions.id });
-      await writeAudit(tx, { actor: 'system', action: 'model.register_shipped', targetType: 'model_version', targetId: row!.id, after: { name, kind, state: 'serving', source: `models/${name}` } });
+      await writeAudit(tx, {
+        actor: 'system',
+        action: 'model.register_shipped',
+        targetType: 'model_version',
+        targetId: row!.id,
+        after: { name, kind, state: 'serving', source: `models/${name}` },
+      });
       return row!.id;
     };
     const baseId = await insert('base', 'base', base, null);

@@ -19,9 +19,21 @@ export type TStream = {
 };
 
 /** The six adaLN chunks of one block: shift/scale/gate for attention, then for the MLP. */
-export type TModulation = [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+export type TModulation = [
+  tf.Tensor2D,
+  tf.Tensor2D,
+  tf.Tensor2D,
+  tf.Tensor2D,
+  tf.Tensor2D,
+  tf.Tensor2D,
+];
 
-export function linear(l: TLinear, x: tf.Tensor2D, lora: DualBranchLora | null, branch: TBranch): tf.Tensor2D {
+export function linear(
+  l: TLinear,
+  x: tf.Tensor2D,
+  lora: DualBranchLora | null,
+  branch: TBranch,
+): tf.Tensor2D {
   if (lora && lora.adapters.has(l.name)) return lora.apply(l.name, branch, x, l.w, l.b);
   return tf.add(tf.matMul(x, l.w), l.b);
 }
@@ -35,7 +47,10 @@ export function silu(x: tf.Tensor2D): tf.Tensor2D {
  * σ(2z) — because wasm's sigmoid is ~15× faster than its tanh (and x·x·x than pow).
  */
 export function gelu(x: tf.Tensor2D): tf.Tensor2D {
-  const z2 = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), 2 * Math.sqrt(2 / Math.PI));
+  const z2 = tf.mul(
+    tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)),
+    2 * Math.sqrt(2 / Math.PI),
+  );
   return tf.mul(x, tf.sigmoid(z2));
 }
 
@@ -46,35 +61,68 @@ export function layerNorm(x: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** x·(1 + scale) + shift with per-sample shift/scale [b, D] broadcast over the stream's tokens. */
-export function modulate(x: tf.Tensor2D, s: TStream, shift: tf.Tensor2D, scale: tf.Tensor2D): tf.Tensor2D {
+export function modulate(
+  x: tf.Tensor2D,
+  s: TStream,
+  shift: tf.Tensor2D,
+  scale: tf.Tensor2D,
+): tf.Tensor2D {
   const D = x.shape[1];
   const b = shift.shape[0];
   const x3 = tf.reshape(x, [s.batch, s.len, D]); // [B, T, D]
-  const y = tf.add(tf.mul(x3, tf.add(tf.reshape(scale, [b, 1, D]), 1)), tf.reshape(shift, [b, 1, D]));
+  const y = tf.add(
+    tf.mul(x3, tf.add(tf.reshape(scale, [b, 1, D]), 1)),
+    tf.reshape(shift, [b, 1, D]),
+  );
   return tf.reshape(y, [s.batch * s.len, D]);
 }
 
 /** residual + gate ⊙ update, gate [b, D] per sample. */
-function gatedResidual(res: tf.Tensor2D, update: tf.Tensor2D, s: TStream, gate: tf.Tensor2D): tf.Tensor2D {
+function gatedResidual(
+  res: tf.Tensor2D,
+  update: tf.Tensor2D,
+  s: TStream,
+  gate: tf.Tensor2D,
+): tf.Tensor2D {
   const D = res.shape[1];
   const g = tf.reshape(gate, [gate.shape[0], 1, D]);
   const u = tf.mul(tf.reshape(update, [s.batch, s.len, D]), g);
   return tf.add(res, tf.reshape(u, [s.batch * s.len, D]));
 }
 
-export function blockModulation(bp: TBlockParams, cond: tf.Tensor2D, lora: DualBranchLora | null, branch: TBranch): TModulation {
+export function blockModulation(
+  bp: TBlockParams,
+  cond: tf.Tensor2D,
+  lora: DualBranchLora | null,
+  branch: TBranch,
+): TModulation {
   return tf.split(linear(bp.ada, silu(cond), lora, branch), 6, 1) as TModulation;
 }
 
 /** LN → modulate → qkv: the stream's queries, keys and values as [batch·len, D] rows each. */
-export function preAttention(bp: TBlockParams, s: TStream, mod: TModulation, lora: DualBranchLora | null) {
+export function preAttention(
+  bp: TBlockParams,
+  s: TStream,
+  mod: TModulation,
+  lora: DualBranchLora | null,
+) {
   const h = modulate(layerNorm(s.rows), s, mod[0], mod[1]);
-  const [q, k, v] = tf.split(linear(bp.qkv, h, lora, s.branch), 3, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+  const [q, k, v] = tf.split(linear(bp.qkv, h, lora, s.branch), 3, 1) as [
+    tf.Tensor2D,
+    tf.Tensor2D,
+    tf.Tensor2D,
+  ];
   return { q, k, v };
 }
 
 /** Output projection and MLP with gated residuals; returns the stream with new rows. */
-export function postAttention(bp: TBlockParams, s: TStream, mod: TModulation, attn: tf.Tensor2D, lora: DualBranchLora | null): TStream {
+export function postAttention(
+  bp: TBlockParams,
+  s: TStream,
+  mod: TModulation,
+  attn: tf.Tensor2D,
+  lora: DualBranchLora | null,
+): TStream {
   const x1 = gatedResidual(s.rows, linear(bp.proj, attn, lora, s.branch), s, mod[2]);
   const h = modulate(layerNorm(x1), s, mod[3], mod[4]);
   const m = linear(bp.fc2, gelu(linear(bp.fc1, h, lora, s.branch)), lora, s.branch);

@@ -34,7 +34,10 @@ export function embedTokens(ids: tf.Tensor, table: tf.Tensor2D): tf.Tensor2D {
 export function timestepFeatures(t: tf.Tensor1D, dim: number): tf.Tensor2D {
   const half = dim / 2;
   const freqs = tf.exp(tf.mul(tf.range(0, half, 1, 'float32'), -Math.log(10000) / half));
-  const args = tf.mul(tf.reshape(tf.mul(t, 1000), [-1, 1]), tf.reshape(freqs, [1, half])) as tf.Tensor2D; // [B, half]
+  const args = tf.mul(
+    tf.reshape(tf.mul(t, 1000), [-1, 1]),
+    tf.reshape(freqs, [1, half]),
+  ) as tf.Tensor2D; // [B, half]
   return tf.concat([tf.cos(args), tf.sin(args)], 1);
 }
 

@@ -13,10 +13,15 @@ export type TModelInputs = {
   references?: tf.Tensor5D | null;
 };
 
-const shapeOf = (t: tf.Tensor | null | undefined) => (t ? { shape: t.shape, dtype: t.dtype } : null);
+const shapeOf = (t: tf.Tensor | null | undefined) =>
+  t ? { shape: t.shape, dtype: t.dtype } : null;
 
 /** Validates shapes and dtypes against the config; returns (batch, subjects). */
-export function validateInputs(cfg: TMusarConfig, inputs: TModelInputs, images?: tf.Tensor | null): { batch: number; subjects: number } {
+export function validateInputs(
+  cfg: TMusarConfig,
+  inputs: TModelInputs,
+  images?: tf.Tensor | null,
+): { batch: number; subjects: number } {
   const S = cfg.imageSize;
   const dims = (n: number) => z.array(z.number().int()).length(n, `expected rank ${n}`);
   const ZT = (rank: number, dtype: 'int32' | 'float32') =>
@@ -28,36 +33,59 @@ export function validateInputs(cfg: TMusarConfig, inputs: TModelInputs, images?:
       references: ZT(5, 'float32').nullable(),
       images: ZT(4, 'float32').nullable(),
     }),
-    { prompt: shapeOf(inputs.prompt), condText: shapeOf(inputs.condText), references: shapeOf(inputs.references), images: shapeOf(images) },
+    {
+      prompt: shapeOf(inputs.prompt),
+      condText: shapeOf(inputs.condText),
+      references: shapeOf(inputs.references),
+      images: shapeOf(images),
+    },
     'invalid model inputs',
   );
   const B = v.prompt.shape[0]!;
   const errors: string[] = [];
-  if (v.prompt.shape[1] !== cfg.promptLength) errors.push(`prompt has ${v.prompt.shape[1]} tokens, config expects ${cfg.promptLength}`);
-  if (!!v.condText !== !!v.references) errors.push('condText and references must be given together');
+  if (v.prompt.shape[1] !== cfg.promptLength)
+    errors.push(`prompt has ${v.prompt.shape[1]} tokens, config expects ${cfg.promptLength}`);
+  if (!!v.condText !== !!v.references)
+    errors.push('condText and references must be given together');
   const k = v.references?.shape[1] ?? 0;
-  if (k > cfg.maxSubjects) errors.push(`${k} subjects but this model allows at most ${cfg.maxSubjects}`);
-  if (v.condText && (v.condText.shape[0] !== B || v.condText.shape[1] !== k || v.condText.shape[2] !== cfg.condTextLength))
+  if (k > cfg.maxSubjects)
+    errors.push(`${k} subjects but this model allows at most ${cfg.maxSubjects}`);
+  if (
+    v.condText &&
+    (v.condText.shape[0] !== B ||
+      v.condText.shape[1] !== k ||
+      v.condText.shape[2] !== cfg.condTextLength)
+  )
     errors.push(`condText shape [${v.condText.shape}] must be [${B}, ${k}, ${cfg.condTextLength}]`);
   if (v.references) {
     const [rb, , h, w, c] = v.references.shape;
-    if (rb !== B || h !== S || w !== S || c !== 3) errors.push(`references shape [${v.references.shape}] must be [${B}, k, ${S}, ${S}, 3]`);
+    if (rb !== B || h !== S || w !== S || c !== 3)
+      errors.push(`references shape [${v.references.shape}] must be [${B}, k, ${S}, ${S}, 3]`);
   }
   if (v.images) {
     const [ib, h, w, c] = v.images.shape;
-    if (ib !== B || h !== S || w !== S || c !== 3) errors.push(`image shape [${v.images.shape}] must be [${B}, ${S}, ${S}, 3] (imageSize ${S})`);
+    if (ib !== B || h !== S || w !== S || c !== 3)
+      errors.push(`image shape [${v.images.shape}] must be [${B}, ${S}, ${S}, 3] (imageSize ${S})`);
   }
   if (errors.length) throw new InvalidInputError(`invalid model inputs: ${errors.join('; ')}`);
   return { batch: B, subjects: k };
 }
 
 /** Region maps at patch-grid resolution: [B][g·g] or flat, values -1 (background) or a subject index. */
-export function validateRegion(cfg: TMusarConfig, region: Int32Array | number[][] | null | undefined, batch: number, subjects: number): Int32Array | null {
+export function validateRegion(
+  cfg: TMusarConfig,
+  region: Int32Array | number[][] | null | undefined,
+  batch: number,
+  subjects: number,
+): Int32Array | null {
   if (!region) return null;
   const n = tokensPerImage(cfg);
   const flat = region instanceof Int32Array ? region : Int32Array.from(region.flat());
-  const ok = flat.length === batch * n && flat.every((x) => Number.isInteger(x) && x >= -1 && x < subjects);
+  const ok =
+    flat.length === batch * n && flat.every((x) => Number.isInteger(x) && x >= -1 && x < subjects);
   if (!ok)
-    throw new InvalidInputError(`invalid region map: need ${batch}×${gridSide(cfg)}×${gridSide(cfg)} values in -1..${subjects - 1}`);
+    throw new InvalidInputError(
+      `invalid region map: need ${batch}×${gridSide(cfg)}×${gridSide(cfg)} values in -1..${subjects - 1}`,
+    );
   return flat;
 }

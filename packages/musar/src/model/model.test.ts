@@ -15,14 +15,24 @@ function setup(seed = 3, depth = cfg.depth) {
   const model = new MusarModel({ ...cfg, depth }, { seed, adaLNZero: false });
   model.attachLora(seed);
   // Non-zero adapters so the LoRA paths take part in every check.
-  for (const v of model.lora!.variables()) v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', seed++));
+  for (const v of model.lora!.variables())
+    v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', seed++));
   // Word embeddings as large as patch embeddings, so a prompt change is clearly visible.
-  model.params.tokenEmbed.assign(tf.randomNormal(model.params.tokenEmbed.shape, 0, 1, 'float32', seed++));
+  model.params.tokenEmbed.assign(
+    tf.randomNormal(model.params.tokenEmbed.shape, 0, 1, 'float32', seed++),
+  );
   return model;
 }
 
 /** All hidden outputs of one forward (blocks path or full masked path). */
-function run(model: MusarModel, batch: ReturnType<typeof randomBatch>, xt: tf.Tensor4D, t: tf.Tensor1D, plan: ReturnType<typeof staticRoutingPlan>, masked: boolean) {
+function run(
+  model: MusarModel,
+  batch: ReturnType<typeof randomBatch>,
+  xt: tf.Tensor4D,
+  t: tf.Tensor1D,
+  plan: ReturnType<typeof staticRoutingPlan>,
+  masked: boolean,
+) {
   return tf.tidy(() => {
     if (masked) {
       const r = model.forwardMasked(batch, xt, t, plan);
@@ -58,16 +68,29 @@ describe('joint attention with routing plans', () => {
   it('computed-blocks path equals the full masked path', () => {
     const a = run(model, batch, xt, t, plan, false);
     const b = run(model, batch, xt, t, plan, true);
-    for (const key of ['v', 'P', 'C', 'X'] as const) expect(maxAbsDiff(a[key], b[key])).toBeLessThan(1e-5);
+    for (const key of ['v', 'P', 'C', 'X'] as const)
+      expect(maxAbsDiff(a[key], b[key])).toBeLessThan(1e-5);
     // and it is not trivially zero
     expect(tf.max(tf.abs(a.v)).dataSync()[0]).toBeGreaterThan(0.1);
   });
 
   // Perturb one group's inputs and see which groups' outputs move, on both paths.
   const perturbations = {
-    prompt: () => ({ ...batch, prompt: tf.minimum(tf.add(batch.prompt, tf.scalar(1, 'int32')), tf.scalar(cfg.vocabSize - 1, 'int32')) as tf.Tensor2D }),
+    prompt: () => ({
+      ...batch,
+      prompt: tf.minimum(
+        tf.add(batch.prompt, tf.scalar(1, 'int32')),
+        tf.scalar(cfg.vocabSize - 1, 'int32'),
+      ) as tf.Tensor2D,
+    }),
     subject0: () => {
-      const refs = tf.concat([tf.neg(tf.slice(batch.references!, [0, 0, 0, 0, 0], [B, 1, 16, 16, 3])), tf.slice(batch.references!, [0, 1, 0, 0, 0], [B, 1, 16, 16, 3])], 1) as tf.Tensor5D;
+      const refs = tf.concat(
+        [
+          tf.neg(tf.slice(batch.references!, [0, 0, 0, 0, 0], [B, 1, 16, 16, 3])),
+          tf.slice(batch.references!, [0, 1, 0, 0, 0], [B, 1, 16, 16, 3]),
+        ],
+        1,
+      ) as tf.Tensor5D;
       return { ...batch, references: refs };
     },
   };
@@ -87,8 +110,12 @@ describe('joint attention with routing plans', () => {
       for (let b = 0; b < B; b++) {
         const c0 = b * k * Tc;
         const c1 = (b * k + 1) * Tc;
-        expect(maxAbsDiff(tf.tensor(rowsOf(c.C, c1, c1 + Tc)), tf.tensor(rowsOf(base.C, c1, c1 + Tc)))).toBeLessThan(1e-6);
-        expect(maxAbsDiff(tf.tensor(rowsOf(c.C, c0, c0 + Tc)), tf.tensor(rowsOf(base.C, c0, c0 + Tc)))).toBeGreaterThan(1e-3);
+        expect(
+          maxAbsDiff(tf.tensor(rowsOf(c.C, c1, c1 + Tc)), tf.tensor(rowsOf(base.C, c1, c1 + Tc))),
+        ).toBeLessThan(1e-6);
+        expect(
+          maxAbsDiff(tf.tensor(rowsOf(c.C, c0, c0 + Tc)), tf.tensor(rowsOf(base.C, c0, c0 + Tc))),
+        ).toBeGreaterThan(1e-3);
       }
       // X changed → no context output moves (Ci ↛ X, P ↛ X).
       const x = run(model, batch, tf.add(xt, 0.5) as tf.Tensor4D, t, plan, masked);
@@ -114,7 +141,15 @@ describe('joint attention with routing plans', () => {
     });
 
   it('dropping a subject (keepSubject) cuts X off from it entirely', () => {
-    const keep = staticRoutingPlan({ subjects: k, batch: B, keepSubject: [[false, true], [false, true]], targetLength: Nx });
+    const keep = staticRoutingPlan({
+      subjects: k,
+      batch: B,
+      keepSubject: [
+        [false, true],
+        [false, true],
+      ],
+      targetLength: Nx,
+    });
     const a = run(model, batch, xt, t, keep, false);
     const b = run(model, perturbations.subject0(), xt, t, keep, false);
     expect(maxAbsDiff(a.X, b.X)).toBeLessThan(1e-6);

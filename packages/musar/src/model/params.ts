@@ -7,7 +7,13 @@ import type { TMusarConfig } from '../config';
 // ---------------------------------------------------------------------------------------------
 
 export type TLinear = { name: string; w: tf.Variable<tf.Rank.R2>; b: tf.Variable<tf.Rank.R1> };
-export type TBlockParams = { qkv: TLinear; proj: TLinear; fc1: TLinear; fc2: TLinear; ada: TLinear };
+export type TBlockParams = {
+  qkv: TLinear;
+  proj: TLinear;
+  fc1: TLinear;
+  fc2: TLinear;
+  ada: TLinear;
+};
 export type TDitParams = {
   /** Patch pixels → width, shared by references and targets. */
   patchEmbed: TLinear;
@@ -40,7 +46,9 @@ export function loraLayers(p: TDitParams): { layer: TLinear; branches: ('noise' 
   const both = ['noise', 'subject'] as ('noise' | 'subject')[];
   return [
     { layer: p.patchEmbed, branches: both }, // references (subject) and targets (noise)
-    ...p.blocks.flatMap((b) => [b.ada, b.qkv, b.proj, b.fc1, b.fc2].map((layer) => ({ layer, branches: both }))),
+    ...p.blocks.flatMap((b) =>
+      [b.ada, b.qkv, b.proj, b.fc1, b.fc2].map((layer) => ({ layer, branches: both })),
+    ),
     { layer: p.finalAda, branches: ['noise'] }, // the head sees only X
     { layer: p.out, branches: ['noise'] },
   ];
@@ -74,7 +82,14 @@ export function createParams(cfg: TMusarConfig): TDitParams {
 }
 
 export function allLinears(p: TDitParams): TLinear[] {
-  return [p.patchEmbed, p.time1, p.time2, ...p.blocks.flatMap((b) => [b.qkv, b.proj, b.fc1, b.fc2, b.ada]), p.finalAda, p.out];
+  return [
+    p.patchEmbed,
+    p.time1,
+    p.time2,
+    ...p.blocks.flatMap((b) => [b.qkv, b.proj, b.fc1, b.fc2, b.ada]),
+    p.finalAda,
+    p.out,
+  ];
 }
 
 /** Every parameter by checkpoint name (`blocks.0.attn.qkv.weight`, …), in a stable order. */
@@ -97,7 +112,11 @@ export function namedParams(p: TDitParams): Map<string, tf.Variable> {
  * starts as the identity and the model predicts 0. `adaLNZero: false` draws them randomly too
  * (tests and a stand-in "pretrained" base for adapter-only experiments).
  */
-export function initializeWeights(p: TDitParams, seed: number, opts: { adaLNZero?: boolean } = {}): void {
+export function initializeWeights(
+  p: TDitParams,
+  seed: number,
+  opts: { adaLNZero?: boolean } = {},
+): void {
   const zero = opts.adaLNZero ?? true;
   let s = seed * 1000 + 1;
   const xavier = (l: TLinear, gain = 1) => {
@@ -108,13 +127,19 @@ export function initializeWeights(p: TDitParams, seed: number, opts: { adaLNZero
   };
   allLinears(p).forEach((l) => xavier(l));
   // DiT draws the timestep MLP from N(0, 0.02).
-  for (const l of [p.time1, p.time2]) l.w.assign(tf.tidy(() => tf.randomNormal(l.w.shape, 0, 0.02, 'float32', s++)));
-  for (const e of [p.tokenEmbed, p.typeEmbed, p.textPos]) e.assign(tf.tidy(() => tf.randomNormal(e.shape, 0, 0.02, 'float32', s++)));
+  for (const l of [p.time1, p.time2])
+    l.w.assign(tf.tidy(() => tf.randomNormal(l.w.shape, 0, 0.02, 'float32', s++)));
+  for (const e of [p.tokenEmbed, p.typeEmbed, p.textPos])
+    e.assign(tf.tidy(() => tf.randomNormal(e.shape, 0, 0.02, 'float32', s++)));
   // Without adaLN-zero: random modulation with O(1) biases, so every residual branch is active.
   const zeroOrRandom = (l: TLinear, biasStd: number) => {
     if (zero) l.w.assign(tf.zeros(l.w.shape));
     else l.w.assign(tf.tidy(() => tf.randomNormal(l.w.shape, 0, 0.05, 'float32', s++)));
-    l.b.assign(zero || biasStd === 0 ? tf.zeros(l.b.shape) : tf.tidy(() => tf.randomNormal(l.b.shape, 0, biasStd, 'float32', s++)));
+    l.b.assign(
+      zero || biasStd === 0
+        ? tf.zeros(l.b.shape)
+        : tf.tidy(() => tf.randomNormal(l.b.shape, 0, biasStd, 'float32', s++)),
+    );
   };
   p.blocks.forEach((b) => zeroOrRandom(b.ada, 0.5));
   zeroOrRandom(p.finalAda, 0.5);

@@ -14,7 +14,8 @@ const params = (p: object = {}) => parseRoutingParams(p, ctx);
 /** [g·g, k] mass from per-subject functions of (row, col). */
 function massOf(k: number, f: (j: number, r: number, c: number) => number): Float32Array {
   const m = new Float32Array(g * g * k);
-  for (let r = 0; r < g; r++) for (let c = 0; c < g; c++) for (let j = 0; j < k; j++) m[(r * g + c) * k + j] = f(j, r, c);
+  for (let r = 0; r < g; r++)
+    for (let c = 0; c < g; c++) for (let j = 0; j < k; j++) m[(r * g + c) * k + j] = f(j, r, c);
   return m;
 }
 
@@ -31,7 +32,12 @@ function regionCount(map: Int32Array, j: number): number {
       const cell = stack.pop()!;
       const r = Math.floor(cell / g);
       const c = cell % g;
-      for (const nb of [r > 0 ? cell - g : -1, r < g - 1 ? cell + g : -1, c > 0 ? cell - 1 : -1, c < g - 1 ? cell + 1 : -1])
+      for (const nb of [
+        r > 0 ? cell - g : -1,
+        r < g - 1 ? cell + g : -1,
+        c > 0 ? cell - 1 : -1,
+        c < g - 1 ? cell + 1 : -1,
+      ])
         if (nb >= 0 && map[nb] === j && !seen.has(nb)) {
           seen.add(nb);
           stack.push(nb);
@@ -46,7 +52,8 @@ describe('assignRegions', () => {
     const mass = massOf(2, (j, _r, c) => (j === 0 ? (c < 2 ? 0.4 : 0.02) : c >= 4 ? 0.3 : 0.01));
     const map = assignRegions(mass, g, 2, params({ smoothing: 0, threshold: 0.5 }));
     for (let r = 0; r < g; r++)
-      for (let c = 0; c < g; c++) expect(map[r * g + c], `cell ${r},${c}`).toBe(c < 2 ? 0 : c >= 4 ? 1 : -1);
+      for (let c = 0; c < g; c++)
+        expect(map[r * g + c], `cell ${r},${c}`).toBe(c < 2 ? 0 : c >= 4 ? 1 : -1);
   });
 
   it('swapping which subject attends where swaps the map (subjects, not positions, decide)', () => {
@@ -77,7 +84,9 @@ describe('assignRegions', () => {
     const even = assignRegions(mass, g, 2, params({ smoothing: 0 }));
     const boosted = assignRegions(mass, g, 2, params({ smoothing: 0, strength: [1, 1.5] }));
     expect(even.filter((v) => v === 0).length).toBeGreaterThan(even.filter((v) => v === 1).length);
-    expect(boosted.filter((v) => v === 1).length).toBeGreaterThan(boosted.filter((v) => v === 0).length);
+    expect(boosted.filter((v) => v === 1).length).toBeGreaterThan(
+      boosted.filter((v) => v === 0).length,
+    );
   });
 });
 
@@ -104,12 +113,23 @@ describe('dynamic routing in the model', () => {
   const plan = staticRoutingPlan({ subjects: 2, batch: B });
   const swapRef1 = () => ({
     ...batch,
-    references: tf.concat([tf.slice(batch.references!, [0, 0, 0, 0, 0], [B, 1, 16, 16, 3]), tf.neg(tf.slice(batch.references!, [0, 1, 0, 0, 0], [B, 1, 16, 16, 3]))], 1) as tf.Tensor5D,
+    references: tf.concat(
+      [
+        tf.slice(batch.references!, [0, 0, 0, 0, 0], [B, 1, 16, 16, 3]),
+        tf.neg(tf.slice(batch.references!, [0, 1, 0, 0, 0], [B, 1, 16, 16, 3])),
+      ],
+      1,
+    ) as tf.Tensor5D,
   });
 
   function xHidden(model: MusarModel, inputs: typeof batch, beta: number) {
     const router = dynamicRouter({ beta }, { subjects: 2, grid: 4, depth: model.cfg.depth });
-    return tf.tidy(() => model.forwardTarget(xt, t, model.encodeContext(inputs), { bias: targetContextBias(plan, model.layout(), router.gate(map, B)) }).hidden);
+    return tf.tidy(
+      () =>
+        model.forwardTarget(xt, t, model.encodeContext(inputs), {
+          bias: targetContextBias(plan, model.layout(), router.gate(map, B)),
+        }).hidden,
+    );
   }
 
   it('with β = ∞ an X token does not depend on other subjects’ condition tokens; finite β leaks', () => {
@@ -131,9 +151,14 @@ describe('dynamic routing in the model', () => {
     const dyn = generate(model, inputs, { steps: 4, routing: { startStep: 1 } });
     expect(dyn.routingMap).toHaveLength(nx);
     for (const j of [0, 1]) expect(dyn.routingMap!.includes(j)).toBe(true); // every subject gets a region
-    const fixed = generate(model, inputs, { steps: 4, routing: { startStep: 0, fixedMap: [...map] } });
+    const fixed = generate(model, inputs, {
+      steps: 4,
+      routing: { startStep: 0, fixedMap: [...map] },
+    });
     expect([...fixed.routingMap!]).toEqual([...map]);
     expect(maxAbsDiff(dyn.images, fixed.images)).toBeGreaterThan(0);
-    expect(() => generate(model, inputs, { routing: { beta: Number.NaN } })).toThrow(InvalidRoutingError);
+    expect(() => generate(model, inputs, { routing: { beta: Number.NaN } })).toThrow(
+      InvalidRoutingError,
+    );
   });
 });

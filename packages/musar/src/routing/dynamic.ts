@@ -33,11 +33,19 @@ export type TRoutingParamsInput = z.input<typeof ZRoutingParams>;
 export type TRoutingContext = { subjects: number; grid: number; depth: number };
 
 export function parseRoutingParams(value: unknown, ctx: TRoutingContext): TRoutingParams {
-  const p = parseOrThrow(ZRoutingParams, value ?? {}, 'invalid routing parameters', InvalidRoutingError);
+  const p = parseOrThrow(
+    ZRoutingParams,
+    value ?? {},
+    'invalid routing parameters',
+    InvalidRoutingError,
+  );
   const n = ctx.grid * ctx.grid;
-  if (p.layers.some((l) => l >= ctx.depth)) throw new InvalidRoutingError(`routing layers ${p.layers} must be < depth ${ctx.depth}`);
+  if (p.layers.some((l) => l >= ctx.depth))
+    throw new InvalidRoutingError(`routing layers ${p.layers} must be < depth ${ctx.depth}`);
   if (p.strength && p.strength.length !== ctx.subjects)
-    throw new InvalidRoutingError(`strength has ${p.strength.length} entries for ${ctx.subjects} subjects`);
+    throw new InvalidRoutingError(
+      `strength has ${p.strength.length} entries for ${ctx.subjects} subjects`,
+    );
   if (p.fixedMap && (p.fixedMap.length !== n || p.fixedMap.some((v) => v >= ctx.subjects)))
     throw new InvalidRoutingError(`fixedMap needs ${n} values in -1..${ctx.subjects - 1}`);
   return p;
@@ -78,7 +86,12 @@ function components(labels: Int32Array, g: number, j: number): number[][] {
       comp.push(cell);
       const r = Math.floor(cell / g);
       const c = cell % g;
-      for (const [rr, cc] of [[r - 1, c], [r + 1, c], [r, c - 1], [r, c + 1]] as const) {
+      for (const [rr, cc] of [
+        [r - 1, c],
+        [r + 1, c],
+        [r, c - 1],
+        [r, c + 1],
+      ] as const) {
         const nb = rr * g + cc;
         if (rr >= 0 && rr < g && cc >= 0 && cc < g && !seen[nb] && labels[nb] === j) {
           seen[nb] = 1;
@@ -101,7 +114,12 @@ function keepLargest(labels: Int32Array, g: number, j: number): void {
  * Assigns the tokens of one sample to subjects. `mass` is [g·g, k] (token-major). Returns a
  * [g·g] map with one connected region per subject (every subject gets one) and −1 elsewhere.
  */
-export function assignRegions(mass: Float32Array, g: number, k: number, params: TRoutingParams): Int32Array {
+export function assignRegions(
+  mass: Float32Array,
+  g: number,
+  k: number,
+  params: TRoutingParams,
+): Int32Array {
   const n = g * g;
   const score: Float32Array[] = [];
   for (let j = 0; j < k; j++) {
@@ -144,9 +162,21 @@ export function assignRegions(mass: Float32Array, g: number, k: number, params: 
       const cell = stack.pop()!;
       const r = Math.floor(cell / g);
       const c = cell % g;
-      for (const [rr, cc] of [[r - 1, c], [r + 1, c], [r, c - 1], [r, c + 1]] as const) {
+      for (const [rr, cc] of [
+        [r - 1, c],
+        [r + 1, c],
+        [r, c - 1],
+        [r, c + 1],
+      ] as const) {
         const nb = rr * g + cc;
-        if (rr >= 0 && rr < g && cc >= 0 && cc < g && labels[nb] === -1 && score[j]![nb]! >= params.threshold) {
+        if (
+          rr >= 0 &&
+          rr < g &&
+          cc >= 0 &&
+          cc < g &&
+          labels[nb] === -1 &&
+          score[j]![nb]! >= params.threshold
+        ) {
           labels[nb] = j;
           stack.push(nb);
         }
@@ -169,11 +199,16 @@ export type TDynamicRouter = {
   gate(map: Int32Array, batch: number): Float32Array;
 };
 
-export function dynamicRouter(value: TRoutingParamsInput | undefined, ctx: TRoutingContext): TDynamicRouter {
+export function dynamicRouter(
+  value: TRoutingParamsInput | undefined,
+  ctx: TRoutingContext,
+): TDynamicRouter {
   const params = parseRoutingParams(value, ctx);
   const { subjects: k, grid: g, depth } = ctx;
   const n = g * g;
-  const layers = params.layers.length ? params.layers : Array.from({ length: depth - Math.floor(depth / 2) }, (_, i) => Math.floor(depth / 2) + i);
+  const layers = params.layers.length
+    ? params.layers
+    : Array.from({ length: depth - Math.floor(depth / 2) }, (_, i) => Math.floor(depth / 2) + i);
   const penalty = params.beta === Infinity ? BLOCKED : -params.beta;
   return {
     params,
@@ -189,7 +224,8 @@ export function dynamicRouter(value: TRoutingParamsInput | undefined, ctx: TRout
     },
     gate(map, batch) {
       const out = new Float32Array(batch * n * k);
-      for (let row = 0; row < batch * n; row++) for (let i = 0; i < k; i++) out[row * k + i] = map[row] === i ? 0 : penalty;
+      for (let row = 0; row < batch * n; row++)
+        for (let i = 0; i < k; i++) out[row * k + i] = map[row] === i ? 0 : penalty;
       return out;
     },
   };

@@ -43,7 +43,13 @@ export function staticRoutingPlan(opts: {
   const allow = Array.from({ length: n }, (_, q) =>
     Array.from({ length: n }, (_, key) => q === key || q === groupX(k)),
   );
-  const plan: TRoutingPlan = { subjects: k, batch: opts.batch, allow, region: opts.region ?? null, keepSubject: opts.keepSubject ?? null };
+  const plan: TRoutingPlan = {
+    subjects: k,
+    batch: opts.batch,
+    allow,
+    region: opts.region ?? null,
+    keepSubject: opts.keepSubject ?? null,
+  };
   validatePlan(plan, opts.targetLength);
   return plan;
 }
@@ -51,7 +57,13 @@ export function staticRoutingPlan(opts: {
 /** Every group attends to every group (the "naive diptych" ablation). Uses the masked path. */
 export function fullAttentionPlan(subjects: number, batch: number): TRoutingPlan {
   const n = subjects + 2;
-  return { subjects, batch, allow: Array.from({ length: n }, () => Array(n).fill(true)), region: null, keepSubject: null };
+  return {
+    subjects,
+    batch,
+    allow: Array.from({ length: n }, () => Array(n).fill(true)),
+    region: null,
+    keepSubject: null,
+  };
 }
 
 export function validatePlan(plan: TRoutingPlan, targetLength?: number): void {
@@ -60,12 +72,20 @@ export function validatePlan(plan: TRoutingPlan, targetLength?: number): void {
     throw new InvalidRoutingError(`group matrix must be ${n}×${n} for ${plan.subjects} subjects`);
   if (plan.region) {
     if (targetLength !== undefined && plan.region.length !== plan.batch * targetLength)
-      throw new InvalidRoutingError(`region map has ${plan.region.length} entries, expected ${plan.batch}×${targetLength}`);
+      throw new InvalidRoutingError(
+        `region map has ${plan.region.length} entries, expected ${plan.batch}×${targetLength}`,
+      );
     for (const v of plan.region)
       if (!Number.isInteger(v) || v < -1 || v >= plan.subjects)
-        throw new InvalidRoutingError(`region map value ${v} is not -1 or a subject index < ${plan.subjects}`);
+        throw new InvalidRoutingError(
+          `region map value ${v} is not -1 or a subject index < ${plan.subjects}`,
+        );
   }
-  if (plan.keepSubject && (plan.keepSubject.length !== plan.batch || plan.keepSubject.some((r) => r.length !== plan.subjects)))
+  if (
+    plan.keepSubject &&
+    (plan.keepSubject.length !== plan.batch ||
+      plan.keepSubject.some((r) => r.length !== plan.subjects))
+  )
     throw new InvalidRoutingError(`keepSubject must be ${plan.batch}×${plan.subjects}`);
 }
 
@@ -76,12 +96,17 @@ export function validatePlan(plan: TRoutingPlan, targetLength?: number): void {
  */
 export function isBlockStructured(plan: TRoutingPlan): boolean {
   const x = groupX(plan.subjects);
-  for (let q = 0; q < x; q++) for (let k = 0; k <= x; k++) if (plan.allow[q]![k] !== (q === k)) return false;
+  for (let q = 0; q < x; q++)
+    for (let k = 0; k <= x; k++) if (plan.allow[q]![k] !== (q === k)) return false;
   return plan.allow[x]![x] === true;
 }
 
 /** Bias of X token t (sample b) toward subject i: static plan + region + keep + optional gate. */
-function targetToSubjectBias(plan: TRoutingPlan, nx: number, gate?: Float32Array | null): Float32Array {
+function targetToSubjectBias(
+  plan: TRoutingPlan,
+  nx: number,
+  gate?: Float32Array | null,
+): Float32Array {
   const k = plan.subjects;
   const out = new Float32Array(plan.batch * nx * k);
   const x = groupX(k);
@@ -102,7 +127,11 @@ function targetToSubjectBias(plan: TRoutingPlan, nx: number, gate?: Float32Array
  * Bias of X queries over the context keys [P | C1 … Ck] in the blocks path: [B, 1, Nx, Lp + k·Tc],
  * or null when nothing is blocked (saves the add).
  */
-export function targetContextBias(plan: TRoutingPlan, layout: TTokenLayout, gate?: Float32Array | null): tf.Tensor4D | null {
+export function targetContextBias(
+  plan: TRoutingPlan,
+  layout: TTokenLayout,
+  gate?: Float32Array | null,
+): tf.Tensor4D | null {
   const { promptLength: lp, condLength: tc, targetLength: nx } = layout;
   const k = plan.subjects;
   const lc = lp + k * tc;
@@ -119,7 +148,11 @@ export function targetContextBias(plan: TRoutingPlan, layout: TTokenLayout, gate
 }
 
 /** The full [B, 1, T, T] bias over the whole sequence [P | C1 … Ck | X] (reference masked path). */
-export function fullSequenceBias(plan: TRoutingPlan, layout: TTokenLayout, gate?: Float32Array | null): tf.Tensor4D {
+export function fullSequenceBias(
+  plan: TRoutingPlan,
+  layout: TTokenLayout,
+  gate?: Float32Array | null,
+): tf.Tensor4D {
   const { promptLength: lp, condLength: tc, targetLength: nx } = layout;
   const k = plan.subjects;
   const T = lp + k * tc + nx;

@@ -5,7 +5,14 @@ import { loadAdapter, loadCheckpoint, saveCheckpoint } from '../checkpoint';
 import type { MusarModel } from '../model/dit';
 import { generate } from '../sampler';
 import { Trainer } from '../train';
-import { fromWire, inputsFromWire, toWire, transferList, type TRequest, type TResponse } from './protocol';
+import {
+  fromWire,
+  inputsFromWire,
+  toWire,
+  transferList,
+  type TRequest,
+  type TResponse,
+} from './protocol';
 
 // One model replica per worker thread, on its own TF.js backend (one wasm instance per thread).
 
@@ -33,15 +40,30 @@ async function handle(msg: TRequest): Promise<void> {
       const r = generate(model!, inputs, msg.options);
       const images = toWire(r.images);
       tf.dispose([r.images, inputs.prompt, inputs.condText ?? [], inputs.references ?? []]);
-      return reply({ type: 'generated', images, routingMap: r.routingMap }, transferList(images.data, r.routingMap));
+      return reply(
+        { type: 'generated', images, routingMap: r.routingMap },
+        transferList(images.data, r.routingMap),
+      );
     }
     case 'gradients': {
       const b = msg.batch;
-      const batch = { ...inputsFromWire(b), images: fromWire<tf.Tensor4D>(b.images), regions: b.regions, keepSubject: b.keepSubject };
+      const batch = {
+        ...inputsFromWire(b),
+        images: fromWire<tf.Tensor4D>(b.images),
+        regions: b.regions,
+        keepSubject: b.keepSubject,
+      };
       const { loss, grads } = trainer!.computeGradients(batch, { seed: msg.seed });
       const arrays = grads.map((g) => g.dataSync() as Float32Array);
       const value = loss.dataSync()[0]!;
-      tf.dispose([loss, ...grads, batch.images, batch.prompt, batch.condText ?? [], batch.references ?? []]);
+      tf.dispose([
+        loss,
+        ...grads,
+        batch.images,
+        batch.prompt,
+        batch.condText ?? [],
+        batch.references ?? [],
+      ]);
       return reply({ type: 'gradients', loss: value, grads: arrays }, transferList(...arrays));
     }
     case 'apply': {
@@ -50,7 +72,11 @@ async function handle(msg: TRequest): Promise<void> {
       return reply({ type: 'applied', gradNorm, step: trainer!.step });
     }
     case 'export': {
-      const { weights } = saveCheckpoint(model!, { name: 'worker-export', kind: msg.what, steps: trainer?.step ?? 0 });
+      const { weights } = saveCheckpoint(model!, {
+        name: 'worker-export',
+        kind: msg.what,
+        steps: trainer?.step ?? 0,
+      });
       return reply({ type: 'exported', weights }, transferList(weights));
     }
   }

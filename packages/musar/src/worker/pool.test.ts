@@ -52,13 +52,16 @@ describe('worker pool (2 threads, wasm each)', () => {
     local.applyGradients(g0.grads.map((g, i) => tf.div(tf.add(g, g1.grads[i]!), 2)));
     const remote = decodeSafetensors(await pool.exportWeights('base')).tensors;
     let worst = 0;
-    for (const [name, v] of model.namedParams()) worst = Math.max(worst, maxAbsDiff(v, tf.tensor(remote.get(name)!.data, v.shape)));
+    for (const [name, v] of model.namedParams())
+      worst = Math.max(worst, maxAbsDiff(v, tf.tensor(remote.get(name)!.data, v.shape)));
     expect(worst).toBeLessThan(1e-5);
   });
 
   it('reports worker-side validation errors as typed errors', async () => {
     const pool = pools[0]!;
     const b = randomBatch(cfg, 1, 2, 81);
-    await expect(pool.generate(inputsToWire(b), { routing: { beta: Number.NaN } })).rejects.toThrow(/invalid routing parameters/);
+    await expect(pool.generate(inputsToWire(b), { routing: { beta: Number.NaN } })).rejects.toThrow(
+      /invalid routing parameters/,
+    );
   });
 });

@@ -1,9 +1,23 @@
 import { Worker } from 'node:worker_threads';
-import { CheckpointError, InvalidInputError, InvalidRoutingError, MusarError, BackendUnavailableError } from '../errors';
+import {
+  CheckpointError,
+  InvalidInputError,
+  InvalidRoutingError,
+  MusarError,
+  BackendUnavailableError,
+} from '../errors';
 import { deriveSeed } from '../random';
 import type { TSampleOptions } from '../sampler';
 import type { TTrainerOptions } from '../train';
-import { sliceWire, transferList, type TInitMessage, type TRequest, type TResponse, type TWireInputs, type TWireTensor } from './protocol';
+import {
+  sliceWire,
+  transferList,
+  type TInitMessage,
+  type TRequest,
+  type TResponse,
+  type TWireInputs,
+  type TWireTensor,
+} from './protocol';
 
 // ---------------------------------------------------------------------------------------------
 // A pool of model worker threads (one TF.js backend each), so model compute never runs on the
@@ -25,7 +39,11 @@ export type TPoolOptions = {
   /** Worker script (an ESM file); default: src/worker/entry.ts through bootstrap.mjs. */
   entry?: URL;
 };
-export type TTrainWire = TWireInputs & { images: TWireTensor; regions?: Int32Array | null; keepSubject?: boolean[][] | null };
+export type TTrainWire = TWireInputs & {
+  images: TWireTensor;
+  regions?: Int32Array | null;
+  keepSubject?: boolean[][] | null;
+};
 
 const errorClasses: Record<string, new (m: string) => MusarError> = {
   InvalidInputError,
@@ -92,11 +110,14 @@ export class MusarWorkerPool {
   ) {}
 
   static async start(opts: TPoolOptions): Promise<MusarWorkerPool> {
-    if (!Number.isInteger(opts.workers) || opts.workers < 1) throw new InvalidInputError(`workers must be a positive integer, got ${opts.workers}`);
+    if (!Number.isInteger(opts.workers) || opts.workers < 1)
+      throw new InvalidInputError(`workers must be a positive integer, got ${opts.workers}`);
     const entry = opts.entry ?? new URL('./entry.ts', import.meta.url);
     const boot = new URL('./bootstrap.mjs', import.meta.url);
     const workers = Array.from({ length: opts.workers }, () => {
-      const w = opts.entry ? new Worker(entry) : new Worker(boot, { workerData: { entry: entry.href } });
+      const w = opts.entry
+        ? new Worker(entry)
+        : new Worker(boot, { workerData: { entry: entry.href } });
       w.unref();
       return new ModelWorker(w);
     });
@@ -118,16 +139,23 @@ export class MusarWorkerPool {
   }
 
   /** Generates a batch split across the workers; images [B, H, W, 3] as a float32 wire tensor. */
-  async generate(inputs: TWireInputs, options: TSampleOptions = {}): Promise<{ images: TWireTensor; routingMap: Int32Array | null }> {
+  async generate(
+    inputs: TWireInputs,
+    options: TSampleOptions = {},
+  ): Promise<{ images: TWireTensor; routingMap: Int32Array | null }> {
     const B = inputs.prompt.shape[0]!;
     const parts = chunks(B, this.workers.length);
     const first = options.firstImageIndex ?? 0;
     const results = await Promise.all(
       parts.map(([from, to], i) =>
-        this.workers[i]!.call({ type: 'generate', inputs: sliceInputs(inputs, from, to), options: { ...options, firstImageIndex: first + from } }),
+        this.workers[i]!.call({
+          type: 'generate',
+          inputs: sliceInputs(inputs, from, to),
+          options: { ...options, firstImageIndex: first + from },
+        }),
       ),
     );
-    const imgs = results.map((r) => (r as Extract<TResponse, { type: 'generated' }>));
+    const imgs = results.map((r) => r as Extract<TResponse, { type: 'generated' }>);
     const data = new Float32Array(imgs.reduce((s, r) => s + r.images.data.length, 0));
     let off = 0;
     for (const r of imgs) {
@@ -136,7 +164,10 @@ export class MusarWorkerPool {
     }
     const maps = imgs.map((r) => r.routingMap);
     const routingMap = maps.every((m) => m) ? Int32Array.from(maps.flatMap((m) => [...m!])) : null;
-    return { images: { shape: [B, ...imgs[0]!.images.shape.slice(1)], dtype: 'float32', data }, routingMap };
+    return {
+      images: { shape: [B, ...imgs[0]!.images.shape.slice(1)], dtype: 'float32', data },
+      routingMap,
+    };
   }
 
   /** One data-parallel training step: shard, compute, average (by shard size), apply everywhere. */

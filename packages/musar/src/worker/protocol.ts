@@ -5,8 +5,16 @@ import type { TTrainerOptions } from '../train';
 
 // Messages between a pool (main thread) and its model workers. Tensors travel as typed arrays.
 
-export type TWireTensor = { shape: number[]; dtype: 'float32' | 'int32'; data: Float32Array | Int32Array };
-export type TWireInputs = { prompt: TWireTensor; condText: TWireTensor | null; references: TWireTensor | null };
+export type TWireTensor = {
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  data: Float32Array | Int32Array;
+};
+export type TWireInputs = {
+  prompt: TWireTensor;
+  condText: TWireTensor | null;
+  references: TWireTensor | null;
+};
 
 export type TInitMessage = {
   type: 'init';
@@ -21,7 +29,15 @@ export type TInitMessage = {
 export type TRequest =
   | TInitMessage
   | { type: 'generate'; inputs: TWireInputs; options: TSampleOptions }
-  | { type: 'gradients'; batch: TWireInputs & { images: TWireTensor; regions: Int32Array | null; keepSubject: boolean[][] | null }; seed: number }
+  | {
+      type: 'gradients';
+      batch: TWireInputs & {
+        images: TWireTensor;
+        regions: Int32Array | null;
+        keepSubject: boolean[][] | null;
+      };
+      seed: number;
+    }
   | { type: 'apply'; grads: Float32Array[] }
   | { type: 'export'; what: 'base' | 'adapter' };
 
@@ -34,7 +50,11 @@ export type TResponse =
   | { type: 'error'; name: string; message: string };
 
 export function toWire(t: tf.Tensor): TWireTensor {
-  return { shape: t.shape, dtype: t.dtype as 'float32' | 'int32', data: t.dataSync() as Float32Array | Int32Array };
+  return {
+    shape: t.shape,
+    dtype: t.dtype as 'float32' | 'int32',
+    data: t.dataSync() as Float32Array | Int32Array,
+  };
 }
 
 export function fromWire<T extends tf.Tensor>(w: TWireTensor): T {
@@ -42,7 +62,11 @@ export function fromWire<T extends tf.Tensor>(w: TWireTensor): T {
 }
 
 export function inputsToWire(i: TModelInputs): TWireInputs {
-  return { prompt: toWire(i.prompt), condText: i.condText ? toWire(i.condText) : null, references: i.references ? toWire(i.references) : null };
+  return {
+    prompt: toWire(i.prompt),
+    condText: i.condText ? toWire(i.condText) : null,
+    references: i.references ? toWire(i.references) : null,
+  };
 }
 
 export function inputsFromWire(w: TWireInputs): TModelInputs {
@@ -56,7 +80,11 @@ export function inputsFromWire(w: TWireInputs): TModelInputs {
 /** Rows [from, to) of a wire tensor along its first axis. */
 export function sliceWire(w: TWireTensor, from: number, to: number): TWireTensor {
   const row = w.shape.slice(1).reduce((a, b) => a * b, 1);
-  return { shape: [to - from, ...w.shape.slice(1)], dtype: w.dtype, data: w.data.slice(from * row, to * row) };
+  return {
+    shape: [to - from, ...w.shape.slice(1)],
+    dtype: w.dtype,
+    data: w.data.slice(from * row, to * row),
+  };
 }
 
 /** Buffers to transfer (not copy) with a message. */

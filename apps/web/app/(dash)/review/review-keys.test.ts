@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { HELP, keyAction } from './review-keys';
 
-const press = (mode: Parameters<typeof keyAction>[0], key: string, mods: Partial<KeyboardEvent> = {}) =>
-  keyAction(mode, { key, shiftKey: false, ctrlKey: false, metaKey: false, ...mods } as KeyboardEvent);
+const press = (
+  mode: Parameters<typeof keyAction>[0],
+  key: string,
+  mods: Partial<KeyboardEvent> = {},
+) =>
+  keyAction(mode, {
+    key,
+    shiftKey: false,
+    ctrlKey: false,
+    metaKey: false,
+    ...mods,
+  } as KeyboardEvent);
 
 describe('review keyboard map', () => {
   it('digits mean subject, reason or brush depending on the mode', () => {
@@ -22,7 +32,12 @@ describe('review keyboard map', () => {
   });
 
   it('arrows move the paint cursor, Shift paints on the way; undo and help work in every mode', () => {
-    expect(press('paint', 'ArrowLeft', { shiftKey: true })).toEqual({ type: 'move', dr: 0, dc: -1, paint: true });
+    expect(press('paint', 'ArrowLeft', { shiftKey: true })).toEqual({
+      type: 'move',
+      dr: 0,
+      dc: -1,
+      paint: true,
+    });
     expect(press('normal', 'ArrowLeft')).toBeNull();
     for (const mode of ['normal', 'reject', 'paint'] as const) {
       expect(press(mode, '?')).toEqual({ type: 'help' });
