@@ -23,6 +23,8 @@ export default tseslint.config(
       'tmp/**',
       '**/vendor/**',
       '**/.scratch/**',
+      '.refcurve/**',
+      'e2e/.data*/**',
     ],
   },
   js.configs.recommended,
@@ -39,7 +41,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['apps/web/**/*.tsx'],
+    files: ['apps/web/**/*.{ts,tsx}'],
     plugins: { 'react-hooks': reactHooks },
     // the classic hook rules; the React Compiler rules of v7's preset are not adopted (yet)
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'warn' },

@@ -33,7 +33,7 @@ export async function readCard(dir: string): Promise<TCardFile> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as TCardFile;
   } catch (e) {
-    throw new Error(`${path}: malformed model card (${(e as Error).message})`);
+    throw new Error(`${path}: malformed model card (${(e as Error).message})`, { cause: e });
   }
 }
 

@@ -17,6 +17,7 @@ type TDoc = {
   apiVersion: string;
   kind: keyof typeof MODELS;
   metadata: { name: string };
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed YAML, checked field by field below
   spec?: any;
 };
 

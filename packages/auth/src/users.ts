@@ -11,7 +11,7 @@ export type NewUser = { email: string; name: string; role: Role; password: strin
  * (zod 4, the copy better-auth resolves). An account created with any other e-mail could never
  * sign in — for the first admin, a locked-out instance. `auth-setup.test.ts` checks the two agree. */
 export const EMAIL_PATTERN =
-  /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/;
+  /^(?:[A-Za-z0-9_'+-]+\.)*[A-Za-z0-9_'+-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9-]*\.)+[A-Za-z]{2,}$/;
 export const MAX_EMAIL_LENGTH = 320;
 export const MAX_NAME_LENGTH = 200;
 

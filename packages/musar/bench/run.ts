@@ -38,6 +38,7 @@ async function presentBackends(): Promise<string[]> {
   return out;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON lines of measure.ts, read field by field
 type TRow = Record<string, any>;
 const backends = process.argv.includes('--backends')
   ? arg('backends', 'wasm').split(',')

@@ -50,7 +50,7 @@ export function decodeRgbPng(bytes: Uint8Array, what = 'png'): RgbImage {
   try {
     png = decode(bytes);
   } catch (err) {
-    throw new Error(`${what}: corrupt PNG (${(err as Error).message})`);
+    throw new Error(`${what}: corrupt PNG (${(err as Error).message})`, { cause: err });
   }
   const { width, height, channels, depth } = png;
   const image = createImage(width, height);
@@ -84,6 +84,7 @@ export async function readPngFile(
   } catch (err) {
     throw new Error(
       `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+      { cause: err },
     );
   }
   const image = decodeRgbPng(new Uint8Array(bytes), path);

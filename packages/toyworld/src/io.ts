@@ -84,7 +84,7 @@ export async function readSuiteDir(dir: string): Promise<TSuiteManifest> {
   try {
     json = JSON.parse(raw);
   } catch (err) {
-    throw new Error(`${path}: malformed JSON (${(err as Error).message})`);
+    throw new Error(`${path}: malformed JSON (${(err as Error).message})`, { cause: err });
   }
   const parsed = ZSuiteManifest.safeParse(json);
   if (!parsed.success) {

@@ -55,7 +55,7 @@ export function parseSubjectSpec(input: unknown, what = 'subject spec'): TSubjec
     try {
       value = JSON.parse(input);
     } catch (err) {
-      throw new Error(`${what}: malformed JSON (${(err as Error).message})`);
+      throw new Error(`${what}: malformed JSON (${(err as Error).message})`, { cause: err });
     }
   }
   const parsed = ZSubjectSpec.safeParse(value);

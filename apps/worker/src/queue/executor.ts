@@ -7,6 +7,8 @@ import { sql, type SQL } from 'drizzle-orm';
 import { executeRows, type DbOrTx } from '@musar/db';
 
 export type TSqlExecutor = {
+  // pg-boss's own db interface types rows as any[].
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   executeSql(text: string, values?: unknown[]): Promise<{ rows: any[] }>;
 };
 

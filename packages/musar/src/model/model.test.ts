@@ -8,7 +8,6 @@ import { patchify, unpatchify } from './embed';
 const B = 2;
 const k = 2;
 const Nx = 16; // 4×4 patch grid
-const Lp = cfg.promptLength;
 const Tc = cfg.condTextLength + Nx;
 
 function setup(seed = 3, depth = cfg.depth) {
@@ -19,7 +18,7 @@ function setup(seed = 3, depth = cfg.depth) {
     v.assign(tf.randomNormal(v.shape, 0, 0.1, 'float32', seed++));
   // Word embeddings as large as patch embeddings, so a prompt change is clearly visible.
   model.params.tokenEmbed.assign(
-    tf.randomNormal(model.params.tokenEmbed.shape, 0, 1, 'float32', seed++),
+    tf.randomNormal(model.params.tokenEmbed.shape, 0, 1, 'float32', seed),
   );
   return model;
 }

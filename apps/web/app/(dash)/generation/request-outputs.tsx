@@ -37,7 +37,6 @@ export function OutputThumbs({ requestId, expected }: { requestId: string; expec
             title={`Image ${o.index + 1}: ${stateLabel(o.state)}`}
           >
             {o.image ? (
-              // eslint-disable-next-line @next/next/no-img-element
               <img
                 src={o.image}
                 alt={`Image ${o.index + 1} (${stateLabel(o.state)})`}

@@ -40,7 +40,6 @@ export function References({
           </figcaption>
           <div className="flex flex-wrap gap-2">
             {s.references.map((src, i) => (
-              // eslint-disable-next-line @next/next/no-img-element
               <img
                 key={i}
                 src={src}

@@ -76,7 +76,6 @@ export function RoutingOverlay({
       data-testid="output-view"
     >
       {item.image ? (
-        // eslint-disable-next-line @next/next/no-img-element
         <img
           src={item.image}
           alt="Generated output"

@@ -46,7 +46,6 @@ export function SubjectsList() {
               className="flex gap-3 rounded-lg bg-white p-3 ring-1 ring-slate-200 hover:ring-indigo-300"
             >
               {s.thumbnail ? (
-                // eslint-disable-next-line @next/next/no-img-element
                 <img
                   src={s.thumbnail}
                   alt=""

@@ -81,7 +81,6 @@ export function RequestDetail({ requestId }: { requestId: string }) {
             data-state={o.state}
           >
             {o.image ? (
-              // eslint-disable-next-line @next/next/no-img-element
               <img
                 src={o.image}
                 alt={`Image ${o.index + 1}`}

@@ -38,7 +38,6 @@ export function SubjectImages({
       <div className="flex flex-wrap items-end gap-2" data-testid="subject-images">
         {images.map((img) => (
           <figure key={img.id} className="space-y-1 text-center">
-            {/* eslint-disable-next-line @next/next/no-img-element */}
             <img
               src={img.dataUrl}
               alt={`reference ${img.contentHash.slice(0, 8)}`}
