@@ -35,24 +35,20 @@ export async function insertToySubject(
       attributes: { kind: 'toy', toyworld: spec },
     })
     .returning({ id: subjects.id });
-  await db
-    .insert(subjectImages)
-    .values({
-      subjectId: row!.id,
-      image: png,
-      width: 32,
-      height: 32,
-      contentHash: createHash('sha256').update(png).digest('hex'),
-    });
+  await db.insert(subjectImages).values({
+    subjectId: row!.id,
+    image: png,
+    width: 32,
+    height: 32,
+    contentHash: createHash('sha256').update(png).digest('hex'),
+  });
   if (opts.consent !== false)
-    await db
-      .insert(consents)
-      .values({
-        subjectId: row!.id,
-        scope: 'generate',
-        grantedBy: 'test',
-        evidence: 'test fixture',
-      });
+    await db.insert(consents).values({
+      subjectId: row!.id,
+      scope: 'generate',
+      grantedBy: 'test',
+      evidence: 'test fixture',
+    });
   return row!.id;
 }
 
