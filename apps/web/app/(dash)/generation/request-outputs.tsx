@@ -45,7 +45,7 @@ export function OutputThumbs({ requestId, expected }: { requestId: string; expec
                 className="h-12 w-12 rounded ring-1 ring-slate-200 [image-rendering:pixelated]"
               />
             ) : (
-              <span className="flex h-12 w-12 items-center justify-center rounded bg-slate-100 text-[10px] text-slate-500">
+              <span className="flex h-12 w-12 items-center justify-center rounded bg-slate-100 text-[10px] text-slate-700">
                 hidden
               </span>
             )}
