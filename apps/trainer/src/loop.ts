@@ -1,7 +1,6 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '@tensorflow/tfjs-core';
 import {
   currentBackend,
   getPreset,
@@ -11,14 +10,16 @@ import {
   saveCheckpoint,
   Trainer,
   type TMusarConfig,
-  type TTrainBatch,
 } from '@musar/model';
-import { nextBatch, toBatchArrays, type TBatchArrays, type TTrainSample } from './data';
+import { nextBatch, toBatchArrays, type TTrainSample } from './data';
 import { attachVariant } from './variants';
 import { BatchPrefetcher, type TWorkerSpec } from './prefetch';
+import { disposeBatch, toTensors } from './batch-tensors';
 import { DataParallelTrainer } from './parallel';
 import { adoptNewest, savePacked } from './state-file';
 import type { TStageConfig } from './stages';
+
+export { disposeBatch, toTensors } from './batch-tensors';
 
 // ---------------------------------------------------------------------------------------------
 // The training loop: data → Trainer.trainStep → logs, checkpoints, resume. A run lives in one
@@ -69,27 +70,6 @@ export type TRunOptions = {
   /** Learning-curve point with the EMA weights, every stage.evalEverySamples samples. */
   evaluate?: (model: MusarModel) => Promise<Record<string, number>>;
 };
-
-export function toTensors(a: TBatchArrays, cfg: TMusarConfig): TTrainBatch {
-  const S = cfg.imageSize;
-  const k = a.subjects;
-  return {
-    images: tf.tensor4d(a.images, [a.batch, S, S, 3]),
-    prompt: tf.tensor2d(a.prompt, [a.batch, cfg.promptLength], 'int32'),
-    condText: k > 0 ? tf.tensor3d(a.condText, [a.batch, k, cfg.condTextLength], 'int32') : null,
-    references: k > 0 ? tf.tensor5d(a.references, [a.batch, k, S, S, 3]) : null,
-    regions: a.regions,
-  };
-}
-
-export function disposeBatch(b: TTrainBatch): void {
-  tf.dispose([
-    b.images,
-    b.prompt,
-    ...(b.condText ? [b.condText] : []),
-    ...(b.references ? [b.references] : []),
-  ]);
-}
 
 export function modelConfigFor(stage: TStageConfig): TMusarConfig {
   return getPreset(stage.preset, {
@@ -192,9 +172,17 @@ export async function runStage(
         })
       : null;
   if (dp) o.log?.({ event: 'parallel', threads: dp.threads });
+  // The main thread's model mirrors the training threads only when read (checkpoint, curve
+  // point); both can fall on one step, which then needs one copy, not two.
+  let mirroredStep = -1;
+  const mirror = async () => {
+    if (!dp || mirroredStep === state.step) return;
+    await dp.syncInto(model, trainer, stage.mode);
+    mirroredStep = state.step;
+  };
 
   const save = async () => {
-    if (dp) await dp.syncInto(model, trainer, stage.mode);
+    await mirror();
     // weights.safetensors holds the EMA weights (what we evaluate and ship); live.safetensors the
     // live weights, so that a resumed run continues exactly where it stopped.
     const kind = stage.mode === 'full' ? 'base' : 'adapter';
@@ -223,7 +211,7 @@ export async function runStage(
   let lossEma = state.losses.at(-1)?.loss ?? NaN;
   const evalPoint = async () => {
     if (!o.evaluate) return;
-    if (dp) await dp.syncInto(model, trainer, stage.mode);
+    await mirror();
     const e0 = Date.now();
     trainer.swapEma();
     let point: Record<string, number>;

@@ -11,6 +11,7 @@ import {
   type MusarModel,
   type TTrainerOptions,
 } from '@musar/model';
+import { disposeBatch, toTensors } from './batch-tensors';
 import { nextBatch, toBatchArrays, type TTrainSample } from './data';
 import type { TStageConfig } from './stages';
 import { attachVariant } from './variants';
@@ -132,30 +133,14 @@ export function runTrainWorker(): void {
         const arrays = toBatchArrays(nextBatch(o.stage, m.step, o.feedback, slotsOf), model!.cfg, {
           regions: o.stage.regions,
         });
-        const S = model!.cfg.imageSize;
-        const k = arrays.subjects;
-        const batch = {
-          images: tf.tensor4d(arrays.images, [arrays.batch, S, S, 3]),
-          prompt: tf.tensor2d(arrays.prompt, [arrays.batch, model!.cfg.promptLength], 'int32'),
-          condText:
-            k > 0
-              ? tf.tensor3d(arrays.condText, [arrays.batch, k, model!.cfg.condTextLength], 'int32')
-              : null,
-          references: k > 0 ? tf.tensor5d(arrays.references, [arrays.batch, k, S, S, 3]) : null,
-          regions: arrays.regions,
-        };
+        const batch = toTensors(arrays, model!.cfg);
         try {
           const loss = trainer!.gradientsInto(batch, slots[o.index]!, {
             seed: shardSeed(trainer!.options.seed, m.step, o.threads, o.index),
           });
           return { type: 'loss', loss, samples: arrays.batch };
         } finally {
-          tf.dispose([
-            batch.images,
-            batch.prompt,
-            ...(batch.condText ? [batch.condText] : []),
-            ...(batch.references ? [batch.references] : []),
-          ]);
+          disposeBatch(batch);
         }
       }
       case 'apply': {
