@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendUnavailableError } from '../errors';
 import { useTransposeFlagsWhen } from './matmul-grad';
+import { replaceWasmKernel } from './wasm-kernels';
 
 // ---------------------------------------------------------------------------------------------
 // A native path past the wasm ceiling: BatchMatMul on the wasm backend computed by OpenBLAS
@@ -253,20 +254,8 @@ export function installNativeMatMul(
     return (status = { active: false, note: `no native matmul (${why})` });
   }
   if (!stock) {
-    const original = tf.getKernel('BatchMatMul', 'wasm');
-    if (!original) throw new BackendUnavailableError('wasm BatchMatMul kernel not registered');
-    stock = original.kernelFunc;
-    tf.unregisterKernel('BatchMatMul', 'wasm');
-    tf.registerKernel({
-      kernelName: 'BatchMatMul',
-      backendName: 'wasm',
-      kernelFunc: nativeBatchMatMul,
-    });
-    const sum = tf.getKernel('Sum', 'wasm');
-    if (!sum) throw new BackendUnavailableError('wasm Sum kernel not registered');
-    stockSum = sum.kernelFunc;
-    tf.unregisterKernel('Sum', 'wasm');
-    tf.registerKernel({ kernelName: 'Sum', backendName: 'wasm', kernelFunc: nativeSum });
+    stock = replaceWasmKernel('BatchMatMul', () => nativeBatchMatMul);
+    stockSum = replaceWasmKernel('Sum', () => nativeSum);
     // OpenBLAS transposes while packing: gradients pass transpose flags instead of transposing.
     useTransposeFlagsWhen(nativeMatMulActive);
   }

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { BackendUnavailableError } from '../errors';
 
 // ---------------------------------------------------------------------------------------------
 // tfjs-backend-wasm 4.22's Slice (and SplitV, which calls it) starts with readSync(x), which
@@ -46,62 +47,61 @@ function sliceInto(
   return out;
 }
 
+/**
+ * Swaps the wasm backend's kernel `name` for `make(stock)`, where `stock` is the kernel it
+ * replaces (the fallback for cases the replacement leaves alone); returns `stock`.
+ */
+export function replaceWasmKernel(
+  name: string,
+  make: (stock: tf.KernelFunc) => tf.KernelFunc,
+): tf.KernelFunc {
+  const stock = tf.getKernel(name, 'wasm')?.kernelFunc;
+  if (!stock) throw new BackendUnavailableError(`wasm ${name} kernel not registered`);
+  tf.unregisterKernel(name, 'wasm');
+  tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc: make(stock) });
+  return stock;
+}
+
 let installed = false;
 
 /** Replaces the wasm Slice and SplitV kernels (call after the wasm backend is registered). */
 export function installFastWasmSlices(): void {
   if (installed) return;
   installed = true;
-  const original = tf.getKernel('Slice', 'wasm');
-  tf.unregisterKernel('Slice', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Slice',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === 'string') return original!.kernelFunc(args);
-      const { begin, size } = args.attrs as unknown as {
-        begin: number | number[];
-        size: number | number[];
-      };
-      const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
-      return sliceInto(args.backend as TWasmBackend, x, b!, s!);
-    },
+  replaceWasmKernel('Slice', (stock) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return stock(args);
+    const { begin, size } = args.attrs as unknown as {
+      begin: number | number[];
+      size: number | number[];
+    };
+    const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
+    return sliceInto(args.backend as TWasmBackend, x, b!, s!);
   });
-  const originalSplit = tf.getKernel('SplitV', 'wasm');
-  tf.unregisterKernel('SplitV', 'wasm');
-  tf.registerKernel({
-    kernelName: 'SplitV',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === 'string') return originalSplit!.kernelFunc(args);
-      const { numOrSizeSplits, axis } = args.attrs as unknown as {
-        numOrSizeSplits: number | number[];
-        axis: number;
-      };
-      const ax = tf.util.parseAxisParam(axis, x.shape)[0]!;
-      const sizes = tf.backend_util.prepareSplitSize(
-        x as unknown as tf.Tensor,
-        numOrSizeSplits,
-        ax,
-      );
-      const begin = new Array<number>(x.shape.length).fill(0);
-      return sizes.map((s) => {
-        const size = [...x.shape];
-        size[ax] = s;
-        const out = sliceInto(args.backend as TWasmBackend, x, [...begin], size);
-        begin[ax]! += s;
-        return out;
-      });
-    },
+  replaceWasmKernel('SplitV', (stock) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return stock(args);
+    const { numOrSizeSplits, axis } = args.attrs as unknown as {
+      numOrSizeSplits: number | number[];
+      axis: number;
+    };
+    const ax = tf.util.parseAxisParam(axis, x.shape)[0]!;
+    const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, numOrSizeSplits, ax);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((s) => {
+      const size = [...x.shape];
+      size[ax] = s;
+      const out = sliceInto(args.backend as TWasmBackend, x, [...begin], size);
+      begin[ax]! += s;
+      return out;
+    });
   });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Identity: under a gradient tape the engine clones every tensor a kernel saves for the backward
 // pass (saveTensorsForBackwardMode → Engine.clone → Identity). The wasm kernel copies the whole
-// buffer each time — 10–13% of a training step in the profile of docs/… (BENCHMARKS.md) — where
+// buffer each time — 10–13% of a training step in the profile in packages/musar/BENCHMARKS.md — where
 // the cpu backend only adds a reference. Wasm kernels never write into their inputs (every output
 // comes from makeOutput; Variable.assign swaps data ids), so sharing the data is safe.
 // ---------------------------------------------------------------------------------------------
@@ -112,16 +112,10 @@ let identityInstalled = false;
 export function installZeroCopyIdentity(): void {
   if (identityInstalled) return;
   identityInstalled = true;
-  const original = tf.getKernel('Identity', 'wasm');
-  tf.unregisterKernel('Identity', 'wasm');
-  tf.registerKernel({
-    kernelName: 'Identity',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const x = args.inputs.x as tf.TensorInfo;
-      if (x.dtype === 'string') return original!.kernelFunc(args);
-      (args.backend as unknown as TWasmBackend).incRef(x.dataId);
-      return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
-    },
+  replaceWasmKernel('Identity', (stock) => (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    if (x.dtype === 'string') return stock(args);
+    (args.backend as unknown as TWasmBackend).incRef(x.dataId);
+    return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
   });
 }
