@@ -1,6 +1,7 @@
 // GET /api/export/audit?action=&actionPrefix=&targetType=&targetId=&actorId=&from=&to= → CSV.
 // Admins only (the tRPC procedure's guard and validation apply).
 import { createCaller, createContext } from '@musar/api';
+import { trpcErrorResponse } from '@/server/http-errors';
 import { getServices } from '@/server/services';
 
 export const dynamic = 'force-dynamic';
@@ -28,15 +29,6 @@ export async function GET(request: Request) {
       },
     });
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const status =
-      code === 'UNAUTHORIZED'
-        ? 401
-        : code === 'FORBIDDEN'
-          ? 403
-          : code === 'BAD_REQUEST'
-            ? 400
-            : 500;
-    return Response.json({ error: (error as Error).message }, { status });
+    return trpcErrorResponse(error);
   }
 }

@@ -2,6 +2,7 @@
 // Admins and operators; withdrawn and no-longer-consented outputs are never in it.
 import { createCaller, createContext } from '@musar/api';
 import { exportApprovedZip } from '@musar/api/consent';
+import { trpcErrorResponse } from '@/server/http-errors';
 import { getServices } from '@/server/services';
 
 export const dynamic = 'force-dynamic';
@@ -13,27 +14,18 @@ export async function GET(request: Request) {
   try {
     // the tRPC procedure's role guard (admin, operator) and input validation
     await createCaller(ctx).export.outputs({ limit: 1, requestId });
+    const { zip, fileName, count } = await exportApprovedZip(handle.db, ctx.session!.user, {
+      requestId,
+    });
+    return new Response(Buffer.from(zip), {
+      headers: {
+        'content-type': 'application/zip',
+        'content-disposition': `attachment; filename="${fileName}"`,
+        'x-export-count': String(count),
+        'cache-control': 'no-store',
+      },
+    });
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const status =
-      code === 'UNAUTHORIZED'
-        ? 401
-        : code === 'FORBIDDEN'
-          ? 403
-          : code === 'BAD_REQUEST'
-            ? 400
-            : 500;
-    return Response.json({ error: (error as Error).message }, { status });
+    return trpcErrorResponse(error);
   }
-  const { zip, fileName, count } = await exportApprovedZip(handle.db, ctx.session!.user, {
-    requestId,
-  });
-  return new Response(Buffer.from(zip), {
-    headers: {
-      'content-type': 'application/zip',
-      'content-disposition': `attachment; filename="${fileName}"`,
-      'x-export-count': String(count),
-      'cache-control': 'no-store',
-    },
-  });
 }
