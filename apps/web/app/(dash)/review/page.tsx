@@ -1,11 +1,17 @@
 import { sessionForArea } from '@/server/session';
+import { Hydrate, serverQueries } from '@/trpc/server';
 import { Kbd, NoAccess, PageHeader } from '@/ui/kit';
 import { ReviewWorkspace } from './review-workspace';
 
 export const dynamic = 'force-dynamic';
 
 export default async function ReviewPage() {
-  if (!(await sessionForArea('review'))) return <NoAccess />;
+  const session = await sessionForArea('review');
+  if (!session) return <NoAccess />;
+  // the reject reasons; the queue itself stays in the browser: review.next is a mutation that
+  // leases items, not something a page render may do
+  const { queryClient, trpc } = serverQueries(session);
+  await queryClient.prefetchQuery(trpc.review.config.queryOptions());
   return (
     <section>
       <PageHeader title="Review">
@@ -13,7 +19,9 @@ export default async function ReviewPage() {
           Press <Kbd>?</Kbd> for keys
         </span>
       </PageHeader>
-      <ReviewWorkspace />
+      <Hydrate client={queryClient}>
+        <ReviewWorkspace />
+      </Hydrate>
     </section>
   );
 }

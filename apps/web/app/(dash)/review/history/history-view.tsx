@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { useTRPC } from '@/trpc/client';
 import { formatWhen, REASON_LABEL, reasonLabel, stateLabel } from '@/ui/format';
 import { Badge, Button, EmptyState, Select, Table } from '@/ui/kit';
+import { HISTORY_PAGE } from './history-page';
 
 const REASONS = [
   'identity_wrong',
@@ -29,7 +30,7 @@ export function HistoryView({ me }: { me: string }) {
     reason: reason || undefined,
     reviewerId: mine ? me : undefined,
     includeUndone: undone,
-    limit: 50,
+    limit: HISTORY_PAGE,
   };
   const history = useInfiniteQuery(
     trpc.review.insights.history.infiniteQueryOptions(filter, {

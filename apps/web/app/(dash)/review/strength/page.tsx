@@ -1,5 +1,6 @@
 import { roleCan } from '@musar/auth/permissions';
 import { requireSession } from '@/server/session';
+import { Hydrate, serverQueries } from '@/trpc/server';
 import { NoAccess, PageHeader } from '@/ui/kit';
 import { StrengthTable } from './strength-table';
 
@@ -9,10 +10,14 @@ export const dynamic = 'force-dynamic';
 export default async function StrengthPage() {
   const session = await requireSession();
   if (!roleCan(session.user.role, { routing: ['read'] })) return <NoAccess />;
+  const { queryClient, trpc } = serverQueries(session);
+  await queryClient.prefetchQuery(trpc.review.insights.strengthSuggestions.queryOptions());
   return (
     <section>
       <PageHeader title="Routing strength suggestions" />
-      <StrengthTable />
+      <Hydrate client={queryClient}>
+        <StrengthTable />
+      </Hydrate>
     </section>
   );
 }
