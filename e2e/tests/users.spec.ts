@@ -34,6 +34,14 @@ test('admin creates a user, changes their role, bans them; the audit log shows i
   // ban: their session ends and they can no longer sign in
   await row.getByRole('button', { name: `Ban ${email}` }).click();
   const ban = page.getByRole('dialog', { name: `Ban ${email}` });
+  // only spaces: past the browser's `required`, refused by the server's schema — the message is
+  // next to the field, in plain words, and nothing happened
+  await ban.getByLabel('Reason').fill('   ');
+  await ban.getByRole('button', { name: 'Ban user' }).click();
+  await expect(ban.getByTestId('field-error')).toHaveText('required');
+  await expect(ban.getByLabel('Reason')).toHaveAttribute('aria-invalid', 'true');
+  await expect(ban).not.toContainText('"code"');
+  await expect(ban).not.toContainText('Too small');
   await ban.getByLabel('Reason').fill('e2e check');
   await ban.getByRole('button', { name: 'Ban user' }).click();
   await expect(row.getByText('banned')).toBeVisible();

@@ -10,6 +10,18 @@ import { useTRPC } from '@/trpc/client';
 import { check, fromServer, type TErrors } from '@/ui/form-errors';
 import { Alert, Button, EmptyState, Field, FieldError, Input } from '@/ui/kit';
 
+/** The fields shown next to a control (the server's `routing` key, not split per parameter, and
+ * any other key join the sentence). */
+const FIELDS = [
+  'subjectIds',
+  'prompt',
+  'count',
+  'seed',
+  'steps',
+  'routing.startStep',
+  'routing.beta',
+  'routing.threshold',
+];
 const optionalNumber = (v: string) => (v.trim() === '' ? undefined : Number(v));
 
 export function GenerationForm({ onCreated }: { onCreated: () => void }) {
@@ -33,7 +45,7 @@ export function GenerationForm({ onCreated }: { onCreated: () => void }) {
         setPicked([]);
         onCreated();
       },
-      onError: (e) => setErrors(fromServer(e)),
+      onError: (e) => setErrors(fromServer(e, FIELDS)),
     }),
   );
   const toggle = (id: string) =>

@@ -1,12 +1,15 @@
 'use client';
 // Reasons (numbered, the fixed taxonomy), comment, and buttons for those who use a pointer too.
 import type { RefObject } from 'react';
-import { Button, Kbd } from '@/ui/kit';
+import type { TErrors } from '@/ui/form-errors';
+import { Button, FieldError, Kbd } from '@/ui/kit';
 import type { TMode } from './review-types';
 
 type Props = {
   reasons: { id: string; label: string }[];
   chosen: string[];
+  /** the server's refusal of the last decision: `reasons` and `comment` shown at their controls */
+  errors: TErrors;
   mode: TMode;
   comment: string;
   commentRef: RefObject<HTMLTextAreaElement | null>;
@@ -75,6 +78,7 @@ export function DecisionPanel(p: Props) {
             </li>
           ))}
         </ul>
+        {p.errors.reasons ? <FieldError>{p.errors.reasons}</FieldError> : null}
       </fieldset>
       <label className="block space-y-1">
         <span className="text-xs font-medium text-slate-600">Comment (c)</span>
@@ -84,8 +88,10 @@ export function DecisionPanel(p: Props) {
           onChange={(e) => p.onComment(e.target.value)}
           rows={2}
           maxLength={2000}
+          aria-invalid={Boolean(p.errors.comment)}
           className="block w-full rounded-md px-2 py-1 ring-1 ring-slate-300"
         />
+        {p.errors.comment ? <FieldError>{p.errors.comment}</FieldError> : null}
       </label>
     </div>
   );

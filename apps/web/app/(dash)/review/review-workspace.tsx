@@ -4,7 +4,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTRPC } from '@/trpc/client';
-import { Alert, Button } from '@/ui/kit';
+import { fromServer, type TErrors } from '@/ui/form-errors';
+import { Alert, Button, FieldError } from '@/ui/kit';
 import { DecisionPanel } from './decision-panel';
 import { HelpOverlay } from './help-overlay';
 import { Provenance, References } from './item-details';
@@ -12,6 +13,9 @@ import { keyAction, type TAction } from './review-keys';
 import { Legend, RoutingOverlay } from './routing-overlay';
 import { STRENGTH_LABEL, type TMode, type TStrength } from './review-types';
 import { useUndoCountdown } from './use-undo-countdown';
+
+/** The decision's parts shown next to their controls when the server refuses one. */
+const DECIDE_FIELDS = ['reasons', 'comment', 'strength', 'repaint'];
 
 type Logged = { outputId: string; reviewId: string; decision: 'approve' | 'reject' };
 
@@ -35,6 +39,7 @@ export function ReviewWorkspace() {
   const [selected, setSelected] = useState(0);
   const [help, setHelp] = useState(false);
   const [notice, setNotice] = useState<{ tone: 'rose' | 'emerald'; text: string } | null>(null);
+  const [errors, setErrors] = useState<TErrors>({});
   const [lastDecision, setLastDecision] = useState<{ reviewId: string; undoUntil: string } | null>(
     null,
   );
@@ -67,6 +72,7 @@ export function ReviewWorkspace() {
   const decide = useMutation(
     trpc.review.decide.mutationOptions({
       onSuccess: (r, vars) => {
+        setErrors({});
         setLastDecision({ reviewId: r.reviewId, undoUntil: r.undoUntil });
         setLog((l) => [
           ...l,
@@ -79,8 +85,11 @@ export function ReviewWorkspace() {
         drop(vars.outputId);
       },
       // expired lease, withdrawn, decided elsewhere: say why, move on
+      // invalid input (reasons, comment, strength votes, repaint): each next to its control
       onError: (e, vars) => {
-        fail(e);
+        const fields = fromServer(e, DECIDE_FIELDS);
+        setErrors(fields);
+        fail({ message: fields.form ?? e.message });
         if (e.data?.code === 'PRECONDITION_FAILED' || e.data?.code === 'CONFLICT')
           drop(vars.outputId);
       },
@@ -123,6 +132,7 @@ export function ReviewWorkspace() {
     setStrength({});
     setSelected(0);
     setCursor(0);
+    setErrors({});
   }, [currentId]);
 
   function submit(decision: 'approve' | 'reject') {
@@ -290,6 +300,7 @@ export function ReviewWorkspace() {
                   ? `Painting with ${brush < 0 ? 'background' : `subject ${brush + 1}`} — Space paints, p when done`
                   : `Routing map ${overlay ? 'outlined' : 'hidden'} (o)${cells && view.routingMap && cells.some((c, i) => c !== view.routingMap!.cells[i]) ? ' · repainted' : ''}`}
             </p>
+            {errors.repaint ? <FieldError>{errors.repaint}</FieldError> : null}
             {view.state === 'withdrawn' ? (
               <Alert>Withdrawn from review: {view.withdrawnReason}</Alert>
             ) : null}
@@ -304,12 +315,14 @@ export function ReviewWorkspace() {
               })()}{' '}
               (q / w / e)
             </p>
+            {errors.strength ? <FieldError>{errors.strength}</FieldError> : null}
             <Provenance item={view} />
           </div>
           <div className="min-w-0 lg:row-start-1 lg:col-start-3">
             <DecisionPanel
               reasons={config.data?.reasons ?? []}
               chosen={reasons}
+              errors={errors}
               mode={mode}
               comment={comment}
               commentRef={commentRef}

@@ -8,6 +8,10 @@ import { check, fromServer, type TErrors } from '@/ui/form-errors';
 import { Alert, Button, Field, Input, Select } from '@/ui/kit';
 import { Modal } from '@/ui/modal';
 
+/** The fields each dialog shows next to a control (any other key's message joins the sentence). */
+const BAN_FIELDS = ['reason', 'expiresInSeconds'];
+const CREATE_FIELDS = ['name', 'email', 'role', 'password'];
+
 const DURATIONS = [
   { label: 'Until unbanned', seconds: 0 },
   { label: '1 hour', seconds: 3600 },
@@ -26,11 +30,18 @@ export function BanDialog({
   onDone: () => void;
 }) {
   const trpc = useTRPC();
-  const ban = useMutation(trpc.users.ban.mutationOptions({ onSuccess: onDone }));
+  const [errors, setErrors] = useState<TErrors>({});
+  const ban = useMutation(
+    trpc.users.ban.mutationOptions({
+      onSuccess: onDone,
+      onError: (e) => setErrors(fromServer(e, BAN_FIELDS)),
+    }),
+  );
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     const seconds = Number(form.get('duration'));
+    setErrors({});
     ban.mutate({
       userId: user.id,
       reason: String(form.get('reason') ?? ''),
@@ -40,10 +51,20 @@ export function BanDialog({
   return (
     <Modal width="md" title={`Ban ${user.email}`} onClose={onClose}>
       <form onSubmit={onSubmit} className="space-y-3">
-        <Field label="Reason" hint="Recorded in the audit log. Their sessions end now.">
-          <Input name="reason" required maxLength={500} autoFocus />
+        <Field
+          label="Reason"
+          hint="Recorded in the audit log. Their sessions end now."
+          error={errors.reason}
+        >
+          <Input
+            name="reason"
+            required
+            maxLength={500}
+            autoFocus
+            aria-invalid={Boolean(errors.reason)}
+          />
         </Field>
-        <Field label="Duration">
+        <Field label="Duration" error={errors.expiresInSeconds}>
           <Select name="duration" defaultValue="0" className="w-full">
             {DURATIONS.map((d) => (
               <option key={d.seconds} value={d.seconds}>
@@ -52,7 +73,7 @@ export function BanDialog({
             ))}
           </Select>
         </Field>
-        {ban.error ? <Alert>{ban.error.message}</Alert> : null}
+        {errors.form ? <Alert>{errors.form}</Alert> : null}
         <div className="flex justify-end gap-2">
           <Button onClick={onClose}>Cancel</Button>
           <Button tone="danger" type="submit" disabled={ban.isPending}>
@@ -70,7 +91,7 @@ export function CreateUserDialog({ onClose, onDone }: { onClose: () => void; onD
   const create = useMutation(
     trpc.users.create.mutationOptions({
       onSuccess: onDone,
-      onError: (e) => setErrors(fromServer(e)),
+      onError: (e) => setErrors(fromServer(e, CREATE_FIELDS)),
     }),
   );
   function onSubmit(event: FormEvent<HTMLFormElement>) {

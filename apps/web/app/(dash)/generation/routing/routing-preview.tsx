@@ -5,9 +5,12 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '@/trpc/client';
-import { Alert, Button, Field, Input } from '@/ui/kit';
+import { fromServer, type TErrors } from '@/ui/form-errors';
+import { Alert, Button, Field, FieldError, Input } from '@/ui/kit';
 
 const COLORS = ['#dc2626', '#2563eb', '#ca8a04', '#16a34a'];
+/** The form's fields (any other key's message, e.g. steps, joins the sentence). */
+const FIELDS = ['subjectIds', 'routingConfigIds', 'prompt', 'seed'];
 
 function MapGrid({ map }: { map: unknown }) {
   const cells = Array.isArray(map) ? (map as number[]) : [];
@@ -44,9 +47,11 @@ export function RoutingPreview({
   const [prompt, setPrompt] = useState('');
   const [seed, setSeed] = useState('1');
   const [requestIds, setRequestIds] = useState<string[]>([]);
+  const [errors, setErrors] = useState<TErrors>({});
   const start = useMutation(
     trpc.routing.preview.mutationOptions({
       onSuccess: (r) => setRequestIds(r.items.map((i) => i.requestId)),
+      onError: (e) => setErrors(fromServer(e, FIELDS)),
     }),
   );
   const result = useQuery({
@@ -63,6 +68,7 @@ export function RoutingPreview({
     );
   const submit = (e: FormEvent) => {
     e.preventDefault();
+    setErrors({});
     start.mutate({
       subjectIds,
       prompt,
@@ -78,7 +84,7 @@ export function RoutingPreview({
       aria-label="Preview"
     >
       <h2 className="font-medium">Preview side by side</h2>
-      {start.error ? <Alert>{start.error.message}</Alert> : null}
+      {errors.form ? <Alert>{errors.form}</Alert> : null}
       <p className="text-xs text-slate-600">
         Previews are for you only: they do not go to the reviewers’ queue, the metrics or the
         request list.
@@ -95,6 +101,7 @@ export function RoutingPreview({
           </label>
         ))}
       </div>
+      {errors.subjectIds ? <FieldError>{errors.subjectIds}</FieldError> : null}
       <div className="flex flex-wrap gap-2" role="group" aria-label="Configs to compare">
         {configs.map((c) => (
           <label key={c.id} className="flex items-center gap-1 text-sm">
@@ -107,12 +114,22 @@ export function RoutingPreview({
           </label>
         ))}
       </div>
+      {errors.routingConfigIds ? <FieldError>{errors.routingConfigIds}</FieldError> : null}
       <div className="flex flex-wrap gap-3">
-        <Field label="Preview prompt">
-          <Input value={prompt} onChange={(e) => setPrompt(e.target.value)} />
+        <Field label="Preview prompt" error={errors.prompt}>
+          <Input
+            value={prompt}
+            onChange={(e) => setPrompt(e.target.value)}
+            aria-invalid={Boolean(errors.prompt)}
+          />
         </Field>
-        <Field label="Preview seed">
-          <Input value={seed} onChange={(e) => setSeed(e.target.value)} inputMode="numeric" />
+        <Field label="Preview seed" error={errors.seed}>
+          <Input
+            value={seed}
+            onChange={(e) => setSeed(e.target.value)}
+            inputMode="numeric"
+            aria-invalid={Boolean(errors.seed)}
+          />
         </Field>
       </div>
       <Button tone="primary" type="submit" disabled={start.isPending}>

@@ -4,9 +4,12 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '@/trpc/client';
-import { fromServer } from '@/ui/form-errors';
+import { fromServer, type TErrors } from '@/ui/form-errors';
 import { Alert, Button, EmptyState, Field, Input, PageHeader, Table } from '@/ui/kit';
 import { RoutingPreview } from './routing-preview';
+
+/** The form's fields (any other key's message, e.g. modelVersionId, joins the sentence). */
+const FIELDS = ['name', 'params'];
 
 export function RoutingWorkspace() {
   const trpc = useTRPC();
@@ -17,23 +20,18 @@ export function RoutingWorkspace() {
   const [params, setParams] = useState(
     '{\n  "startStep": 4,\n  "layers": [2, 3],\n  "beta": 8,\n  "threshold": 0.3,\n  "smoothing": 1\n}',
   );
-  const [error, setError] = useState<string | null>(null);
+  const [errors, setErrors] = useState<TErrors>({});
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.routing.list.queryKey() });
   const create = useMutation(
     trpc.routing.create.mutationOptions({
-      onSuccess: () => (setError(null), refresh()),
-      onError: (e) =>
-        setError(
-          Object.entries(fromServer(e))
-            .map(([k, v]) => (k === 'form' ? v : `${k}: ${v}`))
-            .join(' '),
-        ),
+      onSuccess: () => (setErrors({}), refresh()),
+      onError: (e) => setErrors(fromServer(e, FIELDS)),
     }),
   );
   const setDefault = useMutation(
     trpc.routing.setDefault.mutationOptions({
       onSuccess: refresh,
-      onError: (e) => setError(e.message),
+      onError: (e) => setErrors({ form: e.message }),
     }),
   );
   const serving = models.data?.find((m) => m.kind === 'adapter' && m.state === 'serving');
@@ -43,8 +41,12 @@ export function RoutingWorkspace() {
     try {
       parsed = JSON.parse(params);
     } catch {
-      return setError('The parameters are not valid JSON: write them as { "name": value, … }.');
+      return setErrors({
+        params: 'not valid JSON: write them as { "name": value, … }',
+        form: 'Please correct the fields marked below.',
+      });
     }
+    setErrors({});
     create.mutate({
       name,
       params: parsed as Record<string, unknown>,
@@ -54,17 +56,26 @@ export function RoutingWorkspace() {
   return (
     <section className="space-y-4">
       <PageHeader title="Routing configs"></PageHeader>
-      {error ? <Alert>{error}</Alert> : null}
+      {errors.form ? <Alert>{errors.form}</Alert> : null}
       <form
         onSubmit={submit}
         className="grid gap-3 rounded-lg bg-white p-4 ring-1 ring-slate-200 md:grid-cols-2"
         aria-label="New routing config"
       >
-        <Field label="Name">
-          <Input value={name} onChange={(e) => setName(e.target.value)} required />
+        <Field label="Name" error={errors.name}>
+          <Input
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            required
+            aria-invalid={Boolean(errors.name)}
+          />
         </Field>
-        <Field label="Parameters (startStep, layers, beta, threshold, smoothing, strength)">
+        <Field
+          label="Parameters (startStep, layers, beta, threshold, smoothing, strength)"
+          error={errors.params}
+        >
           <textarea
+            aria-invalid={Boolean(errors.params)}
             className="h-36 w-full rounded border border-slate-300 p-2 font-mono text-xs"
             value={params}
             onChange={(e) => setParams(e.target.value)}

@@ -7,6 +7,10 @@ import { check, fromServer, type TErrors } from '@/ui/form-errors';
 import { Alert, Button, Field, Input, Select } from '@/ui/kit';
 import { fileToBase64, Modal } from '@/ui/modal';
 
+/** The fields each dialog shows next to a control (any other key's message joins the sentence). */
+const GRANT_FIELDS = ['scope', 'grantedBy', 'evidence', 'evidenceFile', 'validFrom', 'expiresAt'];
+export const REVOKE_FIELDS = ['reason'];
+
 const isoOrUndefined = (value: FormDataEntryValue | null) =>
   value && String(value) ? new Date(String(value)).toISOString() : undefined;
 
@@ -25,7 +29,7 @@ export function GrantConsentDialog({
   const grant = useMutation(
     trpc.consents.grant.mutationOptions({
       onSuccess: onDone,
-      onError: (e) => setErrors(fromServer(e)),
+      onError: (e) => setErrors(fromServer(e, GRANT_FIELDS)),
     }),
   );
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
@@ -88,7 +92,10 @@ export function GrantConsentDialog({
             className="block w-full rounded-md border-0 px-2.5 py-1.5 ring-1 ring-slate-300 focus:ring-2 focus:ring-indigo-500"
           />
         </Field>
-        <Field label="Evidence file (optional: PDF, PNG, JPEG or text, ≤ 512 KiB)">
+        <Field
+          label="Evidence file (optional: PDF, PNG, JPEG or text, ≤ 512 KiB)"
+          error={errors.evidenceFile}
+        >
           <Input
             name="evidenceFile"
             type="file"
@@ -117,13 +124,14 @@ export function GrantConsentDialog({
 
 export function RevokeDialog({
   label,
-  error,
+  errors,
   pending,
   onClose,
   onRevoke,
 }: {
   label: string;
-  error: string | null;
+  /** the revocation's refusal: `reason`'s message next to it, the rest as `form` */
+  errors: TErrors;
   pending: boolean;
   onClose: () => void;
   onRevoke: (reason: string) => void;
@@ -140,10 +148,16 @@ export function RevokeDialog({
         a retrain without it is scheduled.
       </p>
       <form onSubmit={onSubmit} className="space-y-3">
-        <Field label="Reason">
-          <Input name="reason" required maxLength={500} autoFocus />
+        <Field label="Reason" error={errors.reason}>
+          <Input
+            name="reason"
+            required
+            maxLength={500}
+            autoFocus
+            aria-invalid={Boolean(errors.reason)}
+          />
         </Field>
-        {error ? <Alert>{error}</Alert> : null}
+        {errors.form ? <Alert>{errors.form}</Alert> : null}
         <div className="flex justify-end gap-2">
           <Button onClick={onClose}>Cancel</Button>
           <Button tone="danger" type="submit" disabled={pending}>

@@ -4,9 +4,10 @@ import { useState } from 'react';
 import type { inferRouterOutputs } from '@trpc/server';
 import type { AppRouter } from '@musar/api';
 import { useTRPC } from '@/trpc/client';
+import { fromServer } from '@/ui/form-errors';
 import { formatWhen } from '@/ui/format';
 import { Alert, Badge, Button } from '@/ui/kit';
-import { GrantConsentDialog, RevokeDialog } from './consent-dialogs';
+import { GrantConsentDialog, REVOKE_FIELDS, RevokeDialog } from './consent-dialogs';
 
 type Subject = inferRouterOutputs<AppRouter>['subjects']['get'];
 type Cascade = inferRouterOutputs<AppRouter>['consents']['revoke']['cascade'];
@@ -42,8 +43,12 @@ export function ConsentPanel({ subject, onChange }: { subject: Subject; onChange
   const [result, setResult] = useState<string | null>(null);
   const revoke = useMutation(trpc.consents.revoke.mutationOptions());
   const revokeAll = useMutation(trpc.consents.revokeAll.mutationOptions());
+  const revokeError = revoke.error ?? revokeAll.error;
   const open = subject.consents.filter((c) => c.status === 'active' || c.status === 'pending');
   async function onRevoke(consentId: string | undefined, reason: string) {
+    // the other mutation's earlier refusal is not this attempt's
+    revoke.reset();
+    revokeAll.reset();
     const res = consentId
       ? await revoke.mutateAsync({ consentId, reason })
       : await revokeAll.mutateAsync({ subjectId: subject.id, reason });
@@ -153,7 +158,7 @@ export function ConsentPanel({ subject, onChange }: { subject: Subject; onChange
       ) : dialog ? (
         <RevokeDialog
           label={dialog.label}
-          error={(revoke.error ?? revokeAll.error)?.message ?? null}
+          errors={revokeError ? fromServer(revokeError, REVOKE_FIELDS) : {}}
           pending={revoke.isPending || revokeAll.isPending}
           onClose={() => setDialog(null)}
           onRevoke={(reason) => onRevoke(dialog.consentId, reason).catch(() => undefined)}

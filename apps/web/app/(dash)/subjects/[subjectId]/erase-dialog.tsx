@@ -2,8 +2,11 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '@/trpc/client';
+import { fromServer, type TErrors } from '@/ui/form-errors';
 import { Alert, Button, Field, Input } from '@/ui/kit';
 import { Modal } from '@/ui/modal';
+
+const FIELDS = ['reason', 'confirmName'];
 
 export function EraseDialog({
   subject,
@@ -16,10 +19,17 @@ export function EraseDialog({
 }) {
   const trpc = useTRPC();
   const [typed, setTyped] = useState('');
-  const erase = useMutation(trpc.subjects.erase.mutationOptions({ onSuccess: onDone }));
+  const [errors, setErrors] = useState<TErrors>({});
+  const erase = useMutation(
+    trpc.subjects.erase.mutationOptions({
+      onSuccess: onDone,
+      onError: (e) => setErrors(fromServer(e, FIELDS)),
+    }),
+  );
   function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
+    setErrors({});
     erase.mutate({
       subjectId: subject.id,
       confirmName: typed,
@@ -34,17 +44,18 @@ export function EraseDialog({
         audit entries and ids remain. This cannot be undone.
       </p>
       <form onSubmit={onSubmit} className="space-y-3">
-        <Field label="Reason">
-          <Input name="reason" required maxLength={500} />
+        <Field label="Reason" error={errors.reason}>
+          <Input name="reason" required maxLength={500} aria-invalid={Boolean(errors.reason)} />
         </Field>
-        <Field label={`Type “${subject.name}” to confirm`}>
+        <Field label={`Type “${subject.name}” to confirm`} error={errors.confirmName}>
           <Input
             value={typed}
             onChange={(e) => setTyped(e.target.value)}
             aria-label="Confirm name"
+            aria-invalid={Boolean(errors.confirmName)}
           />
         </Field>
-        {erase.error ? <Alert>{erase.error.message}</Alert> : null}
+        {errors.form ? <Alert>{errors.form}</Alert> : null}
         <div className="flex justify-end gap-2">
           <Button onClick={onClose}>Cancel</Button>
           <Button tone="danger" type="submit" disabled={typed !== subject.name || erase.isPending}>
