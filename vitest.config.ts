@@ -21,12 +21,18 @@ export default defineConfig({
       'packages/*',
       'apps/*',
       'db',
+      // the repository's own rules (workspace graph, declared imports)
+      { test: { name: 'repo', include: ['scripts/**/*.test.ts'] } },
       ...(pgBin
         ? [
             {
               test: {
                 name: 'postgres',
-                include: ['db/src/**/*.test.ts', 'packages/api/src/**/*.test.ts'],
+                include: [
+                  'db/src/**/*.test.ts',
+                  'packages/core/src/**/*.test.ts',
+                  'packages/api/src/**/*.test.ts',
+                ],
                 exclude: ['**/*.pglite.test.ts', '**/node_modules/**'],
                 globalSetup: ['./db/src/testing/global-setup-postgres.ts'],
                 env: { MUSAR_TEST_POSTGRES: '1' },

@@ -17,8 +17,9 @@ import {
   user,
 } from '@musar/db/schema';
 import { createUserWithPassword } from '@musar/auth';
-import { assertConsent, recordLineage } from '@musar/api/consent';
-import { bandMap, pngOfMap } from '../../packages/api/src/services/review-fixtures';
+import { assertConsent } from '@musar/core/consent/consent';
+import { recordLineage } from '@musar/core/retrain/training-set';
+import { bandMap, pngOfMap } from '@musar/core/testing/review-fixtures';
 
 const [command, dataDir, ...args] = process.argv.slice(2);
 if (!dataDir || (command !== 'users' && command !== 'generate'))

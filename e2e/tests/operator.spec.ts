@@ -1,7 +1,7 @@
 // Issue 9's operator console in the browser: routing configs are validated (a layer the model
 // does not have and NaN-like input are refused with the server's message), saving a name again
 // makes its next version, and a retrain with no eligible data is refused with a clear message on
-// the model registry page. (The whole feedback loop runs in apps/worker/src/retrain/loop.test.ts.)
+// the model registry page. (The whole feedback loop runs in packages/runner/src/retrain/loop.test.ts.)
 import { expect, test } from '@playwright/test';
 import { signInAs } from './helpers';
 

@@ -4,7 +4,7 @@
 import { sql } from 'drizzle-orm';
 import { createDb, executeRows } from '@musar/db';
 import { createUserWithPassword } from '@musar/auth';
-import { seedReviewItems } from '../../packages/api/src/services/review-fixtures';
+import { seedReviewItems } from '@musar/core/testing/review-fixtures';
 
 const [command, dataDir] = process.argv.slice(2);
 if (!dataDir || (command !== 'seed' && command !== 'verify'))

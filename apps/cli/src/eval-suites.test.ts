@@ -4,11 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { renderScene, suiteItem, writePngFile } from '@musar/toyworld';
-import {
-  colourDrift,
-  degrade,
-  splitBackground,
-} from '../../../packages/toyworld/src/scorer/planted';
+import { colourDrift, degrade, splitBackground } from '@musar/toyworld/scorer/planted';
 import { writeEvalResults } from './commands/eval';
 import { main } from './main';
 

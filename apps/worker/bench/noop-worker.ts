@@ -1,7 +1,7 @@
 // One benchmark worker process: drains the `bench_noop` queue with pg-boss fetch/complete in a
 // tight loop (no polling delay), batch size from argv, then prints how many jobs it completed.
 import { createDb } from '@musar/db';
-import { createBoss } from '../src/queue/boss';
+import { createBoss } from '@musar/core/jobs/boss';
 
 const [url, batchArg] = process.argv.slice(2);
 const batchSize = Number(batchArg ?? 1);

@@ -11,8 +11,8 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { createDb, executeRows, type DbHandle } from '@musar/db';
 import { startThrowawayPostgres } from '@musar/db/testing/postgres';
-import { startBoss } from '../src/queue/boss';
-import { enqueueTestGeneration, insertToySubject } from '../src/testing';
+import { startBoss } from '@musar/core/jobs/boss';
+import { enqueueTestGeneration, insertToySubject } from '@musar/core/testing/jobs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const NOOP_JOBS = Number(process.env.BENCH_NOOP_JOBS ?? 3000);

@@ -4,7 +4,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { parseWorkerEnv } from './config';
 import { serveMetrics } from './http';
-import type { TMetrics } from './metrics';
+import type { TMetrics } from '@musar/runner/metrics';
 
 const metrics = { registry: new Registry() } as unknown as TMetrics;
 

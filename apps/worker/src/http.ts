@@ -1,6 +1,6 @@
 // The worker's tiny HTTP surface: GET /metrics (Prometheus) and GET /healthz.
 import { createServer, type Server } from 'node:http';
-import type { TMetrics } from './metrics';
+import type { TMetrics } from '@musar/runner/metrics';
 
 /** Binds `host` (loopback by default: /metrics carries no authentication). */
 export function serveMetrics(

@@ -5,11 +5,11 @@ import { createDb, resolveDataDir } from '@musar/db';
 import { prepareInstanceCredentials } from '@musar/provenance';
 import { parseWorkerEnv } from './config';
 import { serveMetrics } from './http';
-import { createLogger } from './log';
-import { createMetrics } from './metrics';
-import { createComputePool } from './pool';
-import { startBoss } from './queue/boss';
-import { startRunner } from './runner';
+import { createLogger } from '@musar/runner/log';
+import { createMetrics } from '@musar/runner/metrics';
+import { createComputePool } from '@musar/runner/pool';
+import { startBoss } from '@musar/core/jobs/boss';
+import { startRunner } from '@musar/runner/runner';
 
 const log = createLogger('musar-worker');
 

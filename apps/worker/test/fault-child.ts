@@ -7,13 +7,12 @@ import { createInterface } from 'node:readline';
 import { and, eq, sql } from 'drizzle-orm';
 import { createDb, executeRows } from '@musar/db';
 import { consents, generationRequests, modelVersions, outputs } from '@musar/db/schema';
-import { registerConsentJobHooks, revokeSubjectConsents } from '@musar/api/consent';
-import { maybeStartRetrain } from '@musar/api/operator';
+import { revokeSubjectConsents } from '@musar/core/consent/revoke';
+import { maybeStartRetrain } from '@musar/core/retrain/retrain';
 import { callerFor, insertTestUser, seedReviewItems } from '@musar/api/testing';
 import { getPreset, initBackend, MusarModel, saveCheckpoint } from '@musar/model';
-import { startJobSystem } from '../src/embedded';
-import { consentJobHooks } from '../src/generation/consent-hooks';
-import { enqueueTestGeneration, insertToySubject } from '../src/testing';
+import { startJobSystem } from '@musar/runner/embedded';
+import { enqueueTestGeneration, insertToySubject } from '@musar/core/testing/jobs';
 
 const say = (m: object) => process.stdout.write(`${JSON.stringify({ fault: true, ...m })}\n`);
 
@@ -24,7 +23,6 @@ const handle = process.env.FAULT_DATABASE_URL
   : await createDb({ dataDir: process.env.MUSAR_DATA_DIR });
 await handle.migrate();
 const db = handle.db;
-registerConsentJobHooks(consentJobHooks);
 process.env.MUSAR_EMBEDDED_RUNNER = 'on';
 process.env.MUSAR_THREADS ??= '1';
 const jobs = await startJobSystem(handle);

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createPostgresTestDatabase } from '../src/testing';
+import { createPostgresTestDatabase } from '@musar/core/testing/jobs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /** The review lease in the child (MUSAR_REVIEW_LEASE_SECONDS); the longest a recovery may take. */

@@ -4,12 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { auditLog, generationRequests, outputs } from '@musar/db/schema';
 import { executeRows } from '@musar/db';
-import { startBoss } from '../src/queue/boss';
+import { startBoss } from '@musar/core/jobs/boss';
 import {
   createPostgresTestDatabase,
   enqueueTestGeneration,
   insertToySubject,
-} from '../src/testing';
+} from '@musar/core/testing/jobs';
 import { startWorkerProcess, type TWorkerProcess } from './workers';
 
 let env: Awaited<ReturnType<typeof createPostgresTestDatabase>>;

@@ -14,11 +14,11 @@ import {
 } from '@musar/db/schema';
 import { startThrowawayPostgres } from '@musar/db/testing/postgres';
 import { insertTestUser } from '../src/testing';
-import { assertConsent } from '../src/services/consent';
-import { revokeSubjectConsents } from '../src/services/consent-revoke';
-import { seedSubject, outputPng } from '../src/services/consent.fixtures';
-import { eraseSubject } from '../src/services/erasure';
-import { getSubject } from '../src/services/subject-read';
+import { assertConsent } from '@musar/core/consent/consent';
+import { revokeSubjectConsents } from '@musar/core/consent/revoke';
+import { seedSubject, outputPng } from '@musar/core/testing/consent-fixtures';
+import { eraseSubject } from '@musar/core/consent/erasure';
+import { getSubject } from '@musar/core/subjects/read';
 
 const { values: a } = parseArgs({
   options: {

@@ -21,7 +21,7 @@ import postgres from 'postgres';
 import { createDb } from '@musar/db';
 import { account, user } from '@musar/db/schema';
 import { startThrowawayPostgres } from '@musar/db/testing/postgres';
-import { seedReviewItems } from '../src/services/review-fixtures';
+import { seedReviewItems } from '@musar/core/testing/review-fixtures';
 
 const { values: a } = parseArgs({
   options: {

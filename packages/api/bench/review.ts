@@ -11,11 +11,11 @@ import { sql } from 'drizzle-orm';
 import { createDb, executeRows } from '@musar/db';
 import { startThrowawayPostgres } from '@musar/db/testing/postgres';
 import { insertTestUser } from '../src/testing';
-import { claimNext } from '../src/services/review-queue';
-import { decide } from '../src/services/review-decide';
-import { seedReviewItems } from '../src/services/review-fixtures';
-import { REJECT_REASONS } from '../src/services/review-rules';
-import { adjudicate, listAdjudications } from '../src/services/review-adjudicate';
+import { claimNext } from '@musar/core/review/queue';
+import { decide } from '@musar/core/review/decide';
+import { seedReviewItems } from '@musar/core/testing/review-fixtures';
+import { REJECT_REASONS } from '@musar/core/review/rules';
+import { adjudicate, listAdjudications } from '@musar/core/review/adjudicate';
 
 const { values: a } = parseArgs({
   options: {

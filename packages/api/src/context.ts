@@ -1,14 +1,9 @@
 import type { Db } from '@musar/db';
 import type { Auth } from '@musar/auth';
 
-/** The signed-in user as procedures see it. */
-export type SessionUser = {
-  id: string;
-  email: string;
-  name: string;
-  role: string | null;
-  banned: boolean;
-};
+import type { SessionUser } from '@musar/core/common/actor';
+
+export type { SessionUser };
 export type Session = { id: string; user: SessionUser };
 
 export type Context = { db: Db; session: Session | null };

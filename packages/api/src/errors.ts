@@ -1,21 +1,7 @@
 import { TRPCError } from '@trpc/server';
+import { ServiceError } from '@musar/core/common/errors';
 
-/** What services throw when a rule says no. Mapped to the tRPC code of the same name. */
-export type ServiceErrorCode =
-  'NOT_FOUND' | 'CONFLICT' | 'FORBIDDEN' | 'BAD_REQUEST' | 'PRECONDITION_FAILED';
-
-export class ServiceError extends Error {
-  constructor(
-    readonly code: ServiceErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ServiceError';
-  }
-}
-
-export const notFound = (what: string) => new ServiceError('NOT_FOUND', `${what} not found`);
-
+export { ServiceError, notFound, type ServiceErrorCode } from '@musar/core/common/errors';
 /** Maps an error thrown inside a procedure to a TRPCError; unknown ones stay 500s. */
 export function toTRPCError(error: unknown): TRPCError {
   if (error instanceof TRPCError) return error;

@@ -6,7 +6,7 @@ import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import type { z } from 'zod';
-import { fieldErrors } from './forms';
+import { fieldErrors } from '@musar/core/forms/forms';
 
 /** What a route answers for an error: a sentence, the tRPC code, and (for invalid input) one
  * message per field in plain words — the same keys the dashboard's forms use. */

@@ -4,8 +4,6 @@ import type { Db } from '@musar/db';
 import { createContext } from './context';
 import { appRouter } from './root';
 
-export * from './http-errors';
-
 /** Larger bodies are refused (413 PAYLOAD_TOO_LARGE) after reading at most this many bytes. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 /** Procedures per batched call; the web client's batch link uses the same limit. */

@@ -7,12 +7,13 @@ export {
   type SessionUser,
 } from './context';
 export { handleTrpcRequest, MAX_BATCH_SIZE, MAX_BODY_BYTES } from './http';
+export { httpStatusOf, trpcErrorResponse } from './http-errors';
 export { handleSubjectUpload, MAX_UPLOAD_BYTES, originAllowed } from './upload';
 export { handleProvenanceVerify, MAX_VERIFY_BYTES } from './provenance-http';
-export type { TImageCredentials, TConsentStanding } from './services/provenance';
+export type { TImageCredentials, TConsentStanding } from '@musar/core/provenance/provenance';
 /** Server start: the instance's C2PA signing credentials (made now in embedded mode). */
 export { prepareInstanceCredentials } from '@musar/provenance';
 export { procedureAccess } from './access';
 export type { Access } from './trpc';
-export { registerShippedModels, findModelsDir } from './services/shipped-models';
-export { seedDemoSubjects } from './services/subjects';
+export { registerShippedModels, findModelsDir } from '@musar/core/models/shipped';
+export { seedDemoSubjects } from '@musar/core/subjects/subjects';

@@ -9,7 +9,7 @@ import { generateCredentials, sign } from '@musar/provenance';
 import { makePng } from '@musar/provenance/testing';
 import { handleTrpcRequest, MAX_BODY_BYTES } from './http';
 import { handleProvenanceVerify, MAX_VERIFY_BYTES } from './provenance-http';
-import { useSigningCredentials, type TImageCredentials } from './services/provenance';
+import { useSigningCredentials, type TImageCredentials } from '@musar/core/provenance/provenance';
 
 let handle: DbHandle;
 let auth: Auth;

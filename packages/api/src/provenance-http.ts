@@ -5,12 +5,12 @@
 // dashboard's and there must be a session; then the body — chunked or not — is read up to
 // MAX_VERIFY_BYTES and refused beyond. The bytes go to the `provenance.verify` procedure through a
 // server-side caller, so its access rule and input validation are the procedure's own.
-import { TRPCError } from '@trpc/server';
 import { readCappedBody, type Auth } from '@musar/auth';
 import type { Db } from '@musar/db';
 import { createContext } from './context';
 import { createCaller } from './root';
 import { originAllowed } from './upload';
+import { trpcErrorBody } from './http-errors';
 
 /** The largest image `provenance.verify` takes (12 MiB). */
 export const MAX_VERIFY_BYTES = 12 * 1024 * 1024;
@@ -18,13 +18,6 @@ export const MAX_VERIFY_BYTES = 12 * 1024 * 1024;
 const refuse = async (req: Request, status: number, error: string) => {
   await req.body?.cancel().catch(() => undefined);
   return Response.json({ error }, { status });
-};
-
-const STATUS: Record<string, number> = {
-  UNAUTHORIZED: 401,
-  FORBIDDEN: 403,
-  BAD_REQUEST: 400,
-  PAYLOAD_TOO_LARGE: 413,
 };
 
 export async function handleProvenanceVerify(
@@ -50,26 +43,9 @@ export async function handleProvenanceVerify(
     });
     return Response.json(result);
   } catch (error) {
-    const code = error instanceof TRPCError ? error.code : undefined;
-    const status = (code && STATUS[code]) ?? 500;
-    if (status === 500) console.error('[provenance] verify failed:', error);
-    return Response.json(
-      {
-        error: status === 500 ? 'The image could not be checked (server error)' : plain(error),
-      },
-      { status },
-    );
+    const { status, body } = trpcErrorBody(error);
+    if (status >= 500) console.error('[provenance] verify failed:', error);
+    const message = status >= 500 ? 'The image could not be checked (server error)' : body.error;
+    return Response.json({ ...body, error: message }, { status });
   }
-}
-
-/** A zod failure arrives as a JSON list of issues; keep their messages only. */
-function plain(error: unknown): string {
-  const message = (error as Error).message;
-  try {
-    const issues = JSON.parse(message) as { message?: string }[];
-    if (Array.isArray(issues)) return issues.map((i) => i.message).join('; ');
-  } catch {
-    // not JSON
-  }
-  return message;
 }

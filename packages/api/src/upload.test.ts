@@ -7,7 +7,7 @@ import { subjects } from '@musar/db/schema';
 import { createTestDb } from '@musar/db/testing';
 import { createAuth, createUserWithPassword, type Auth } from '@musar/auth';
 import { countingBody, streamingRequest } from '@musar/auth/http-testing';
-import { outputPng } from './services/consent.fixtures';
+import { outputPng } from '@musar/core/testing/consent-fixtures';
 import { handleSubjectUpload, MAX_UPLOAD_BYTES } from './upload';
 
 let handle: DbHandle;

@@ -11,6 +11,7 @@ import { readCappedBody, roleCan, withBody, type Auth } from '@musar/auth';
 import type { Db } from '@musar/db';
 import { createContext } from './context';
 import { createCaller } from './root';
+import { trpcErrorResponse } from './http-errors';
 
 /** 8 images of at most 8 MiB each, plus the form's overhead. */
 export const MAX_UPLOAD_BYTES = 8 * 8 * 1024 * 1024 + 64 * 1024;
@@ -21,20 +22,6 @@ const ZUploadFields = z.object({
   kind: z.string().max(100).default(''),
   classWord: z.string().max(10_000).default(''),
 });
-
-function statusOf(code: string | undefined) {
-  return code === 'UNAUTHORIZED'
-    ? 401
-    : code === 'FORBIDDEN'
-      ? 403
-      : code === 'NOT_FOUND'
-        ? 404
-        : code === 'CONFLICT'
-          ? 409
-          : code === 'BAD_REQUEST' || code === 'PRECONDITION_FAILED'
-            ? 400
-            : 500;
-}
 
 const refuse = async (req: Request, status: number, error: string) => {
   await req.body?.cancel().catch(() => undefined);
@@ -116,11 +103,6 @@ export async function handleSubjectUpload(
       }),
     );
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    const status = statusOf(code);
-    return Response.json(
-      { error: status === 500 ? 'Internal error' : (error as Error).message },
-      { status },
-    );
+    return trpcErrorResponse(error);
   }
 }

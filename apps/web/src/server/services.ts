@@ -1,7 +1,7 @@
 // The server's long-lived parts, created once per process (kept on globalThis because Next may
 // load this module in more than one bundle).
 // first: drop TF.js's duplicate-platform warning (the model code loads later, in this process too)
-import '@musar/worker/quiet-tf';
+import '@musar/runner/thread/quiet-tf';
 import { createDb, resolveDataDir, type DbHandle } from '@musar/db';
 import {
   bootstrap,
@@ -11,10 +11,9 @@ import {
   resolveSecret,
   type Auth,
 } from '@musar/auth';
-import { registerConsentExpiry, registerConsentJobHooks } from '@musar/api/consent';
+import { registerConsentExpiry } from '@musar/core/consent/expiry';
 import { prepareInstanceCredentials, registerShippedModels, seedDemoSubjects } from '@musar/api';
-import { startJobSystem, type TJobSystem } from '@musar/worker/embedded';
-import { consentJobHooks } from '@musar/worker/queue';
+import { startJobSystem, type TJobSystem } from '@musar/runner/embedded';
 
 export type Services = {
   handle: DbHandle;
@@ -73,9 +72,8 @@ async function init(): Promise<Services> {
   }
   const shipped = await registerShippedModels(handle.db);
   if (shipped.length) console.log(`[musar] serving the shipped models: ${shipped.join(' + ')}`);
-  // Job queues (pg-boss on this database); in embedded mode also the runner, whose compute runs
-  // in worker threads. Revocations cancel queued jobs / enqueue retrains in their transaction.
-  registerConsentJobHooks(consentJobHooks);
+  // Job queues (pg-boss on this database; revocations cancel and enqueue jobs through them in
+  // their transaction) and, in embedded mode, the runner, whose compute runs in worker threads.
   const jobs = await startJobSystem(handle);
   // Consents that run out end like a revocation: a throttled pg-boss job, once a minute across replicas.
   await registerConsentExpiry(jobs.boss, handle.db);

@@ -3,7 +3,7 @@
 // an upload route's { error, fieldErrors } (or zod's issue list as its error), or a sentence.
 // Every dialog shows a field's message next to its field and the rest as one sentence (`form`).
 import type { z } from 'zod';
-import { fieldErrors } from '@musar/api/forms';
+import { fieldErrors } from '@musar/core/forms/forms';
 
 export type TErrors = Record<string, string>;
 

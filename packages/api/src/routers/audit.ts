@@ -1,6 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { listAudit } from '../services/audit';
+import { listAudit } from '@musar/core/audit/audit';
 import { permissionProcedure } from '../trpc';
 
 const ZAuditEntry = z.object({

@@ -1,7 +1,7 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { getEvidenceFile, grantConsent, listConsents } from '../services/consent-grant';
-import { revokeConsent, revokeSubjectConsents } from '../services/consent-revoke';
+import { getEvidenceFile, grantConsent, listConsents } from '@musar/core/consent/grant';
+import { revokeConsent, revokeSubjectConsents } from '@musar/core/consent/revoke';
 import { adminProcedure, permissionProcedure } from '../trpc';
 import {
   fromBase64,
@@ -11,7 +11,7 @@ import {
   ZReason,
   ZRevokeResult,
   ZSubjectId,
-} from './consent-schemas';
+} from '@musar/core/consent/schemas';
 
 export const consentsRouter = {
   list: permissionProcedure({ consent: ['read'] })

@@ -2,10 +2,10 @@
 // what it would contain, and the audit log as CSV.
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { auditCsv } from '../services/audit-csv';
-import { exportableOutputs } from '../services/export-outputs';
+import { auditCsv } from '@musar/core/audit/audit-csv';
+import { exportableOutputs } from '@musar/core/consent/export-outputs';
 import { permissionProcedure, rolesProcedure } from '../trpc';
-import { ZIsoDate } from '../schemas';
+import { ZIsoDate } from '@musar/core/common/schemas';
 
 const filterText = z.string().trim().min(1).max(200).optional();
 

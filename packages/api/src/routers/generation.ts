@@ -6,14 +6,14 @@ import {
   getGeneration,
   listGenerations,
   requestOutputs,
-} from '../services/generation';
+} from '@musar/core/generation/generation';
 import { permissionProcedure } from '../trpc';
 import {
   ZCreateGeneration,
   ZGenerationId,
   ZGenerationRequest,
   ZRequestOutput,
-} from './generation-schemas';
+} from '@musar/core/generation/schemas';
 
 const reader = permissionProcedure({ generation: ['read'] });
 

@@ -1,6 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { operatorMetrics } from '../services/metrics';
+import { operatorMetrics } from '@musar/core/metrics/metrics';
 import { permissionProcedure } from '../trpc';
 
 const ZPoint = z.object({

@@ -1,9 +1,9 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { listModels, promoteModel, rollbackModel } from '../services/models';
-import { retrainStatus, startRetrain } from '../services/retrain';
+import { listModels, promoteModel, rollbackModel } from '@musar/core/models/models';
+import { retrainStatus, startRetrain } from '@musar/core/retrain/retrain';
 import { permissionProcedure } from '../trpc';
-import { ZModelVersion, ZModelVersionId } from './models-schemas';
+import { ZModelVersion, ZModelVersionId } from '@musar/core/models/schemas';
 
 export const modelsRouter = {
   list: permissionProcedure({ model: ['read'] })

@@ -1,7 +1,7 @@
 // Content Credentials: anyone signed in can check an image (its C2PA manifests, their validity,
 // and whether the consent of the subjects it names is still in force today).
 import { z } from 'zod';
-import { verifyImage } from '../services/provenance';
+import { verifyImage } from '@musar/core/provenance/provenance';
 import { createTRPCRouter, signedInProcedure } from '../trpc';
 
 /** 12 MiB of image, base64-encoded. */

@@ -1,13 +1,13 @@
 // History, stats, agreement, adjudication and routing-strength suggestions.
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { adjudicate, listAdjudications } from '../services/review-adjudicate';
-import { reviewAgreement } from '../services/review-agreement';
-import { listReviewHistory, reviewerThroughput } from '../services/review-history';
-import { ZDecision, ZRejectReason } from '../services/review-rules';
-import { suggestStrengths } from '../services/review-strength';
+import { adjudicate, listAdjudications } from '@musar/core/review/adjudicate';
+import { reviewAgreement } from '@musar/core/review/agreement';
+import { listReviewHistory, reviewerThroughput } from '@musar/core/review/history';
+import { ZDecision, ZRejectReason } from '@musar/core/review/rules';
+import { suggestStrengths } from '@musar/core/review/strength';
 import { permissionProcedure, rolesProcedure } from '../trpc';
-import { ZOutputId } from './review-schemas';
+import { ZOutputId } from '@musar/core/review/schemas';
 
 const decider = permissionProcedure({ review: ['decide'] });
 /** Operators read review outcomes too: they tune routing and start retraining from them. */

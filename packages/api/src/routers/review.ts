@@ -1,16 +1,16 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { claimNext, skipItem } from '../services/review-queue';
-import { decide, undoLast } from '../services/review-decide';
-import { getReviewItem } from '../services/review-item';
+import { claimNext, skipItem } from '@musar/core/review/queue';
+import { decide, undoLast } from '@musar/core/review/decide';
+import { getReviewItem } from '@musar/core/review/item';
 import {
   REASON_LABELS,
   REJECT_REASONS,
   UNDO_WINDOW_SECONDS,
   LEASE_SECONDS,
-} from '../services/review-rules';
+} from '@musar/core/review/rules';
 import { permissionProcedure } from '../trpc';
-import { ZDecideInput, ZHeld, ZOutputId, ZReviewItem, ZSettled } from './review-schemas';
+import { ZDecideInput, ZHeld, ZOutputId, ZReviewItem, ZSettled } from '@musar/core/review/schemas';
 import { reviewInsightsRouter } from './review-insights';
 
 const decider = permissionProcedure({ review: ['decide'] });

@@ -4,8 +4,8 @@ import {
   createRoutingConfig,
   listRoutingConfigs,
   setDefaultRoutingConfig,
-} from '../services/routing';
-import { readPreview, startPreview } from '../services/routing-preview';
+} from '@musar/core/generation/routing';
+import { readPreview, startPreview } from '@musar/core/generation/routing-preview';
 import { permissionProcedure } from '../trpc';
 import {
   ZCreateRoutingConfig,
@@ -13,7 +13,7 @@ import {
   ZPreviewRouting,
   ZRoutingConfig,
   ZSetDefaultRouting,
-} from './routing-schemas';
+} from '@musar/core/generation/routing-schemas';
 
 const reader = permissionProcedure({ routing: ['read'] });
 const writer = permissionProcedure({ routing: ['write'] });

@@ -1,13 +1,13 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { eraseSubject } from '../services/erasure';
-import { getSubject, listSubjects } from '../services/subject-read';
+import { eraseSubject } from '@musar/core/consent/erasure';
+import { getSubject, listSubjects } from '@musar/core/subjects/read';
 import {
   addSubjectImage,
   createSubject,
   createToySubject,
   removeSubjectImage,
-} from '../services/subjects';
+} from '@musar/core/subjects/subjects';
 import { permissionProcedure } from '../trpc';
 import {
   fromBase64,
@@ -20,7 +20,7 @@ import {
   ZSubject,
   ZSubjectId,
   ZSubjectListItem,
-} from './consent-schemas';
+} from '@musar/core/consent/schemas';
 
 const reader = permissionProcedure({ subject: ['read'] });
 const creator = permissionProcedure({ subject: ['create'] });

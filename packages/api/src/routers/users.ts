@@ -1,8 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { z } from 'zod';
-import { ZCreateUser } from '../forms';
-import { ZId, ZRole, ZUser } from '../schemas';
-import { banUser, createUser, listUsers, setRole, unbanUser } from '../services/users';
+import { ZCreateUser } from '@musar/core/forms/forms';
+import { ZId, ZRole, ZUser } from '@musar/core/common/schemas';
+import { banUser, createUser, listUsers, setRole, unbanUser } from '@musar/core/users/users';
 import { adminProcedure } from '../trpc';
 
 export const usersRouter = {

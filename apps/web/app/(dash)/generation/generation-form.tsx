@@ -5,7 +5,7 @@
 import Link from 'next/link';
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { ZCreateGeneration } from '@musar/api/forms';
+import { ZCreateGeneration } from '@musar/core/forms/forms';
 import { useTRPC } from '@/trpc/client';
 import { check, fromServer, type TErrors } from '@/ui/form-errors';
 import { Alert, Button, EmptyState, Field, FieldError, Input } from '@/ui/kit';

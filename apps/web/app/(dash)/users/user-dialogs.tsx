@@ -1,7 +1,7 @@
 'use client';
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { ZCreateUser } from '@musar/api/forms';
+import { ZCreateUser } from '@musar/core/forms/forms';
 import { ROLES } from '@musar/auth/permissions';
 import { useTRPC } from '@/trpc/client';
 import { check, fromServer, type TErrors } from '@/ui/form-errors';

@@ -2,7 +2,7 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '@/trpc/client';
-import { ZConsentForm } from '@musar/api/forms';
+import { ZConsentForm } from '@musar/core/forms/forms';
 import { check, fromServer, type TErrors } from '@/ui/form-errors';
 import { Alert, Button, Field, Input, Select } from '@/ui/kit';
 import { fileToBase64, Modal } from '@/ui/modal';

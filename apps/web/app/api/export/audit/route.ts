@@ -1,7 +1,6 @@
 // GET /api/export/audit?action=&actionPrefix=&targetType=&targetId=&actorId=&from=&to= → CSV.
 // Admins only (the tRPC procedure's guard and validation apply).
-import { createCaller, createContext } from '@musar/api';
-import { trpcErrorResponse } from '@/server/http-errors';
+import { createCaller, createContext, trpcErrorResponse } from '@musar/api';
 import { getServices } from '@/server/services';
 
 export const dynamic = 'force-dynamic';

@@ -1,8 +1,7 @@
 // GET /api/export/outputs[?requestId=…] → a zip of approved outputs (PNG + JSON manifest each).
 // Admins and operators; withdrawn and no-longer-consented outputs are never in it.
-import { createCaller, createContext } from '@musar/api';
-import { exportApprovedZip } from '@musar/api/consent';
-import { trpcErrorResponse } from '@/server/http-errors';
+import { createCaller, createContext, trpcErrorResponse } from '@musar/api';
+import { exportApprovedZip } from '@musar/core/consent/export-outputs';
 import { getServices } from '@/server/services';
 
 export const dynamic = 'force-dynamic';

@@ -1,0 +1,233 @@
+// The `generate` consumer: validate → begin (consent re-check) → compute in a thread, with
+// progress and cancellation → complete (outputs + job completion in one transaction).
+import { sql } from 'drizzle-orm';
+import { executeRows, writeAudit, type Db } from '@musar/db';
+import { generationRequests } from '@musar/db/schema';
+import type { TComputePool } from '../pool';
+import type { TLogger } from '../log';
+import type { TMetrics } from '../metrics';
+import type { TJobAttempt } from '@musar/core/jobs/job-sql';
+import { describeZodError, ZGeneratePayload } from '@musar/core/jobs/payloads';
+import type { TProgress } from '../thread/types';
+import { assertRoutingFits, resolveModel } from './model-source';
+import { signOutputs } from './provenance';
+import {
+  beginGeneration,
+  completeGeneration,
+  failGeneration,
+  loadSubjects,
+  PermanentError,
+} from './store';
+
+export type THandlerDeps = {
+  db: Db;
+  pool: TComputePool;
+  log: TLogger;
+  metrics: TMetrics;
+  watchMs?: number;
+  /** Running attempts by request id: the runner's cancel listener calls these. */
+  cancels?: Map<string, () => void>;
+};
+export type TJob = TJobAttempt & { data: unknown; retryLimit: number };
+export type TOutcome = 'completed' | 'failed' | 'cancelled' | 'skipped' | 'stale' | 'retry';
+
+const requestIdOf = (data: unknown): string | null => {
+  const id = (data as { requestId?: unknown } | null)?.requestId;
+  return typeof id === 'string' && /^[0-9a-f-]{36}$/i.test(id) ? id : null;
+};
+
+export async function handleGenerate(
+  deps: THandlerDeps,
+  job: TJob,
+  signal?: AbortSignal,
+): Promise<TOutcome> {
+  const { db, log: parent } = deps;
+  const log = parent.child({ jobId: job.id, queue: job.name, attempt: job.retryCount });
+  const parsed = ZGeneratePayload.safeParse(job.data);
+  if (!parsed.success) {
+    const reason = `invalid payload: ${describeZodError(parsed.error)}`;
+    log.warn({ reason }, 'job failed validation');
+    await failGeneration(db, job, requestIdOf(job.data), reason);
+    return 'failed';
+  }
+  const p = parsed.data;
+  const begin = await beginGeneration(db, job, p);
+  if (begin.kind !== 'run') {
+    log.info(
+      { requestId: p.requestId, reason: begin.reason },
+      begin.kind === 'skip' ? 'job skipped' : 'job failed',
+    );
+    return begin.kind === 'skip' ? 'skipped' : 'failed';
+  }
+  const abort = new AbortController();
+  const onOuterAbort = () => abort.abort(signal?.reason);
+  signal?.addEventListener('abort', onOuterAbort);
+  let last: TProgress = { step: 0, total: p.count * p.steps };
+  let cancelled = false;
+  let cancelledVia: 'notify' | 'poll' | null = null;
+  const stop = (via: 'notify' | 'poll') => {
+    cancelledVia ??= via;
+    cancelled = true;
+    abort.abort(new Error('cancelled'));
+  };
+  deps.cancels?.set(p.requestId, () => stop('notify'));
+  // Cancellation is a state change in the database: pushed by NOTIFY (deps.cancels), and polled
+  // here as the fallback while the thread computes.
+  const watch = setInterval(async () => {
+    try {
+      // One round trip: the request's state and its pg-boss job's state.
+      const [row] = await executeRows<{ request: string | null; job: string | null }>(
+        db,
+        sql`SELECT (SELECT state::text FROM generation_requests WHERE id = ${p.requestId}::uuid) AS request,
+                   (SELECT state::text FROM pgboss.job WHERE name = ${job.name} AND id = ${job.id}::uuid) AS job`,
+      );
+      if (row?.request === 'cancelled' || row?.job === 'cancelled') stop('poll');
+    } catch (error) {
+      log.warn({ err: error }, 'cancellation watch failed');
+    }
+  }, deps.watchMs ?? 100);
+  let lastWrite = 0;
+  const onProgress = (progress: TProgress) => {
+    last = progress;
+    const now = Date.now();
+    if (now - lastWrite < 250 && progress.step < progress.total) return;
+    lastWrite = now;
+    db.update(generationRequests)
+      .set({ progress: progress.step / progress.total })
+      .where(
+        sql`${generationRequests.id} = ${p.requestId} AND ${generationRequests.state} = 'running'`,
+      )
+      .catch((error: unknown) => log.warn({ err: error }, 'progress write failed'));
+  };
+  try {
+    const model = await resolveModel(db, p.modelVersionId);
+    assertRoutingFits(model.source, p.routing, p.subjectIds.length);
+    if (model.fresh)
+      log.warn(
+        { requestId: p.requestId },
+        'no trained checkpoint stored: generating with a freshly initialised tiny model',
+      );
+    const subjects = await loadSubjects(db, p.subjectIds);
+    const started = performance.now();
+    const result = await deps.pool.generate(
+      {
+        model: model.source,
+        prompt: p.prompt,
+        subjects,
+        count: p.count,
+        seed: p.seed,
+        steps: p.steps,
+        routing: p.routing,
+      },
+      { signal: abort.signal, onProgress },
+    );
+    for (const img of result.images)
+      deps.metrics.perImage.observe({ backend: result.backend }, img.seconds);
+    const done = await completeGeneration(db, job, p, result, model.modelVersionId, (tx) =>
+      signOutputs(tx, p, result, model),
+    );
+    log.info(
+      {
+        requestId: p.requestId,
+        ...done,
+        backend: result.backend,
+        seconds: (performance.now() - started) / 1000,
+      },
+      'generation finished',
+    );
+    return done.kind;
+  } catch (error) {
+    if (cancelled) {
+      await recordStopped(db, p.requestId, job, last, cancelledVia ?? 'poll', new Date());
+      log.info(
+        { requestId: p.requestId, step: last.step, total: last.total, via: cancelledVia },
+        'generation cancelled: thread stopped',
+      );
+      return 'cancelled';
+    }
+    if (isDeterministic(error)) {
+      await failGeneration(db, job, p.requestId, (error as Error).message);
+      log.warn({ requestId: p.requestId, reason: (error as Error).message }, 'job failed');
+      return 'failed';
+    }
+    await recordAttemptFailure(db, job, p.requestId, error);
+    throw error;
+  } finally {
+    clearInterval(watch);
+    deps.cancels?.delete(p.requestId);
+    signal?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+/** Errors no retry can fix: ours (bad input data), and the model's refusal of its inputs (routing,
+ * config) — the thread's errors cross the thread boundary by name, not by class. */
+const DETERMINISTIC = new Set([
+  'PermanentError',
+  'InvalidRoutingError',
+  'InvalidInputError',
+  'InvalidConfigError',
+  'ZodError',
+]);
+export function isDeterministic(error: unknown): boolean {
+  if (error instanceof PermanentError) return true;
+  const e = error as { name?: unknown; code?: unknown } | null;
+  return Boolean(
+    e &&
+    (DETERMINISTIC.has(String(e.name)) ||
+      e.code === 'INVALID_ROUTING' ||
+      e.code === 'INVALID_INPUT'),
+  );
+}
+
+async function recordStopped(
+  db: Db,
+  requestId: string,
+  job: TJobAttempt,
+  at: TProgress,
+  via: 'notify' | 'poll',
+  stoppedAt: Date,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    await writeAudit(tx, {
+      actor: 'system',
+      action: 'generation.stopped',
+      targetType: 'generation_request',
+      targetId: requestId,
+      before: { state: 'running' },
+      after: {
+        state: 'cancelled',
+        jobId: job.id,
+        step: at.step,
+        total: at.total,
+        outputs: 0,
+        via,
+        stoppedAt: stoppedAt.toISOString(),
+      },
+    });
+  });
+}
+
+/** A failed attempt: back to `queued` while retries remain (pg-boss retries), else `failed`. */
+async function recordAttemptFailure(
+  db: Db,
+  job: TJob,
+  requestId: string,
+  error: unknown,
+): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error);
+  const final = job.retryCount >= job.retryLimit;
+  await db
+    .update(generationRequests)
+    .set(
+      final
+        ? {
+            state: 'failed',
+            error: `failed after ${job.retryCount + 1} attempts: ${message}`,
+            finishedAt: new Date(),
+          }
+        : { state: 'queued', error: `attempt ${job.retryCount + 1} failed (${message}); retrying` },
+    )
+    .where(
+      sql`${generationRequests.id} = ${requestId} AND ${generationRequests.state} = 'running' AND ${generationRequests.jobId} = ${job.id}`,
+    );
+}
