@@ -150,6 +150,21 @@ describe('workspace rules', () => {
       expect(names).toContain(expected);
   });
 
+  it('the database schema modules import each other without a cycle', () => {
+    const dir = join(root, 'db/src/schema');
+    const modules = readdirSync(dir).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'));
+    const schemaGraph = new Map(
+      modules.map((f) => [
+        f.replace(/\.ts$/, ''),
+        importsOf(readFileSync(join(dir, f), 'utf8'))
+          .filter((spec) => spec.startsWith('./'))
+          .map((spec) => spec.slice(2).replace(/\.ts$/, '')),
+      ]),
+    );
+    expect(schemaGraph.get('lineage')).toEqual(expect.arrayContaining(['models', 'generation']));
+    expect(findCycle(schemaGraph)).toBeNull();
+  });
+
   it('no workspace depends on an app', () => {
     const apps = new Set(workspaces.filter((w) => w.isApp).map((w) => w.pkg.name));
     const offenders = [...graph].flatMap(([from, tos]) =>

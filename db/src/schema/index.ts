@@ -7,5 +7,6 @@ export * from './generation';
 export * from './reviews';
 export * from './review-queue';
 export * from './models';
+export * from './lineage';
 export * from './audit';
 export { bytea } from './types';

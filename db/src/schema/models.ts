@@ -1,6 +1,5 @@
 import {
   bigint,
-  check,
   index,
   integer,
   jsonb,
@@ -10,10 +9,7 @@ import {
   uuid,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
-import { sql } from 'drizzle-orm';
 import { user } from './auth';
-import { subjects } from './subjects';
-import { outputs } from './generation';
 import { bytea, createdAt, tstz } from './types';
 
 export const modelKind = pgEnum('model_kind', ['base', 'adapter']);
@@ -50,24 +46,4 @@ export const modelVersions = pgTable(
     taintReason: text('taint_reason'),
   },
   (t) => [index().on(t.state), index().on(t.kind, t.state)],
-);
-
-/** What a model version was trained on: one row per subject and per approved output. */
-export const lineage = pgTable(
-  'lineage',
-  {
-    id: uuid('id').primaryKey().defaultRandom(),
-    modelVersionId: uuid('model_version_id')
-      .notNull()
-      .references(() => modelVersions.id, { onDelete: 'cascade' }),
-    subjectId: uuid('subject_id').references(() => subjects.id),
-    outputId: uuid('output_id').references(() => outputs.id),
-    createdAt: createdAt(),
-  },
-  (t) => [
-    check('lineage_one_target', sql`num_nonnulls(${t.subjectId}, ${t.outputId}) = 1`),
-    index().on(t.modelVersionId),
-    index().on(t.subjectId),
-    index().on(t.outputId),
-  ],
 );
