@@ -1,11 +1,18 @@
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '@musar/db';
-import { auditLog, consents, generationRequests, modelVersions, outputs } from '@musar/db/schema';
+import {
+  auditLog,
+  consents,
+  generationRequests,
+  modelVersions,
+  outputs,
+  subjects,
+} from '@musar/db/schema';
 import { createTestDb } from '@musar/db/testing';
 import { insertTestUser } from '../testing/users';
 import type { SessionUser } from '../common/actor';
-import { assertConsent, ConsentError } from './consent';
+import { assertConsent, checkConsent, ConsentError } from './consent';
 import { grantConsent } from './grant';
 import { registerConsentJobHooks, resetConsentJobHooks, type TRetrainRequest } from './hooks';
 import { expireConsents, revokeConsent, revokeSubjectConsents } from './revoke';
@@ -38,6 +45,53 @@ const stateOf = async (
   return Object.fromEntries(rows.map((r) => [r.id, r.state]));
 };
 
+describe('checkConsent', () => {
+  it('names each subject that may not be used, with its reason, and the consents the others hold', async () => {
+    const ok = await seedSubject(handle.db, admin, ['generate', 'train']);
+    const none = await seedSubject(handle.db, admin, ['train']); // train only
+    const revoked = await seedSubject(handle.db, admin, ['generate']);
+    await revokeConsent(handle.db, admin, { consentId: revoked.consentIds.generate!, reason: 'r' });
+    const erased = await seedSubject(handle.db, admin, ['generate']);
+    await handle.db
+      .update(subjects)
+      .set({ erasedAt: new Date() })
+      .where(eq(subjects.id, erased.id));
+    const ghost = '00000000-0000-4000-8000-000000000017';
+    const nameOf = async (id: string) =>
+      (await handle.db.select().from(subjects).where(eq(subjects.id, id)))[0]!.name;
+    const ids = [ghost, erased.id, ok.id, revoked.id, none.id];
+    for (const lock of [false, true]) {
+      const { lacking, held } = await handle.db.transaction((tx) =>
+        checkConsent(tx, ids, 'generate', { lock }),
+      );
+      expect(lacking).toEqual([
+        { subjectId: ghost, name: null, reason: 'subject does not exist' },
+        {
+          subjectId: erased.id,
+          name: await nameOf(erased.id),
+          reason: `subject "${await nameOf(erased.id)}" was erased`,
+        },
+        {
+          subjectId: revoked.id,
+          name: await nameOf(revoked.id),
+          reason: `subject "${await nameOf(revoked.id)}" consent was revoked for generate`,
+        },
+        {
+          subjectId: none.id,
+          name: await nameOf(none.id),
+          reason: `subject "${await nameOf(none.id)}" has no active consent for generate`,
+        },
+      ]);
+      expect([...held]).toEqual([[ok.id, [ok.consentIds.generate]]]);
+    }
+    expect(await checkConsent(handle.db, [ok.id, ok.id], 'train')).toEqual({
+      lacking: [],
+      held: new Map([[ok.id, [ok.consentIds.train]]]),
+    });
+    expect(await checkConsent(handle.db, [], 'train')).toEqual({ lacking: [], held: new Map() });
+  });
+});
+
 describe('assertConsent', () => {
   it('refuses generation for a subject without generate consent, naming it', async () => {
     const a = await seedSubject(handle.db, admin, ['generate', 'train']);
@@ -50,8 +104,11 @@ describe('assertConsent', () => {
       code: 'PRECONDITION_FAILED',
       scope: 'generate',
       subjectIds: [b.id],
+      lacking: [{ subjectId: b.id, name: expect.stringMatching(/#/) }],
     });
-    expect((error as Error).message).toMatch(/No active generate consent for: .*#/);
+    expect((error as Error).message).toMatch(
+      /^subject ".*#.*" has no active consent for generate$/,
+    );
     await expect(assertConsent(handle.db, [b.id], 'train')).resolves.toBeInstanceOf(Map);
   });
 
@@ -67,7 +124,7 @@ describe('assertConsent', () => {
     });
     await expect(assertConsent(handle.db, [s.id], 'generate')).rejects.toBeInstanceOf(ConsentError);
     await expect(
-      assertConsent(handle.db, [s.id], 'generate', new Date(Date.now() + 2 * 3600_000)),
+      assertConsent(handle.db, [s.id], 'generate', { now: new Date(Date.now() + 2 * 3600_000) }),
     ).resolves.toBeDefined();
     await grantConsent(handle.db, admin, {
       subjectId: s.id,
@@ -78,7 +135,7 @@ describe('assertConsent', () => {
     });
     await expect(assertConsent(handle.db, [s.id], 'train')).resolves.toBeDefined();
     await expect(
-      assertConsent(handle.db, [s.id], 'train', new Date(Date.now() + 2 * 3600_000)),
+      assertConsent(handle.db, [s.id], 'train', { now: new Date(Date.now() + 2 * 3600_000) }),
     ).rejects.toBeInstanceOf(ConsentError);
   });
 

@@ -14,7 +14,6 @@ import {
 import { cancelGenerationRequests } from './cancel';
 import { QUEUES } from '../jobs/names';
 import { sendInTransaction } from '../jobs/job-sql';
-import { subjectsLackingConsent } from '../consent/lacking';
 import { ZGeneratePayload } from '../jobs/payloads';
 import type { SessionUser } from '../common/actor';
 import { notFound, ServiceError } from '../common/errors';
@@ -36,11 +35,9 @@ export async function createGeneration(
 ): Promise<TGenerationRequest> {
   const purpose = opts.purpose ?? 'production';
   const id = await db.transaction(async (tx) => {
-    const lacking = await subjectsLackingConsent(tx, input.subjectIds, 'generate');
-    if (lacking.length)
-      throw new ServiceError('PRECONDITION_FAILED', lacking.map((l) => l.reason).join('; '));
-    // Hold the consent rows (FOR SHARE) until this request commits: a concurrent revocation waits
-    // for it and then cancels it, and a request can never be written after a revocation committed.
+    // Refuses a subject without generate consent (ConsentError, the reasons), and holds the
+    // consent rows (FOR SHARE) until this request commits: a concurrent revocation waits for it
+    // and then cancels it, and a request can never be written after a revocation committed.
     await assertConsent(tx, input.subjectIds, 'generate');
     let base: Record<string, unknown> = {};
     if (input.routingConfigId) {

@@ -8,7 +8,7 @@ import { generationRequests, outputs, subjectImages, subjects } from '@musar/db/
 import { completeJobAttempt, failJobPermanently, type TJobAttempt } from '@musar/core/jobs/job-sql';
 import type { TGeneratePayload } from '@musar/core/jobs/payloads';
 import type { TGenerateResult } from '../thread/types';
-import { subjectsLackingConsent } from '@musar/core/consent/lacking';
+import { checkConsent } from '@musar/core/consent/consent';
 
 /** Which process ran an attempt (in audit entries): host:pid:random — a container restarted on the
  * same host is pid 1 again, and must not pass for its dead predecessor (queue/reclaim.ts). */
@@ -65,7 +65,9 @@ export async function beginGeneration(
     if (!req) return { kind: 'failed', reason: `generation request ${p.requestId} does not exist` };
     if (req.state === 'cancelled' || req.state === 'succeeded' || req.state === 'failed')
       return { kind: 'skip', reason: `request is already ${req.state}` };
-    const lacking = await subjectsLackingConsent(tx, p.subjectIds, 'generate');
+    // No FOR SHARE here: this transaction holds the request FOR UPDATE, which a revocation's
+    // cascade waits on to cancel it (checkConsent in consent.ts: the lock order).
+    const { lacking } = await checkConsent(tx, p.subjectIds, 'generate');
     if (lacking.length) return { kind: 'failed', reason: lacking.map((l) => l.reason).join('; ') };
     await tx
       .update(generationRequests)
@@ -142,7 +144,7 @@ export async function completeGeneration(
       .for('update');
     if (!req || req.state !== 'running' || req.jobId !== job.id)
       return { kind: 'stale', reason: `request is ${req?.state ?? 'gone'}` };
-    const lacking = await subjectsLackingConsent(tx, p.subjectIds, 'generate');
+    const { lacking } = await checkConsent(tx, p.subjectIds, 'generate'); // no lock: see beginGeneration
     if (lacking.length) return { kind: 'failed', reason: lacking.map((l) => l.reason).join('; ') };
     if (
       !(await completeJobAttempt(tx, job, {
