@@ -16,6 +16,7 @@ import { executeRows, writeAudit, type AuditEntry, type Tx } from '@musar/db';
 import { auditLog } from '@musar/db/schema';
 import { auditActor, actorId, type TActor, type TConsentScope } from './consent';
 import { consentJobHooks } from './hooks';
+import { servingVersion } from '../models/serving';
 
 export type TCascadeResult = {
   subjectId: string;
@@ -193,7 +194,9 @@ async function taintModels(tx: Tx, input: TCascadeInput, result: TCascadeResult)
   if (wasServing) result.servingMoved = await moveServingPointer(tx, wasServing, actor);
   if (tainted.length === 0) return;
   const request = {
-    parentVersionId: result.servingMoved ? result.servingMoved.to : await servingAdapter(tx),
+    parentVersionId: result.servingMoved
+      ? result.servingMoved.to
+      : ((await servingVersion(tx, 'adapter', ['id']))?.id ?? null),
     reason: `consent-revoked:${subjectId}`,
     excludeSubjectIds: [subjectId],
     requestedBy: actorId(actor),
@@ -230,14 +233,6 @@ async function moveServingPointer(tx: Tx, from: { id: string; kind: string }, ac
     after: { serving: moved.to, why: 'serving version tainted by consent revocation' },
   });
   return moved;
-}
-
-async function servingAdapter(tx: Tx): Promise<string | null> {
-  const [row] = await executeRows<{ id: string }>(
-    tx,
-    sql`select id from model_versions where kind = 'adapter' and state = 'serving' order by promoted_at desc nulls last limit 1`,
-  );
-  return row?.id ?? null;
 }
 
 /** Many audit entries, one INSERT per 1000 (the columns writeAudit fills), in entry order. */

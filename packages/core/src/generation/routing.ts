@@ -13,6 +13,7 @@ import { describeZodError, ZRoutingOverrides } from '../jobs/payloads';
 import type { SessionUser } from '../common/actor';
 import { notFound, ServiceError } from '../common/errors';
 import type { TRoutingConfig } from './routing-schemas';
+import { servingGenerationVersion } from '../models/serving';
 
 const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
 
@@ -54,21 +55,6 @@ export async function modelDepth(db: DbOrTx, modelVersionId: string | null): Pro
   return (await modelShape(db, modelVersionId)).depth;
 }
 
-/** The version a generation runs on when it names none, as the worker resolves it: the serving
- * adapter, else the serving base; null = the worker's freshly initialised tiny model. */
-export async function servingModelId(db: DbOrTx): Promise<string | null> {
-  for (const kind of ['adapter', 'base'] as const) {
-    const [row] = await db
-      .select({ id: modelVersions.id })
-      .from(modelVersions)
-      .where(and(eq(modelVersions.kind, kind), eq(modelVersions.state, 'serving')))
-      .orderBy(desc(modelVersions.promotedAt))
-      .limit(1);
-    if (row) return row.id;
-  }
-  return null;
-}
-
 /** Refuses, at request time, routing the model the request will run on rejects (a strength per
  * subject, layers under its depth, a fixed map of its grid) — the worker would otherwise only
  * find out when the job runs. */
@@ -77,8 +63,11 @@ export async function assertRoutingForModel(
   routing: unknown,
   opts: { subjects: number; modelVersionId?: string | null },
 ) {
+  // unnamed: the version the worker resolves (the serving adapter, else base; null = tiny)
   const modelVersionId =
-    opts.modelVersionId === undefined ? await servingModelId(db) : opts.modelVersionId;
+    opts.modelVersionId === undefined
+      ? ((await servingGenerationVersion(db, ['id']))?.id ?? null)
+      : opts.modelVersionId;
   const shape = await modelShape(db, modelVersionId);
   try {
     parseRoutingParams(routing, { subjects: opts.subjects, ...shape });

@@ -9,6 +9,7 @@ import type { SessionUser } from '../common/actor';
 import { notFound, ServiceError } from '../common/errors';
 import { iso } from '../common/schemas';
 import type { TModelVersion } from './schemas';
+import { servingVersions } from './serving';
 
 type Row = typeof modelVersions.$inferSelect;
 const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
@@ -56,12 +57,8 @@ async function lock(tx: Tx, id: string): Promise<Row> {
 }
 
 /** Swaps the serving pointer of the version's kind to it; returns the version it replaced. */
-async function serve(tx: Tx, target: Row): Promise<Row | null> {
-  const current = await tx
-    .select()
-    .from(modelVersions)
-    .where(and(eq(modelVersions.kind, target.kind), eq(modelVersions.state, 'serving')))
-    .for('update');
+async function serve(tx: Tx, target: Row): Promise<{ id: string } | null> {
+  const current = await servingVersions(tx, target.kind, ['id'], { lock: true });
   const now = new Date();
   for (const c of current)
     if (c.id !== target.id)

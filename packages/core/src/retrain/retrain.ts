@@ -12,6 +12,7 @@ import { ServiceError } from '../common/errors';
 import { auditActor, type TActor } from '../consent/consent';
 import { splitByRegionGrid } from './data';
 import { trainingSet } from './training-set';
+import { servingVersion } from '../models/serving';
 
 export const retrainThreshold = (env: Record<string, string | undefined> = process.env) => {
   const n = Number(env.MUSAR_RETRAIN_EVERY ?? 20);
@@ -20,10 +21,7 @@ export const retrainThreshold = (env: Record<string, string | undefined> = proce
 
 /** Eligible approved outputs not yet in the serving adapter's lineage (or its ancestors'). */
 export async function newFeedbackData(db: DbOrTx) {
-  const [serving] = await executeRows<{ id: string; name: string }>(
-    db,
-    sql`select id, name from model_versions where kind = 'adapter' and state = 'serving' order by promoted_at desc limit 1`,
-  );
+  const serving = await servingVersion(db, 'adapter', ['id', 'name']);
   const set = await trainingSet(db);
   const used = serving
     ? await executeRows<{ output_id: string }>(

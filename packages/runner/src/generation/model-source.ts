@@ -1,9 +1,10 @@
 // Which weights a generation uses: the requested version, else the serving adapter (on its base),
 // else the serving base, else — until a trained checkpoint is stored — a freshly initialised
 // `tiny` model (its images are noise-like; the runner logs a warning when it falls back).
-import { and, desc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '@musar/db';
 import { modelVersions } from '@musar/db/schema';
+import { servingGenerationVersion, servingVersion } from '@musar/core/models/serving';
 import { getPreset } from '@musar/model/config';
 import { parseRoutingParams } from '@musar/model/routing';
 import type { TModelSource } from '../thread/types';
@@ -19,16 +20,6 @@ export type TResolvedModel = {
 
 async function byId(db: Db, id: string): Promise<Row | undefined> {
   const [row] = await db.select().from(modelVersions).where(eq(modelVersions.id, id));
-  return row;
-}
-
-async function serving(db: Db, kind: 'base' | 'adapter'): Promise<Row | undefined> {
-  const [row] = await db
-    .select()
-    .from(modelVersions)
-    .where(and(eq(modelVersions.kind, kind), eq(modelVersions.state, 'serving')))
-    .orderBy(desc(modelVersions.promotedAt))
-    .limit(1);
   return row;
 }
 
@@ -51,9 +42,7 @@ function fromRows(base: Row, adapter: Row | null): TResolvedModel {
 }
 
 export async function resolveModel(db: Db, requested: string | null): Promise<TResolvedModel> {
-  const chosen = requested
-    ? await byId(db, requested)
-    : ((await serving(db, 'adapter')) ?? (await serving(db, 'base')));
+  const chosen = requested ? await byId(db, requested) : await servingGenerationVersion(db);
   if (requested && !chosen) throw new PermanentError(`model version ${requested} does not exist`);
   if (chosen && (chosen.state === 'tainted' || chosen.state === 'failed'))
     throw new PermanentError(`model version "${chosen.name}" is ${chosen.state}`);
@@ -65,9 +54,9 @@ export async function resolveModel(db: Db, requested: string | null): Promise<TR
     };
   if (chosen.kind === 'base') return fromRows(chosen, null);
   // An adapter's parent is its base, or the adapter a retrain continued: walk up to the base.
-  let base: Row | undefined = chosen;
+  let base: Row | null | undefined = chosen;
   for (let depth = 0; base && base.kind !== 'base' && depth < 50; depth++)
-    base = base.parentId ? await byId(db, base.parentId) : await serving(db, 'base');
+    base = base.parentId ? await byId(db, base.parentId) : await servingVersion(db, 'base');
   if (!base || base.kind !== 'base')
     throw new PermanentError(`adapter "${chosen.name}" has no base model stored`);
   return fromRows(base, chosen);

@@ -13,16 +13,10 @@ import {
 } from '@musar/db/schema';
 import { gateDecision, gateTolerance } from '@musar/core/retrain/gate';
 import { describeZodError, ZEvaluatePayload } from '@musar/core/jobs/payloads';
+import { servingVersion } from '@musar/core/models/serving';
 import { runInThread } from './run-thread';
 import type { THeldOutItem } from './types';
-import {
-  byId,
-  num,
-  servingAdapter,
-  weightsOf,
-  type TFeedbackDeps,
-  type TFeedbackJob,
-} from './versions';
+import { byId, num, weightsOf, type TFeedbackDeps, type TFeedbackJob } from './versions';
 
 async function heldOutItems(db: Db, outputIds: string[]): Promise<THeldOutItem[]> {
   if (!outputIds.length) return [];
@@ -90,7 +84,7 @@ export async function handleEvaluate(deps: TFeedbackDeps, job: TFeedbackJob) {
   const p = parsed.data;
   const candidate = await byId(db, p.modelVersionId);
   if (!candidate) throw new Error(`model version ${p.modelVersionId} does not exist`);
-  const serving = await servingAdapter(db);
+  const serving = await servingVersion(db, 'adapter');
   const training = ((candidate.metrics ?? {}) as { training?: { heldOutOutputIds?: string[] } })
     .training;
   const models = [{ label: 'candidate', ...(await weightsOf(db, candidate)) }];

@@ -15,15 +15,9 @@ import { failJobPermanently, sendInTransaction } from '@musar/core/jobs/job-sql'
 import { PermanentError } from '../generation/store';
 import { QUEUES } from '@musar/core/jobs/names';
 import { describeZodError, ZEvaluatePayload, ZRetrainPayload } from '@musar/core/jobs/payloads';
+import { servingVersion } from '@musar/core/models/serving';
 import { runInThread } from './run-thread';
-import {
-  byId,
-  num,
-  servingAdapter,
-  weightsOf,
-  type TFeedbackDeps,
-  type TFeedbackJob,
-} from './versions';
+import { byId, num, weightsOf, type TFeedbackDeps, type TFeedbackJob } from './versions';
 
 const setTraining = (
   db: Db,
@@ -101,7 +95,9 @@ async function retrain(
   if (!parsed.success)
     throw new PermanentError(`invalid retrain payload: ${describeZodError(parsed.error)}`);
   const p = parsed.data;
-  const parent = p.parentVersionId ? await byId(db, p.parentVersionId) : await servingAdapter(db);
+  const parent = p.parentVersionId
+    ? await byId(db, p.parentVersionId)
+    : await servingVersion(db, 'adapter');
   if (!parent) throw new PermanentError('no adapter to continue: promote an adapter first');
   if (parent.state === 'tainted' || parent.state === 'failed')
     throw new PermanentError(`cannot continue "${parent.name}": it is ${parent.state}`);

@@ -1,5 +1,5 @@
 // Shared by the retrain and evaluate consumers: model versions and their weights.
-import { and, desc, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import type { Db } from '@musar/db';
 import { modelVersions } from '@musar/db/schema';
 import type { TWeights } from './types';
@@ -40,14 +40,4 @@ export async function weightsOf(db: Db, version: TVersionRow): Promise<TWeights>
     baseConfig: base.config,
     adapter: version.kind === 'adapter' ? version.checkpoint : null,
   };
-}
-
-export async function servingAdapter(db: Db): Promise<TVersionRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(modelVersions)
-    .where(and(eq(modelVersions.kind, 'adapter'), eq(modelVersions.state, 'serving')))
-    .orderBy(desc(modelVersions.promotedAt))
-    .limit(1);
-  return row;
 }
