@@ -1,9 +1,9 @@
 // Cancellation of generation requests, in the caller's transaction: the request row, its pg-boss
 // job and the audit entry change together. A running job notices within its watch interval (the
 // runner is notified on commit, and polls as a fallback) and its thread is terminated: no output.
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, inArray } from 'drizzle-orm';
 import { writeAudit, type AuditActor, type DbOrTx } from '@musar/db';
-import { generationRequests, generationRequestSubjects } from '@musar/db/schema';
+import { generationRequests } from '@musar/db/schema';
 import { cancelInTransaction } from '../jobs/job-sql';
 import { QUEUES } from '../jobs/names';
 import { notifyCancelled } from '../jobs/cancel-signal';
@@ -61,33 +61,4 @@ export async function cancelGenerationRequests(
       after: { state: 'cancelled', reason },
     });
   return rows.map((r) => r.id);
-}
-
-/**
- * For consent revocation (issue 8): cancels every queued or running generation that uses the
- * subject, in the revocation's transaction. Running jobs stop at their next watch tick and leave
- * no output; the request carries `reason`. Returns the cancelled request ids.
- */
-export async function cancelJobsForSubject(
-  tx: DbOrTx,
-  subjectId: string,
-  actor: AuditActor,
-  reason = 'consent for a subject was revoked',
-): Promise<string[]> {
-  const rows = await tx
-    .select({ id: generationRequestSubjects.requestId })
-    .from(generationRequestSubjects)
-    .innerJoin(generationRequests, eq(generationRequests.id, generationRequestSubjects.requestId))
-    .where(
-      and(
-        eq(generationRequestSubjects.subjectId, subjectId),
-        sql`${generationRequests.state} IN ('queued', 'running')`,
-      ),
-    );
-  return cancelGenerationRequests(
-    tx,
-    rows.map((r) => r.id),
-    actor,
-    reason,
-  );
 }
