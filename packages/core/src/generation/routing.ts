@@ -4,7 +4,7 @@
 // Saving a name again makes its next version; rows are never edited.
 import { and, desc, eq, max } from 'drizzle-orm';
 import { writeAudit, type Db, type DbOrTx } from '@musar/db';
-import { modelVersions, routingConfigs } from '@musar/db/schema';
+import { routingConfigs } from '@musar/db/schema';
 // Subpaths, not the package index: the web server bundles this file, and the index pulls in the
 // compute backends (webgpu, tfjs-node-gpu) that only the worker's threads load.
 import { getPreset } from '@musar/model/config';
@@ -14,6 +14,7 @@ import type { SessionUser } from '../common/actor';
 import { notFound, ServiceError } from '../common/errors';
 import type { TRoutingConfig } from './routing-schemas';
 import { servingGenerationVersion } from '../models/serving';
+import { versionChain } from '../models/ancestry';
 
 const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
 
@@ -24,24 +25,19 @@ export async function modelShape(
   db: DbOrTx,
   modelVersionId: string | null,
 ): Promise<{ depth: number; grid: number }> {
-  let id = modelVersionId;
-  for (let hop = 0; id && hop < 50; hop++) {
-    const [row] = await db
-      .select({
-        config: modelVersions.config,
-        parentId: modelVersions.parentId,
-        kind: modelVersions.kind,
-      })
-      .from(modelVersions)
-      .where(eq(modelVersions.id, id));
-    if (!row) throw notFound('Model version');
-    const cfg = (row.config ?? {}) as { depth?: unknown; imageSize?: unknown; patchSize?: unknown };
+  const chain = modelVersionId ? await versionChain(db, modelVersionId) : [];
+  if (modelVersionId && chain.length === 0) throw notFound('Model version');
+  for (const link of chain) {
+    const cfg = (link.config ?? {}) as {
+      depth?: unknown;
+      imageSize?: unknown;
+      patchSize?: unknown;
+    };
     const depth = Number(cfg.depth);
     if (Number.isInteger(depth) && depth > 0) {
       const grid = Number(cfg.imageSize) / Number(cfg.patchSize);
       return { depth, grid: Number.isInteger(grid) && grid > 0 ? grid : presetGrid() };
     }
-    id = row.parentId;
   }
   return { depth: getPreset('tiny').depth, grid: presetGrid() };
 }

@@ -29,10 +29,9 @@ describe('which version is serving', () => {
     expect((await servingGenerationVersion(handle.db, ['id']))?.id).toBe(base.id);
     expect(await servingVersion(handle.db, 'adapter')).toBeNull();
     // the whole row by default, only the columns asked for otherwise
-    expect(await servingVersion(handle.db, 'base')).toMatchObject({
-      id: base.id,
-      checkpoint: new Uint8Array([1, 2, 3]),
-    });
+    const row = await servingVersion(handle.db, 'base');
+    expect(row?.id).toBe(base.id);
+    expect([...row!.checkpoint!]).toEqual([1, 2, 3]); // (a Buffer on PostgreSQL)
     expect(await servingVersion(handle.db, 'base', ['id', 'name'])).toEqual({
       id: base.id,
       name: 'b',

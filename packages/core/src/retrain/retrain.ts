@@ -13,6 +13,7 @@ import { auditActor, type TActor } from '../consent/consent';
 import { splitByRegionGrid } from './data';
 import { trainingSet } from './training-set';
 import { servingVersion } from '../models/serving';
+import { versionChain } from '../models/ancestry';
 
 export const retrainThreshold = (env: Record<string, string | undefined> = process.env) => {
   const n = Number(env.MUSAR_RETRAIN_EVERY ?? 20);
@@ -23,11 +24,12 @@ export const retrainThreshold = (env: Record<string, string | undefined> = proce
 export async function newFeedbackData(db: DbOrTx) {
   const serving = await servingVersion(db, 'adapter', ['id', 'name']);
   const set = await trainingSet(db);
-  const used = serving
+  // what the serving adapter and every version it continued were trained on
+  const chain = serving ? (await versionChain(db, serving.id)).map((l) => l.id) : [];
+  const used = chain.length
     ? await executeRows<{ output_id: string }>(
         db,
-        sql`with recursive anc(id) as (select ${serving.id}::uuid union select m.parent_id from model_versions m join anc on m.id = anc.id where m.parent_id is not null)
-            select distinct l.output_id from lineage l join anc on l.model_version_id = anc.id where l.output_id is not null`,
+        sql`select distinct l.output_id from lineage l where l.model_version_id in ${chain} and l.output_id is not null`,
       )
     : [];
   const usedIds = new Set(used.map((u) => u.output_id));

@@ -5,6 +5,7 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '@musar/db';
 import { modelVersions } from '@musar/db/schema';
 import { servingGenerationVersion, servingVersion } from '@musar/core/models/serving';
+import { baseVersion } from '@musar/core/models/ancestry';
 import { getPreset } from '@musar/model/config';
 import { parseRoutingParams } from '@musar/model/routing';
 import type { TModelSource } from '../thread/types';
@@ -53,12 +54,9 @@ export async function resolveModel(db: Db, requested: string | null): Promise<TR
       fresh: true,
     };
   if (chosen.kind === 'base') return fromRows(chosen, null);
-  // An adapter's parent is its base, or the adapter a retrain continued: walk up to the base.
-  let base: Row | null | undefined = chosen;
-  for (let depth = 0; base && base.kind !== 'base' && depth < 50; depth++)
-    base = base.parentId ? await byId(db, base.parentId) : await servingVersion(db, 'base');
-  if (!base || base.kind !== 'base')
-    throw new PermanentError(`adapter "${chosen.name}" has no base model stored`);
+  // The adapter runs on its base; one whose parents reach no base runs on the serving base.
+  const base = (await baseVersion(db, chosen.id)) ?? (await servingVersion(db, 'base'));
+  if (!base) throw new PermanentError(`adapter "${chosen.name}" has no base model stored`);
   return fromRows(base, chosen);
 }
 

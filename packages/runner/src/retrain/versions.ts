@@ -2,6 +2,7 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '@musar/db';
 import { modelVersions } from '@musar/db/schema';
+import { baseVersion } from '@musar/core/models/ancestry';
 import type { TWeights } from './types';
 
 export type TVersionRow = typeof modelVersions.$inferSelect;
@@ -28,9 +29,7 @@ export const byId = async (db: Db, id: string) =>
 
 /** The base and adapter weights of a version (an adapter's parents lead to its base). */
 export async function weightsOf(db: Db, version: TVersionRow): Promise<TWeights> {
-  let base: TVersionRow | undefined = version;
-  for (let i = 0; base && base.kind !== 'base' && i < 50; i++)
-    base = base.parentId ? await byId(db, base.parentId) : undefined;
+  const base = await baseVersion(db, version.id, ['checkpoint', 'config']);
   if (!base?.checkpoint)
     throw new Error(`model version "${version.name}" has no stored base checkpoint`);
   if (version.kind === 'adapter' && !version.checkpoint)
