@@ -49,6 +49,8 @@ export const generationRequests = pgTable(
     routingConfigId: uuid('routing_config_id').references(() => routingConfigs.id),
     /** The routing parameters actually used (config params plus per-request overrides). */
     routingParams: jsonb('routing_params').$type<Record<string, unknown>>().notNull(),
+    /** Sampling steps per image. */
+    steps: integer('steps').notNull().default(20),
     modelVersionId: uuid('model_version_id').references((): AnyPgColumn => modelVersions.id),
     count: integer('count').notNull(),
     seed: bigint('seed', { mode: 'number' }),

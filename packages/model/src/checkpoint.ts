@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { parseConfig, ZMusarConfig, type TMusarConfig } from './config';
 import { CheckpointError, parseOrThrow } from './errors';
 import { MusarModel } from './model/dit';
-import { ZRoutingParams } from './routing/dynamic';
+import { ZRoutingParams } from './routing/params';
 
 // ---------------------------------------------------------------------------------------------
 // Checkpoints in the safetensors layout: u64 little-endian header length, a JSON header

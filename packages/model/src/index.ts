@@ -21,13 +21,19 @@ export { DualBranchLora } from './lora';
 export type { TBranch, TLoraOptions } from './lora';
 export { staticRoutingPlan, fullAttentionPlan, isBlockStructured } from './routing/plan';
 export type { TRoutingPlan } from './routing/plan';
+export { dynamicRouter, assignRegions } from './routing/dynamic';
 export {
-  dynamicRouter,
-  assignRegions,
   parseRoutingParams,
+  assertRoutingFits,
+  routingShapeOf,
   ZRoutingParams,
-} from './routing/dynamic';
-export type { TRoutingParams, TRoutingParamsInput } from './routing/dynamic';
+} from './routing/params';
+export type {
+  TRoutingParams,
+  TRoutingParamsInput,
+  TRoutingContext,
+  TRoutingShape,
+} from './routing/params';
 export { deriveSeed } from './random';
 export { rectifiedFlowLoss, logitNormalTimesteps } from './diffusion';
 export type { TTrainBatch, TAttentionMode } from './diffusion';

@@ -5,7 +5,8 @@ import { parseOrThrow } from './errors';
 import { deriveSeed } from './random';
 import type { MusarModel, TContextCache } from './model/dit';
 import { validateInputs, type TModelInputs } from './model/inputs';
-import { dynamicRouter, type TDynamicRouter, type TRoutingParamsInput } from './routing/dynamic';
+import { dynamicRouter, type TDynamicRouter } from './routing/dynamic';
+import type { TRoutingParamsInput } from './routing/params';
 import { staticRoutingPlan, targetContextBias } from './routing/plan';
 
 // ---------------------------------------------------------------------------------------------

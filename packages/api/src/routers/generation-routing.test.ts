@@ -70,4 +70,21 @@ describe('generation.create validates routing against the model', () => {
     const rows = await handle.db.select().from(generationRequests);
     expect(rows).toHaveLength(before.requests + 1);
   });
+
+  it('checks a saved routing config against the serving model (no version named)', async () => {
+    await expect(
+      operator.routing.create({ name: 'too-deep', params: { layers: [3] } }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST', message: expect.stringMatching(/< depth 3/) });
+    const cfg = await operator.routing.create({ name: 'fits', params: { layers: [2] } });
+    // generating with it: checked again against the same model, then queued
+    const req = await operator.generation.create({
+      subjectIds: [a, b],
+      prompt: 'a star toy left of a moon toy',
+      count: 1,
+      seed: 1,
+      routingConfigId: cfg.id,
+    });
+    expect(req.routingParams).toEqual({ layers: [2] });
+    expect(req.stepsPerImage).toBe(20);
+  });
 });

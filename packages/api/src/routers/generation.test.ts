@@ -48,8 +48,16 @@ describe('generation router', () => {
       seed: 42,
       step: 0,
       totalSteps: 30,
+      stepsPerImage: 10,
       outputs: 0,
+      // the steps have their own column, not a key of the routing JSON
+      routingParams: { beta: 5 },
     });
+    const [row] = await handle.db
+      .select()
+      .from(generationRequests)
+      .where(eq(generationRequests.id, r.id));
+    expect([row!.steps, row!.routingParams]).toEqual([10, { beta: 5 }]);
     expect(r.subjects.map((s) => s.id)).toEqual([a, b]);
     const jobs = await jobsOf(r.id);
     expect(jobs).toHaveLength(1);

@@ -320,6 +320,7 @@ describe('item view', () => {
     expect(view.subjects.every((s) => s.references.length === 1)).toBe(true);
     expect(view.routingMap).toEqual({ rows: 8, cols: 8, cells: seed.map });
     expect(view.routingParams).toMatchObject({ beta: 8 });
+    expect(view.steps).toBe(20);
     expect(view.modelVersion?.name).toMatch(/^musar-/);
     expect(view.scores).toMatchObject({ fidelity: 0.8 });
     expect(view.consensus).toEqual({ needed: 1, decisions: 0, inAdjudication: false });

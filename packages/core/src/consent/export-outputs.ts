@@ -21,6 +21,7 @@ type OutputRow = {
   request_id: string;
   prompt: string;
   routing_params: unknown;
+  steps: number;
   seed: number | null;
   model_version_id: string | null;
   model_name: string | null;
@@ -58,7 +59,7 @@ export async function exportableOutputs(db: Db, opts: { requestId?: string; limi
     const outputs = await executeRows<OutputRow>(
       tx,
       sql`select o.id, coalesce(o.approved_image, o.image) as image, o.routing_map, o.scores, o.created_at, o.decided_at, r.id as request_id, r.prompt,
-                 r.routing_params, r.seed, o.model_version_id, m.name as model_name, m.state as model_state
+                 r.routing_params, r.steps, r.seed, o.model_version_id, m.name as model_name, m.state as model_state
           from outputs o join generation_requests r on r.id = o.request_id
           left join model_versions m on m.id = o.model_version_id
           where o.state = 'approved' and ${outputReadable()}
@@ -103,6 +104,7 @@ export async function exportableOutputs(db: Db, opts: { requestId?: string; limi
           ? { id: o.model_version_id, name: o.model_name, state: o.model_state }
           : null,
         routingParams: o.routing_params,
+        steps: Number(o.steps),
         routingMap: o.routing_map,
         scores: o.scores,
         reviews: reviews

@@ -90,6 +90,8 @@ describe('export of approved outputs', () => {
       requestId: bOnly.requestId,
       subjects: [{ id: b.id, position: 0, generateConsentIds: [bConsent!.id] }],
       modelVersion: { id: v, name: 'serving-v' },
+      routingParams: {},
+      steps: 20,
       routingMap: [[0, 1]],
       reviews: [
         { decision: 'approve', reasons: ['faithful'], comment: 'good', reviewer: reviewer.email },

@@ -14,14 +14,15 @@ import {
 import { cancelGenerationRequests } from './cancel';
 import { QUEUES } from '../jobs/names';
 import { sendInTransaction } from '../jobs/job-sql';
-import { ZGeneratePayload } from '../jobs/payloads';
+import type { TGeneratePayload } from '../jobs/payloads';
 import type { SessionUser } from '../common/actor';
 import { notFound, ServiceError } from '../common/errors';
 import { assertConsent } from '../consent/consent';
 import { outputReadable, toBytes } from './output-access';
 
 type TOutputState = 'pending_review' | 'approved' | 'rejected' | 'withdrawn';
-import { assertRoutingForModel } from './routing';
+import { assertRoutingForModel, parseStoredRouting } from './routing';
+import type { TRoutingOverrides } from './routing-params';
 import { iso } from '../common/schemas';
 import type { TCreateGeneration, TGenerationRequest } from './schemas';
 
@@ -39,17 +40,17 @@ export async function createGeneration(
     // consent rows (FOR SHARE) until this request commits: a concurrent revocation waits for it
     // and then cancels it, and a request can never be written after a revocation committed.
     await assertConsent(tx, input.subjectIds, 'generate');
-    let base: Record<string, unknown> = {};
+    let base: TRoutingOverrides = {};
     if (input.routingConfigId) {
       const [cfg] = await tx
         .select()
         .from(routingConfigs)
         .where(eq(routingConfigs.id, input.routingConfigId));
       if (!cfg) throw notFound('Routing config');
-      base = cfg.params;
+      base = parseStoredRouting(cfg.params, 'routing config');
     }
     const seed = input.seed ?? randomInt(0, 2 ** 31 - 1);
-    const routing = { ...base, ...input.routing };
+    const routing: TRoutingOverrides = { ...base, ...input.routing };
     // The model the worker will use must accept the routing (else the job fails on every retry).
     await assertRoutingForModel(tx, routing, { subjects: input.subjectIds.length });
     const [req] = await tx
@@ -57,7 +58,8 @@ export async function createGeneration(
       .values({
         prompt: input.prompt,
         routingConfigId: input.routingConfigId ?? null,
-        routingParams: { ...routing, steps: input.steps },
+        routingParams: routing,
+        steps: input.steps,
         count: input.count,
         seed,
         consensusK: input.consensusK,
@@ -72,7 +74,8 @@ export async function createGeneration(
         position,
       })),
     );
-    const parsed = ZGeneratePayload.safeParse({
+    // Every field was parsed at the boundary (ZCreateGeneration, the stored config): typed from here.
+    const payload: TGeneratePayload = {
       requestId: req!.id,
       subjectIds: input.subjectIds,
       prompt: input.prompt,
@@ -80,15 +83,11 @@ export async function createGeneration(
       seed,
       steps: input.steps,
       routing,
-    });
-    if (!parsed.success)
-      throw new ServiceError(
-        'BAD_REQUEST',
-        `routing config: ${parsed.error.issues.map((i) => i.message).join('; ')}`,
-      );
+      modelVersionId: null,
+    };
     // Long generations get a longer expiry so a slow (not dead) worker is not presumed dead.
     const expireInSeconds = Math.max(15 * 60, input.count * input.steps * 3);
-    const jobId = await sendInTransaction(tx, QUEUES.generate, parsed.data, { expireInSeconds });
+    const jobId = await sendInTransaction(tx, QUEUES.generate, payload, { expireInSeconds });
     await tx.update(generationRequests).set({ jobId }).where(eq(generationRequests.id, req!.id));
     await writeAudit(tx, {
       actor: actorOf(actor),
@@ -179,7 +178,7 @@ async function toViews(db: Db, rows: Row[]): Promise<TGenerationRequest[]> {
     .where(inArray(outputs.requestId, ids))
     .groupBy(outputs.requestId);
   return rows.map((r) => {
-    const steps = Number((r.routingParams as { steps?: unknown }).steps ?? 20) || 20;
+    const steps = r.steps;
     const totalSteps = r.count * steps;
     const stepsDone = Math.round(r.progress * totalSteps);
     return {

@@ -1,7 +1,5 @@
 import { z } from 'zod';
-
-/** Routing parameters as stored in a config (checked again against the model by the service). */
-export const ZRoutingConfigParams = z.record(z.string(), z.unknown());
+import { ZRoutingOverrides } from './routing-params';
 
 export const ZRoutingConfig = z.object({
   id: z.string(),
@@ -16,8 +14,9 @@ export type TRoutingConfig = z.infer<typeof ZRoutingConfig>;
 
 export const ZCreateRoutingConfig = z.object({
   name: z.string().trim().min(1, 'name the config').max(80),
-  params: ZRoutingConfigParams,
-  /** Validate against this model version's depth (default: the serving one, else the tiny preset). */
+  params: ZRoutingOverrides,
+  /** Check the fit against this model version (default: the one generations run on now — the
+   * serving adapter, else the serving base, else the tiny preset). */
   modelVersionId: z.uuid().optional(),
 });
 

@@ -1,72 +1,52 @@
-// Routing configs: named, versioned dynamic-routing parameter sets. A config must satisfy the job
-// payload's schema (strict: an unknown key is refused) and the model's own `parseRoutingParams`
-// (NaN, out of range, a routing layer the model does not have, strength of the wrong length).
-// Saving a name again makes its next version; rows are never edited.
+// Routing configs (named, versioned dynamic-routing parameter sets; saving a name again makes its
+// next version, rows are never edited) and the check every routing parameter set passes before it
+// is stored or queued: the product's schema at the boundary (routing-params.ts) and then the fit
+// to the model it will run on — routing layers under its depth, a strength per subject, its patch
+// grid — read from that version's stored config (assertRoutingForModel).
 import { and, desc, eq, max } from 'drizzle-orm';
 import { writeAudit, type Db, type DbOrTx } from '@musar/db';
 import { routingConfigs } from '@musar/db/schema';
-// Subpaths, not the package index: the web server bundles this file, and the index pulls in the
+// A subpath, not the package index: the web server bundles this file, and the index pulls in the
 // compute backends (webgpu, tfjs-node-gpu) that only the worker's threads load.
-import { getPreset } from '@musar/model/config';
-import { parseRoutingParams } from '@musar/model/routing';
-import { describeZodError, ZRoutingOverrides } from '../jobs/payloads';
+import { assertRoutingFits, routingShapeOf, type TRoutingShape } from '@musar/model/routing';
+import { describeZodError } from '../jobs/payloads';
 import type { SessionUser } from '../common/actor';
 import { notFound, ServiceError } from '../common/errors';
 import type { TRoutingConfig } from './routing-schemas';
+import { ZRoutingOverrides, type TRoutingOverrides } from './routing-params';
 import { servingGenerationVersion } from '../models/serving';
 import { versionChain } from '../models/ancestry';
 
 const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
 
-/** The shape routing parameters must fit: the depth (transformer blocks) and the patch grid of the
- * model version's config, walking from an adapter to its base; without one, the tiny preset the
- * worker falls back to. */
+/** The depth and patch grid of a model version: the first stored config on its way up to its base
+ * that gives them; without a version (none serves), the tiny preset the worker falls back to. */
 export async function modelShape(
   db: DbOrTx,
   modelVersionId: string | null,
-): Promise<{ depth: number; grid: number }> {
-  const chain = modelVersionId ? await versionChain(db, modelVersionId) : [];
-  if (modelVersionId && chain.length === 0) throw notFound('Model version');
-  for (const link of chain) {
-    const cfg = (link.config ?? {}) as {
-      depth?: unknown;
-      imageSize?: unknown;
-      patchSize?: unknown;
-    };
-    const depth = Number(cfg.depth);
-    if (Number.isInteger(depth) && depth > 0) {
-      const grid = Number(cfg.imageSize) / Number(cfg.patchSize);
-      return { depth, grid: Number.isInteger(grid) && grid > 0 ? grid : presetGrid() };
-    }
-  }
-  return { depth: getPreset('tiny').depth, grid: presetGrid() };
+): Promise<TRoutingShape> {
+  if (!modelVersionId) return routingShapeOf();
+  const chain = await versionChain(db, modelVersionId);
+  if (chain.length === 0) throw notFound('Model version');
+  return routingShapeOf(...chain.map((l) => l.config));
 }
 
-const presetGrid = () => {
-  const p = getPreset('tiny');
-  return p.imageSize / p.patchSize;
-};
-
-export async function modelDepth(db: DbOrTx, modelVersionId: string | null): Promise<number> {
-  return (await modelShape(db, modelVersionId)).depth;
-}
-
-/** Refuses, at request time, routing the model the request will run on rejects (a strength per
- * subject, layers under its depth, a fixed map of its grid) — the worker would otherwise only
- * find out when the job runs. */
+/** Refuses routing the model version rejects (a strength per subject, layers under its depth, its
+ * grid), so a request or a config never reaches a worker that would only find out when the job
+ * runs. `modelVersionId` undefined: the version a generation runs on when it names none (the
+ * serving adapter, else the serving base; none = the tiny preset). */
 export async function assertRoutingForModel(
   db: DbOrTx,
-  routing: unknown,
+  routing: TRoutingOverrides,
   opts: { subjects: number; modelVersionId?: string | null },
-) {
-  // unnamed: the version the worker resolves (the serving adapter, else base; null = tiny)
+): Promise<void> {
   const modelVersionId =
     opts.modelVersionId === undefined
       ? ((await servingGenerationVersion(db, ['id']))?.id ?? null)
       : opts.modelVersionId;
   const shape = await modelShape(db, modelVersionId);
   try {
-    parseRoutingParams(routing, { subjects: opts.subjects, ...shape });
+    assertRoutingFits(routing, { subjects: opts.subjects, ...shape });
   } catch (error) {
     throw new ServiceError(
       'BAD_REQUEST',
@@ -75,25 +55,17 @@ export async function assertRoutingForModel(
   }
 }
 
-/** Refuses invalid parameters with one readable message; returns the validated overrides. */
-export function validateRoutingParams(params: unknown, depth: number) {
+/** A stored config's parameters read back from the database (a boundary: the row may predate the
+ * schema), or BAD_REQUEST naming `what`. */
+export function parseStoredRouting(params: unknown, what: string): TRoutingOverrides {
   const parsed = ZRoutingOverrides.safeParse(params);
   if (!parsed.success)
-    throw new ServiceError(
-      'BAD_REQUEST',
-      `Invalid routing parameters: ${describeZodError(parsed.error)}`,
-    );
-  const subjects = parsed.data.strength?.length ?? 2;
-  try {
-    parseRoutingParams(parsed.data, { subjects, grid: 8, depth });
-  } catch (error) {
-    throw new ServiceError(
-      'BAD_REQUEST',
-      `Invalid routing parameters: ${(error as Error).message}`,
-    );
-  }
+    throw new ServiceError('BAD_REQUEST', `${what}: ${describeZodError(parsed.error)}`);
   return parsed.data;
 }
+
+/** Subjects a config is checked for: one per strength entry when it sets them, else 2. */
+const subjectsOf = (params: TRoutingOverrides) => params.strength?.length ?? 2;
 
 const view = (r: typeof routingConfigs.$inferSelect): TRoutingConfig => ({
   id: r.id,
@@ -115,12 +87,13 @@ export async function listRoutingConfigs(db: Db): Promise<TRoutingConfig[]> {
 export async function createRoutingConfig(
   db: Db,
   actor: SessionUser,
-  input: { name: string; params: Record<string, unknown>; modelVersionId?: string },
+  input: { name: string; params: TRoutingOverrides; modelVersionId?: string },
 ): Promise<TRoutingConfig> {
-  const params = validateRoutingParams(
-    input.params,
-    await modelDepth(db, input.modelVersionId ?? null),
-  );
+  const { params } = input;
+  await assertRoutingForModel(db, params, {
+    subjects: subjectsOf(params),
+    modelVersionId: input.modelVersionId,
+  });
   return db.transaction(async (tx) => {
     const [last] = await tx
       .select({ v: max(routingConfigs.version) })
@@ -155,7 +128,11 @@ export async function setDefaultRoutingConfig(
       .where(eq(routingConfigs.id, input.routingConfigId))
       .for('update');
     if (!cfg) throw notFound('Routing config');
-    validateRoutingParams(cfg.params, await modelDepth(tx, input.modelVersionId));
+    const params = parseStoredRouting(cfg.params, `routing config "${cfg.name}"`);
+    await assertRoutingForModel(tx, params, {
+      subjects: subjectsOf(params),
+      modelVersionId: input.modelVersionId,
+    });
     const [previous] = await tx
       .select({ id: routingConfigs.id })
       .from(routingConfigs)

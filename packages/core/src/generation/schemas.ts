@@ -1,6 +1,6 @@
 import { z } from 'zod';
 // client-safe (zod only): the dashboard validates its form with ZCreateGeneration too
-import { ZRoutingOverrides } from '../jobs/payloads';
+import { ZRoutingOverrides } from './routing-params';
 
 export const ZGenerationId = z.object({ requestId: z.uuid() });
 
@@ -53,6 +53,7 @@ export const ZGenerationRequest = z.object({
   purpose: z.enum(['production', 'preview']),
   count: z.number().int(),
   seed: z.number().nullable(),
+  /** The routing parameters the request runs with (its config's, overridden by its own). */
   routingParams: z.record(z.string(), z.unknown()),
   subjects: z.array(z.object({ id: z.string(), name: z.string() })),
   outputs: z.number().int(),

@@ -1,20 +1,7 @@
 // Typed job payloads. Every consumer parses its payload with these before touching anything, so a
 // malformed job fails with a readable reason and writes nothing else.
 import { z } from 'zod';
-
-/** Dynamic-routing parameters as the operator sets them (validated again by the model). */
-export const ZRoutingOverrides = z
-  .object({
-    startStep: z.number().int().min(0).max(1000).optional(),
-    layers: z.array(z.number().int().min(0).max(64)).max(64).optional(),
-    /** omitted = a hard mask (β = ∞) */
-    beta: z.number().positive().max(1e6).optional(),
-    threshold: z.number().min(0).max(1).optional(),
-    smoothing: z.number().int().min(0).max(8).optional(),
-    strength: z.array(z.number().positive().max(10)).max(4).optional(),
-  })
-  .strict();
-export type TRoutingOverrides = z.infer<typeof ZRoutingOverrides>;
+import { ZRoutingOverrides } from '../generation/routing-params';
 
 export const ZGeneratePayload = z
   .object({
@@ -34,6 +21,7 @@ export const ZGeneratePayload = z
       .max(2 ** 31 - 1),
     /** Sampling steps (Euler). */
     steps: z.number().int().min(1).max(100).default(20),
+    /** The product's routing schema (generation/routing-params.ts). */
     routing: ZRoutingOverrides.default({}),
     /** The model version to generate with; null = the serving one (or a fresh tiny model). */
     modelVersionId: z.uuid().nullable().default(null),

@@ -33,6 +33,7 @@ type ItemRow = {
   request_id: string;
   prompt: string;
   routing_params: Record<string, unknown>;
+  steps: number;
   consensus_k: number;
   config_id: string | null;
   config_name: string | null;
@@ -49,7 +50,7 @@ export async function getReviewItem(db: Db, reviewer: SessionUser, input: { outp
     db,
     sql`select o.id, o.state, case when ${outputReadable()} then o.image end as image, ${outputReadable()} as readable, o.mime_type, o.width, o.height, o.seed, o.routing_map, o.scores, o.leased_by,
           o.lease_expires_at, coalesce(o.lease_expires_at > now(), false) as lease_live, o.withdrawn_reason, o.request_id,
-          r.prompt, r.routing_params, r.consensus_k, c.id as config_id, c.name as config_name, c.version as config_version,
+          r.prompt, r.routing_params, r.steps, r.consensus_k, c.id as config_id, c.name as config_name, c.version as config_version,
           m.id as model_id, m.name as model_name, m.kind as model_kind,
           (select count(*)::int from reviews v where v.output_id = o.id and v.undone_at is null) as decisions,
           exists (select 1 from review_adjudications a where a.output_id = o.id and a.resolved_at is null) as in_adjudication
@@ -99,6 +100,7 @@ export async function getReviewItem(db: Db, reviewer: SessionUser, input: { outp
     scores: o.scores,
     prompt: o.prompt,
     routingParams: o.routing_params,
+    steps: Number(o.steps),
     routingConfig: o.config_id
       ? { id: o.config_id, name: o.config_name!, version: o.config_version! }
       : null,

@@ -69,6 +69,8 @@ export const ZReviewItem = z.object({
   scores: z.record(z.string(), z.unknown()).nullable(),
   prompt: z.string(),
   routingParams: z.record(z.string(), z.unknown()),
+  /** Sampling steps per image of the request. */
+  steps: z.number().int(),
   routingConfig: z
     .object({ id: z.string(), name: z.string(), version: z.number().int() })
     .nullable(),

@@ -69,6 +69,7 @@ export async function enqueueTestGeneration(
       .values({
         prompt: input.prompt,
         routingParams: input.routing ?? {},
+        steps: input.steps ?? 20,
         count: input.count,
         seed: input.seed,
       })

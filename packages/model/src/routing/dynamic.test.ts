@@ -4,7 +4,8 @@ import { maxAbsDiff, microConfig as cfg, randomBatch, rowsOf } from '../../test/
 import { InvalidRoutingError } from '../errors';
 import { MusarModel } from '../model/dit';
 import { generate } from '../sampler';
-import { assignRegions, dynamicRouter, parseRoutingParams } from './dynamic';
+import { assignRegions, dynamicRouter } from './dynamic';
+import { parseRoutingParams } from './params';
 import { staticRoutingPlan, targetContextBias } from './plan';
 
 const g = 6;
@@ -90,16 +91,11 @@ describe('assignRegions', () => {
   });
 });
 
-describe('RoutingParams validation', () => {
-  it('rejects NaN, bad lengths and out-of-range maps with InvalidRoutingError; accepts β = ∞', () => {
-    expect(() => params({ beta: Number.NaN })).toThrow(InvalidRoutingError);
-    expect(() => params({ threshold: Number.NaN })).toThrow(/threshold/);
-    expect(() => params({ strength: [1] })).toThrow(/strength has 1 entries for 2 subjects/);
-    expect(() => params({ layers: [5] })).toThrow(/< depth 2/);
-    expect(() => params({ fixedMap: [0, 1] })).toThrow(/fixedMap needs 36 values/);
-    expect(params({ beta: Infinity }).beta).toBe(Infinity);
+describe('dynamicRouter', () => {
+  it('reads the second half of the blocks when no layers are given (params.test.ts: validation)', () => {
     expect(params().layers).toEqual([]);
     expect(dynamicRouter({}, ctx).layers).toEqual([1]);
+    expect(() => dynamicRouter({ layers: [5] }, ctx)).toThrow(InvalidRoutingError);
   });
 });
 

@@ -1,6 +1,10 @@
-import { z } from 'zod';
-import { InvalidRoutingError, parseOrThrow } from '../errors';
 import { BLOCKED } from './plan';
+import {
+  parseRoutingParams,
+  type TRoutingContext,
+  type TRoutingParams,
+  type TRoutingParamsInput,
+} from './params';
 
 // ---------------------------------------------------------------------------------------------
 // Dynamic attention routing (our design; the paper's algorithm is not public in detail).
@@ -10,46 +14,6 @@ import { BLOCKED } from './plan';
 // per subject and give every subject at least one region, then gate X → Cj for tokens not
 // assigned to j with a bias of −β (β = ∞: a hard mask).
 // ---------------------------------------------------------------------------------------------
-
-export const ZRoutingParams = z.object({
-  /** First sampling step (0-based) at which the gate is applied; the map is read from then on. */
-  startStep: z.number().int().min(0).default(4),
-  /** Blocks whose X→Ci attention is read; [] = the second half of the blocks. */
-  layers: z.array(z.number().int().min(0)).default([]),
-  /** Gate strength: bias −β on X→Cj outside j's region; Infinity = hard mask. */
-  beta: z.union([z.number().positive(), z.literal(Infinity)]).default(Infinity),
-  /** Normalised mass a token needs to be assigned to a subject (else background). */
-  threshold: z.number().min(0).max(1).default(0.3),
-  /** Passes of a 3×3 box filter over the mass maps before assignment. */
-  smoothing: z.number().int().min(0).max(16).default(1),
-  /** Per-subject multiplier of the normalised mass (a weak subject can be boosted); default 1. */
-  strength: z.array(z.number().positive()).optional(),
-  /** A fixed, user-given routing map over the patch grid (−1 = background) used instead of reading attention. */
-  fixedMap: z.array(z.number().int().min(-1)).optional(),
-});
-export type TRoutingParams = z.infer<typeof ZRoutingParams>;
-export type TRoutingParamsInput = z.input<typeof ZRoutingParams>;
-
-export type TRoutingContext = { subjects: number; grid: number; depth: number };
-
-export function parseRoutingParams(value: unknown, ctx: TRoutingContext): TRoutingParams {
-  const p = parseOrThrow(
-    ZRoutingParams,
-    value ?? {},
-    'invalid routing parameters',
-    InvalidRoutingError,
-  );
-  const n = ctx.grid * ctx.grid;
-  if (p.layers.some((l) => l >= ctx.depth))
-    throw new InvalidRoutingError(`routing layers ${p.layers} must be < depth ${ctx.depth}`);
-  if (p.strength && p.strength.length !== ctx.subjects)
-    throw new InvalidRoutingError(
-      `strength has ${p.strength.length} entries for ${ctx.subjects} subjects`,
-    );
-  if (p.fixedMap && (p.fixedMap.length !== n || p.fixedMap.some((v) => v >= ctx.subjects)))
-    throw new InvalidRoutingError(`fixedMap needs ${n} values in -1..${ctx.subjects - 1}`);
-  return p;
-}
 
 /** 3×3 box filter on a g×g map (edges average over the cells that exist). */
 function boxBlur(m: Float32Array, g: number): Float32Array {

@@ -9,7 +9,7 @@ import type { TMetrics } from '../metrics';
 import type { TJobAttempt } from '@musar/core/jobs/job-sql';
 import { describeZodError, ZGeneratePayload } from '@musar/core/jobs/payloads';
 import type { TProgress } from '../thread/types';
-import { assertRoutingFits, resolveModel } from './model-source';
+import { assertRoutingFitsModel, resolveModel } from './model-source';
 import { signOutputs } from './provenance';
 import {
   beginGeneration,
@@ -101,7 +101,7 @@ export async function handleGenerate(
   };
   try {
     const model = await resolveModel(db, p.modelVersionId);
-    assertRoutingFits(model.source, p.routing, p.subjectIds.length);
+    assertRoutingFitsModel(model.source, p.routing, p.subjectIds.length);
     if (model.fresh)
       log.warn(
         { requestId: p.requestId },

@@ -6,8 +6,8 @@ import type { Db } from '@musar/db';
 import { modelVersions } from '@musar/db/schema';
 import { servingGenerationVersion, servingVersion } from '@musar/core/models/serving';
 import { baseVersion } from '@musar/core/models/ancestry';
-import { getPreset } from '@musar/model/config';
-import { parseRoutingParams } from '@musar/model/routing';
+import { assertRoutingFits, routingShapeOf } from '@musar/model/routing';
+import type { TRoutingOverrides } from '@musar/core/generation/routing-params';
 import type { TModelSource } from '../thread/types';
 import { PermanentError } from './store';
 
@@ -60,27 +60,17 @@ export async function resolveModel(db: Db, requested: string | null): Promise<TR
   return fromRows(base, chosen);
 }
 
-/** The patch grid and depth routing parameters must fit: the base's config, else the tiny preset. */
-export function routingShape(source: TModelSource): { depth: number; grid: number } {
-  const tiny = getPreset('tiny');
-  const fallback = { depth: tiny.depth, grid: tiny.imageSize / tiny.patchSize };
-  if (source.kind !== 'checkpoint') return fallback;
-  const cfg = (source.config ?? {}) as {
-    depth?: unknown;
-    imageSize?: unknown;
-    patchSize?: unknown;
-  };
-  const depth = Number(cfg.depth);
-  const grid = Number(cfg.imageSize) / Number(cfg.patchSize);
-  if (!Number.isInteger(depth) || depth <= 0) return fallback;
-  return { depth, grid: Number.isInteger(grid) && grid > 0 ? grid : fallback.grid };
-}
-
-/** Routing the model rejects (a strength per subject, a layer under its depth, a map of its grid)
- * can never run: a PermanentError, so the job fails at once instead of being retried. */
-export function assertRoutingFits(source: TModelSource, routing: unknown, subjects: number): void {
+/** Routing the model rejects (a strength per subject, a layer under its depth, a map of its grid:
+ * the base's config, or the tiny preset of a fresh model) can never run: a PermanentError, so the
+ * job fails at once instead of being retried. The values were parsed with the job's payload. */
+export function assertRoutingFitsModel(
+  source: TModelSource,
+  routing: TRoutingOverrides,
+  subjects: number,
+): void {
+  const shape = routingShapeOf(source.kind === 'checkpoint' ? source.config : undefined);
   try {
-    parseRoutingParams(routing, { subjects, ...routingShape(source) });
+    assertRoutingFits(routing, { subjects, ...shape });
   } catch (error) {
     throw new PermanentError(
       `the model rejects the routing parameters: ${(error as Error).message}`,

@@ -13,6 +13,7 @@ import {
 } from '@musar/db/schema';
 import { gateDecision, gateTolerance } from '@musar/core/retrain/gate';
 import { describeZodError, ZEvaluatePayload } from '@musar/core/jobs/payloads';
+import { ZRoutingOverrides } from '@musar/core/generation/routing-params';
 import { servingVersion } from '@musar/core/models/serving';
 import { runInThread } from './run-thread';
 import type { THeldOutItem } from './types';
@@ -59,11 +60,16 @@ async function heldOutItems(db: Db, outputIds: string[]): Promise<THeldOutItem[]
     )
     .orderBy(subjectImages.createdAt);
   return outs.map((o) => {
-    const { steps: _steps, ...routing } = o.routing as Record<string, unknown>;
+    // read back from the database: parsed like any routing from outside (routing-params.ts)
+    const routing = ZRoutingOverrides.safeParse(o.routing);
+    if (!routing.success)
+      throw new Error(
+        `held-out output ${o.id}: stored routing parameters: ${describeZodError(routing.error)}`,
+      );
     return {
       prompt: o.prompt,
       seed: Number(o.seed ?? 0),
-      routing,
+      routing: routing.data,
       subjects: subs
         .filter((s) => s.requestId === o.requestId)
         .map((s) => ({

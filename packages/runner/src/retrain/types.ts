@@ -1,5 +1,6 @@
 // What the retrain/evaluate handlers send to their compute thread and get back (plain data).
 import type { TTrainSample } from '@musar/trainer';
+import type { TRoutingOverrides } from '@musar/core/generation/routing-params';
 
 export type TWeights = { baseWeights: Uint8Array; baseConfig: unknown; adapter: Uint8Array | null };
 
@@ -15,7 +16,7 @@ export type TTrainTask = TWeights & {
 export type THeldOutItem = {
   prompt: string;
   seed: number;
-  routing: Record<string, unknown>;
+  routing: TRoutingOverrides;
   subjects: { classWord: string; referencePng: Uint8Array; spec: unknown }[];
 };
 

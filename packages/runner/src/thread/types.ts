@@ -1,7 +1,7 @@
 // What the runner sends to a compute thread and gets back. Plain data: it crosses a thread
 // boundary by structured clone (Uint8Arrays are copied, not shared).
 import type { MessagePort } from 'node:worker_threads';
-import type { TRoutingOverrides } from '@musar/core/jobs/payloads';
+import type { TRoutingOverrides } from '@musar/core/generation/routing-params';
 
 /** Where the weights come from: a stored version, or a freshly initialised preset (no checkpoint yet). */
 export type TModelSource =

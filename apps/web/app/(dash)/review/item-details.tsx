@@ -89,6 +89,8 @@ export function Provenance({ item }: { item: TItem }) {
             .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
             .join(' · ') || '—'}
         </dd>
+        <dt className="text-slate-500">Steps</dt>
+        <dd>{item.steps}</dd>
         <dt className="text-slate-500">Seed</dt>
         <dd>{item.seed ?? '—'}</dd>
         <dt className="text-slate-500">Consensus</dt>

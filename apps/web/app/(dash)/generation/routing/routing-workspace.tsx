@@ -3,6 +3,7 @@
 // side-by-side preview of 2–4 configs on the same subjects, prompt and seed.
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
+import type { TRoutingOverrides } from '@musar/core/generation/routing-params';
 import { useTRPC } from '@/trpc/client';
 import { fromServer, type TErrors } from '@/ui/form-errors';
 import { Alert, Button, EmptyState, Field, Input, PageHeader, Table } from '@/ui/kit';
@@ -37,9 +38,10 @@ export function RoutingWorkspace() {
   const serving = models.data?.find((m) => m.kind === 'adapter' && m.state === 'serving');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    let parsed: unknown;
+    let parsed: TRoutingOverrides;
     try {
-      parsed = JSON.parse(params);
+      // the server checks it against the routing schema (field errors come back under `params`)
+      parsed = JSON.parse(params) as TRoutingOverrides;
     } catch {
       return setErrors({
         params: 'not valid JSON: write them as { "name": value, … }',
@@ -49,7 +51,7 @@ export function RoutingWorkspace() {
     setErrors({});
     create.mutate({
       name,
-      params: parsed as Record<string, unknown>,
+      params: parsed,
       ...(serving ? { modelVersionId: serving.id } : {}),
     });
   };
