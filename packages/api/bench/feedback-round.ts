@@ -10,7 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
-import { currentBackend, generate, initBackend, loadAdapter, type MusarModel } from '@musar/model';
+import {
+  buildInputs,
+  currentBackend,
+  generate,
+  initBackend,
+  loadAdapter,
+  type MusarModel,
+} from '@musar/model';
 import {
   evaluateSuite,
   readBase,
@@ -43,25 +50,24 @@ async function load(): Promise<MusarModel> {
 }
 
 async function feedbackPool(model: MusarModel) {
-  const { imageSize: S, promptLength, condTextLength } = model.cfg;
+  const S = model.cfg.imageSize;
   const out: (TTrainSample & { fidelity: number; leakage: number })[] = [];
   for (let i = 0; out.length < N; i++) {
     const s = sampleAt('oracle', 9001, i, { size: S, refSize: S });
     if (s.subjects.length !== 2) continue;
-    const cond = new Int32Array(2 * condTextLength);
-    s.conditions.forEach((c, j) => cond.set(tokenize(c, condTextLength), j * condTextLength));
-    const refs = new Float32Array(2 * S * S * 3);
-    s.references.forEach((r, j) =>
-      refs.set(
-        r.data.map((v) => v * 2 - 1),
-        j * S * S * 3,
-      ),
+    const inputs = buildInputs(
+      model.cfg,
+      [
+        {
+          prompt: s.prompt,
+          subjects: s.references.map((reference, j) => ({
+            condition: s.conditions[j]!,
+            reference,
+          })),
+        },
+      ],
+      tokenize,
     );
-    const inputs = {
-      prompt: tf.tensor2d(tokenize(s.prompt, promptLength), [1, promptLength], 'int32'),
-      condText: tf.tensor3d(cond, [1, 2, condTextLength], 'int32'),
-      references: tf.tensor5d(refs, [1, 2, S, S, 3]),
-    };
     const res = generate(model, inputs, { steps: SAMPLING, seed: 100 + i, routing: {} });
     const image = toRgb((await res.images.data()) as Float32Array, S);
     res.images.dispose();

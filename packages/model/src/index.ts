@@ -15,7 +15,16 @@ export { initBackend, currentBackend } from './backend';
 export type { TBackendInfo, TBackendName } from './backend';
 export { MusarModel } from './model/dit';
 export type { TContextCache, TTargetOptions } from './model/dit';
-export type { TModelInputs } from './model/inputs';
+export { buildInputs } from './model/inputs';
+export type { TBuiltInputs, TModelInputs } from './model/inputs';
+export { inputArrays, modelPixels, subjectConditionText } from './model/input-data';
+export type {
+  TInputArrays,
+  TInputSample,
+  TInputSubject,
+  TRgbPixels,
+  TTokenize,
+} from './model/input-data';
 export { countParams } from './model/params';
 export { DualBranchLora } from './lora';
 export type { TBranch, TLoraOptions } from './lora';

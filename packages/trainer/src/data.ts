@@ -5,6 +5,8 @@ import {
   type TDatasetKind,
   type TSample,
 } from '@musar/toyworld';
+// the tensor-free subpath: the prefetch threads build batches without loading a backend
+import { inputArrays, modelPixels } from '@musar/model/inputs';
 import type { TStageConfig } from './stages';
 
 // ---------------------------------------------------------------------------------------------
@@ -120,9 +122,15 @@ export function toBatchArrays(
   const grid = S / cfg.patchSize;
   const px = S * S * 3;
   const images = new Float32Array(B * px);
-  const prompt = new Int32Array(B * cfg.promptLength);
-  const condText = new Int32Array(B * k * cfg.condTextLength);
-  const references = new Float32Array(B * k * px);
+  // prompt, condition texts and references as every caller builds them (the model's inputArrays)
+  const { prompt, condText, references } = inputArrays(
+    cfg,
+    samples.map((s) => ({
+      prompt: s.prompt,
+      subjects: s.references.map((reference, i) => ({ condition: s.conditions[i]!, reference })),
+    })),
+    tokenize,
+  );
   const hasRegion = opts.regions && samples.some((s) => s.kind === 'diptych' || s.regionGrid);
   const regions = hasRegion ? new Int32Array(B * grid * grid).fill(-1) : null;
   samples.forEach((s, b) => {
@@ -130,17 +138,7 @@ export function toBatchArrays(
       throw new Error(
         `sample ${s.index}: target is ${s.target.width}×${s.target.height}, model wants ${S}×${S}`,
       );
-    for (let j = 0; j < px; j++) images[b * px + j] = s.target.data[j]! * 2 - 1;
-    prompt.set(tokenize(s.prompt, cfg.promptLength), b * cfg.promptLength);
-    for (let i = 0; i < k; i++) {
-      condText.set(
-        tokenize(s.conditions[i]!, cfg.condTextLength),
-        (b * k + i) * cfg.condTextLength,
-      );
-      const ref = s.references[i]!.data;
-      const o = (b * k + i) * px;
-      for (let j = 0; j < px; j++) references[o + j] = ref[j]! * 2 - 1;
-    }
+    modelPixels(s.target, S, images, b * px);
     if (regions) {
       const grid2 = grid * grid;
       if (s.regionGrid) regions.set(s.regionGrid, b * grid2);

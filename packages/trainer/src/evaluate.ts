@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { generate, type MusarModel, type TRoutingParamsInput } from '@musar/model';
+import { buildInputs, generate, type MusarModel, type TRoutingParamsInput } from '@musar/model';
 import {
   renderReference,
   renderScene,
@@ -64,54 +64,23 @@ export function toRgb(
   return { width: size, height: size, data: out };
 }
 
-/**
- * Generation inputs for B samples of k subjects each: prompts, per-subject condition texts and
- * reference images (RGB in [0, 1], the model's size). The one place callers turn data into tensors.
- * With no references (k = 0: the base task) only the prompt is given.
- */
-export function generationInputs(
-  cfg: Pick<MusarModel['cfg'], 'imageSize' | 'promptLength' | 'condTextLength'>,
-  prompts: string[],
-  conditions: string[][],
-  refs: RgbImage[][],
-): { prompt: tf.Tensor2D; condText?: tf.Tensor3D; references?: tf.Tensor5D } {
-  const { imageSize: S, promptLength: Lp, condTextLength: Lc } = cfg;
-  const B = prompts.length;
-  const k = refs[0]?.length ?? 0;
-  if (refs.some((r) => r.length !== k))
-    throw new Error(
-      'generationInputs: every sample of a batch needs the same number of references',
-    );
-  const prompt = new Int32Array(B * Lp);
-  prompts.forEach((p, b) => prompt.set(tokenize(p, Lp), b * Lp));
-  if (k === 0) return { prompt: tf.tensor2d(prompt, [B, Lp], 'int32') };
-  const px = S * S * 3;
-  const refData = new Float32Array(B * k * px);
-  refs.flat().forEach((r, i) => r.data.forEach((v, j) => (refData[i * px + j] = v * 2 - 1)));
-  const cond = new Int32Array(B * k * Lc);
-  conditions.forEach((cs, b) => cs.forEach((c, i) => cond.set(tokenize(c, Lc), (b * k + i) * Lc)));
-  return {
-    prompt: tf.tensor2d(prompt, [B, Lp], 'int32'),
-    condText: tf.tensor3d(cond, [B, k, Lc], 'int32'),
-    references: tf.tensor5d(refData, [B, k, S, S, 3]),
-  };
-}
-
 /** Model inputs for suite items (all of one suite share k), with the rendered references (none for `base`). */
 export function itemInputs(model: MusarModel, items: TSuiteItem[], withReferences = true) {
   const refs = items.map((it) =>
     withReferences ? it.subjects.map((s) => renderReference(s, model.cfg.imageSize)) : [],
   );
-  const conditions = items.map((it) => (withReferences ? it.subjects.map(conditionText) : []));
-  return {
-    refs,
-    inputs: generationInputs(
-      model.cfg,
-      items.map((it) => it.prompt),
-      conditions,
-      refs,
-    ),
-  };
+  const inputs = buildInputs(
+    model.cfg,
+    items.map((it, b) => ({
+      prompt: it.prompt,
+      subjects: refs[b]!.map((reference, i) => ({
+        condition: conditionText(it.subjects[i]!),
+        reference,
+      })),
+    })),
+    tokenize,
+  );
+  return { refs, inputs };
 }
 
 export type TGenerateItemsOptions = {

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { generate as sample, initBackend } from '@musar/model';
-import { encodeRgbPng, readPngFile, conditionText } from '@musar/toyworld';
+import { buildInputs, generate as sample, initBackend } from '@musar/model';
+import { encodeRgbPng, readPngFile, conditionText, tokenize } from '@musar/toyworld';
 import { readSuiteDir, scoreFolder } from '@musar/toyworld/io';
 import { writeReport } from '@musar/toyworld/report';
-import { generationInputs, loadModelDir, toRgb, type TMetrics } from '@musar/trainer';
+import { loadModelDir, toRgb, type TMetrics } from '@musar/trainer';
 import { intOption, requireOption, UsageError, type TCommandGroup } from '../command';
 import { readRoutingParams, writeAtomic } from './generate';
 
@@ -95,14 +95,16 @@ export const evaluate: TCommandGroup = {
               ),
             );
             // `base` items have no references: the prompt alone (conditions follow the references)
-            const conditions = chunk.map((it) =>
-              it.subjects.slice(0, it.references.length).map(conditionText),
-            );
-            const inputs = generationInputs(
+            const inputs = buildInputs(
               model.cfg,
-              chunk.map((it) => it.prompt),
-              conditions,
-              refs,
+              chunk.map((it, b) => ({
+                prompt: it.prompt,
+                subjects: refs[b]!.map((reference, i) => ({
+                  condition: conditionText(it.subjects[i]!),
+                  reference,
+                })),
+              })),
+              tokenize,
             );
             const res = sample(model, inputs, {
               steps: intOption(v, 'steps', 20, 1),

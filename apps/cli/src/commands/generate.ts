@@ -2,14 +2,24 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  buildInputs,
   generate as sample,
   initBackend,
   parseRoutingParams,
+  subjectConditionText,
   type MusarModel,
   type TRoutingParamsInput,
 } from '@musar/model';
-import { encodeRgbPng, parsePrompt, readPngFile, VOCAB, type RgbImage } from '@musar/toyworld';
-import { generationInputs, loadModelDir, toRgb } from '@musar/trainer';
+import {
+  classWord,
+  encodeRgbPng,
+  parsePrompt,
+  readPngFile,
+  tokenize,
+  VOCAB,
+  type RgbImage,
+} from '@musar/toyworld';
+import { loadModelDir, toRgb } from '@musar/trainer';
 import { intOption, requireOption, UsageError, type TCommandGroup, type TValues } from '../command';
 
 /** Reads and validates the references: PNGs of the model's size, at most maxSubjects of them. */
@@ -54,7 +64,9 @@ export async function writeAtomic(path: string, data: Uint8Array | string): Prom
 /** Condition text of a reference: the i-th shape the prompt names ("a star toy"), else "a toy". */
 export function conditionTexts(prompt: string, k: number): string[] {
   const shapes = parsePrompt(prompt).subjects.map((s) => s.shape);
-  return Array.from({ length: k }, (_, i) => (shapes[i] ? `a ${shapes[i]} toy` : 'a toy'));
+  return Array.from({ length: k }, (_, i) =>
+    subjectConditionText(shapes[i] ? classWord(shapes[i]) : 'toy'),
+  );
 }
 
 export const generate: TCommandGroup = {
@@ -99,7 +111,17 @@ export const generate: TCommandGroup = {
               depth: model.cfg.depth,
             });
           const S = model.cfg.imageSize;
-          const inputs = generationInputs(model.cfg, [prompt], [conditionTexts(prompt, k)], [refs]);
+          const conditions = conditionTexts(prompt, k);
+          const inputs = buildInputs(
+            model.cfg,
+            [
+              {
+                prompt,
+                subjects: refs.map((reference, i) => ({ condition: conditions[i]!, reference })),
+              },
+            ],
+            tokenize,
+          );
           const res = sample(model, inputs, {
             steps: intOption(v, 'steps', 20, 1),
             seed: intOption(v, 'seed', 0),

@@ -15,6 +15,8 @@ import {
 } from '@musar/db/schema';
 import { decodeRgbPng, type TSubjectSpec } from '@musar/toyworld';
 import type { TTrainSample } from '@musar/trainer';
+// the tensor-free subpath (the web server bundles this file)
+import { subjectConditionText } from '@musar/model/inputs';
 import { ServiceError } from '../common/errors';
 import { outputReadable } from '../generation/output-access';
 import { readRoutingMap } from '../review/routing-map';
@@ -148,7 +150,7 @@ export async function feedbackSamples(db: DbOrTx, outputIds: string[]): Promise<
           (s.attributes as { toyworld?: TSubjectSpec } | null)?.toyworld ?? ({} as TSubjectSpec),
       ),
       references,
-      conditions: subs.map((s) => `a ${s.classWord}`),
+      conditions: subs.map((s) => subjectConditionText(s.classWord)),
       ownerMap: ownerMapOf(regionGrid, grid.rows, target.width),
       regionGrid,
       outputId: id,

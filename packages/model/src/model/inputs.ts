@@ -1,7 +1,8 @@
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
 import { gridSide, tokensPerImage, type TMusarConfig } from '../config';
 import { InvalidInputError, parseOrThrow } from '../errors';
+import { inputArrays, type TInputSample, type TTokenize } from './input-data';
 
 /** Model inputs besides the noisy target: prompt ids and, per subject, condition text + reference. */
 export type TModelInputs = {
@@ -69,6 +70,43 @@ export function validateInputs(
   }
   if (errors.length) throw new InvalidInputError(`invalid model inputs: ${errors.join('; ')}`);
   return { batch: B, subjects: k };
+}
+
+/** Inputs as buildInputs makes them: the subjects' tensors only when there are subjects. */
+export type TBuiltInputs = {
+  prompt: tf.Tensor2D;
+  condText?: tf.Tensor3D;
+  references?: tf.Tensor5D;
+};
+
+/**
+ * The model inputs of B samples that share their number of subjects: the prompt ids and, per
+ * subject, the condition text ids and the reference image (inputArrays: pixels resized to the
+ * model's size and mapped to [-1, 1]), as tensors checked by validateInputs. With no subjects only
+ * the prompt is given. The one builder every caller uses — the worker, the retrain's evaluation,
+ * the trainer's evaluation and the CLI. The caller disposes the tensors.
+ */
+export function buildInputs(
+  cfg: TMusarConfig,
+  samples: readonly TInputSample[],
+  tokenize: TTokenize,
+): TBuiltInputs {
+  const a = inputArrays(cfg, samples, tokenize);
+  const { imageSize: S, promptLength: Lp, condTextLength: Lc } = cfg;
+  const prompt = tf.tensor2d(a.prompt, [a.batch, Lp], 'int32');
+  if (a.subjects === 0) return { prompt };
+  const inputs = {
+    prompt,
+    condText: tf.tensor3d(a.condText, [a.batch, a.subjects, Lc], 'int32'),
+    references: tf.tensor5d(a.references, [a.batch, a.subjects, S, S, 3], 'float32'),
+  };
+  try {
+    validateInputs(cfg, inputs);
+  } catch (error) {
+    tf.dispose(Object.values(inputs));
+    throw error;
+  }
+  return inputs;
 }
 
 /** Region maps at patch-grid resolution: [B][g·g] or flat, values -1 (background) or a subject index. */

@@ -7,11 +7,13 @@ import { join } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  buildInputs,
   currentBackend,
   generate,
   initBackend,
   loadAdapter,
   loadCheckpoint,
+  subjectConditionText,
   type MusarModel,
 } from '@musar/model';
 import {
@@ -108,28 +110,25 @@ async function heldOutScores(
   items: THeldOutItem[],
   steps: number,
 ): Promise<TScore[]> {
-  const { imageSize: S, promptLength, condTextLength } = model.cfg;
+  const S = model.cfg.imageSize;
   const scores: TScore[] = [];
   for (const item of items) {
     const specs = item.subjects.map((s) => ZSubjectSpec.safeParse(s.spec));
     if (!specs.every((s) => s.success)) continue;
-    const k = item.subjects.length;
-    const refs = new Float32Array(k * S * S * 3);
-    item.subjects.forEach((s, i) =>
-      refs.set(
-        decodeRgbPng(s.referencePng).data.map((v) => v * 2 - 1),
-        i * S * S * 3,
-      ),
+    // built as the generate job builds them (the model's buildInputs)
+    const inputs = buildInputs(
+      model.cfg,
+      [
+        {
+          prompt: item.prompt,
+          subjects: item.subjects.map((s) => ({
+            condition: subjectConditionText(s.classWord),
+            reference: decodeRgbPng(s.referencePng),
+          })),
+        },
+      ],
+      tokenize,
     );
-    const cond = new Int32Array(k * condTextLength);
-    item.subjects.forEach((s, i) =>
-      cond.set(tokenize(`a ${s.classWord}`, condTextLength), i * condTextLength),
-    );
-    const inputs = {
-      prompt: tf.tensor2d(tokenize(item.prompt, promptLength), [1, promptLength], 'int32'),
-      condText: tf.tensor3d(cond, [1, k, condTextLength], 'int32'),
-      references: tf.tensor5d(refs, [1, k, S, S, 3]),
-    };
     try {
       const res = generate(model, inputs, { steps, seed: item.seed, routing: item.routing });
       const data = (await res.images.data()) as Float32Array;

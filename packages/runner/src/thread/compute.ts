@@ -7,12 +7,14 @@ import { setPriority } from 'node:os';
 import { threadId } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  buildInputs,
   generate,
   getPreset,
   initBackend,
   loadAdapter,
   loadCheckpoint,
   MusarModel,
+  subjectConditionText,
   type TBackendInfo,
 } from '@musar/model';
 import {
@@ -71,41 +73,24 @@ function modelFor(source: TModelSource): MusarModel {
   return model;
 }
 
-/** Nearest-neighbour resize to the model's square size, mapped to [-1, 1]. */
-function toModelPixels(image: RgbImage, size: number): Float32Array {
-  const out = new Float32Array(size * size * 3);
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++) {
-      const sx = Math.min(image.width - 1, Math.floor(((x + 0.5) * image.width) / size));
-      const sy = Math.min(image.height - 1, Math.floor(((y + 0.5) * image.height) / size));
-      for (let c = 0; c < 3; c++)
-        out[(y * size + x) * 3 + c] = image.data[(sy * image.width + sx) * 3 + c]! * 2 - 1;
-    }
-  return out;
-}
-
 function runGenerate(task: TGenerateTask, info: TBackendInfo): TGenerateResult {
   const model = modelFor(task.model);
-  const { imageSize: S, promptLength, condTextLength } = model.cfg;
-  const k = task.subjects.length;
-  const refs = new Float32Array(k * S * S * 3);
-  task.subjects.forEach((s, i) =>
-    refs.set(
-      toModelPixels(decodeRgbPng(s.referencePng, `reference of subject ${i}`), S),
-      i * S * S * 3,
-    ),
-  );
-  const condIds = new Int32Array(k * condTextLength);
-  task.subjects.forEach((s, i) =>
-    condIds.set(tokenize(`a ${s.classWord}`, condTextLength), i * condTextLength),
-  );
+  const S = model.cfg.imageSize;
   const specs = task.subjects.map((s) => ZSubjectSpec.safeParse(s.spec));
   const scorable = specs.every((r) => r.success);
-  const inputs = {
-    prompt: tf.tensor2d(tokenize(task.prompt, promptLength), [1, promptLength], 'int32'),
-    condText: tf.tensor3d(condIds, [1, k, condTextLength], 'int32'),
-    references: tf.tensor5d(refs, [1, k, S, S, 3], 'float32'),
-  };
+  const inputs = buildInputs(
+    model.cfg,
+    [
+      {
+        prompt: task.prompt,
+        subjects: task.subjects.map((s, i) => ({
+          condition: subjectConditionText(s.classWord),
+          reference: decodeRgbPng(s.referencePng, `reference of subject ${i}`),
+        })),
+      },
+    ],
+    tokenize,
+  );
   const images: TGenerateResult['images'] = [];
   try {
     for (let index = 0; index < task.count; index++) {
