@@ -6,7 +6,8 @@
 // worker); the adapters trained on the subjects are written by consent-seed.ts with the server
 // stopped (PGlite is single-process; training does not fit an e2e).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -96,7 +97,12 @@ async function createToySubject(page: Page, name: string, seedValue: number) {
   await expect(page.locator(`[data-testid="subject-row"][data-name="${name}"]`)).toBeVisible();
 }
 
-async function recordConsent(page: Page, name: string, scope: 'generate' | 'train') {
+async function recordConsent(
+  page: Page,
+  name: string,
+  scope: 'generate' | 'train',
+  evidenceFile?: { name: string; mimeType: string; buffer: Buffer },
+) {
   await page.goto('/subjects');
   await page.locator(`[data-testid="subject-row"][data-name="${name}"] a`).click();
   await page.getByRole('button', { name: 'Record consent' }).click();
@@ -104,6 +110,7 @@ async function recordConsent(page: Page, name: string, scope: 'generate' | 'trai
   await dialog.getByLabel('Scope').selectOption(scope);
   await dialog.getByLabel('Granted by').fill(`${name} rights holder`);
   await dialog.getByLabel('Evidence', { exact: true }).fill(`signed release, ${scope}`);
+  if (evidenceFile) await dialog.getByLabel(/^Evidence file/).setInputFiles(evidenceFile);
   await dialog.getByRole('button', { name: 'Record' }).click();
   await expect(
     page.locator(`[data-testid="consent-row"][data-scope="${scope}"][data-status="active"]`),
@@ -127,14 +134,36 @@ test('revoking one subject withdraws its item from review and export, taints its
 }) => {
   test.setTimeout(240_000);
   const admin = await signedIn(browser, creds.admin);
+  // a scanned release of 5 MiB — more than a whole tRPC body — is recorded with Beta's train consent
+  const release = Buffer.alloc(5 * 1024 * 1024, 0x20);
+  release.write('%PDF-1.7\n');
   for (const [name, s] of [
     ['Alpha toy', 101],
     ['Beta toy', 202],
   ] as const) {
     await createToySubject(admin, name, s);
     await recordConsent(admin, name, 'generate');
-    await recordConsent(admin, name, 'train');
+    await recordConsent(
+      admin,
+      name,
+      'train',
+      name === 'Beta toy'
+        ? { name: 'release.pdf', mimeType: 'application/pdf', buffer: release }
+        : undefined,
+    );
   }
+  // stored whole: listed with its size, and the download is the same bytes
+  const evidenceRow = admin.locator('[data-testid="consent-row"][data-scope="train"]');
+  await expect(evidenceRow).toContainText('release.pdf (5120 KiB)');
+  const [download] = await Promise.all([
+    admin.waitForEvent('download'),
+    evidenceRow.getByRole('button', { name: /release\.pdf/ }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('release.pdf');
+  const downloaded = readFileSync(await download.path());
+  expect(createHash('sha256').update(downloaded).digest('hex')).toBe(
+    createHash('sha256').update(release).digest('hex'),
+  );
 
   // a photo larger than a tRPC body (1 MiB) goes through the multipart upload; a non-image fails clearly
   let x = 2463534242; // xorshift32: incompressible noise

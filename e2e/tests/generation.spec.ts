@@ -74,11 +74,20 @@ test('a generation submitted from the dashboard shows progress and lands in the 
   await expect(row).toBeVisible();
   // Progress while it runs: state running and some steps done, before it finishes.
   await expect(row).toHaveAttribute('data-state', 'running', { timeout: 60_000 });
-  // honest progress: images done of 12, each of 100 steps
+  // honest progress, per sampling step: an image of 12 part-way through its 100 steps, the share
+  // of all 1,200 steps, and what a step runs (the conditional pass and the guidance pass)
   await expect(row.getByTestId('progress-text')).toHaveText(
-    /^([1-9]|1[01])\/12 images done · 100 steps each/,
+    /^image ([1-9]|1[0-2]) of 12 · step ([1-9]|[1-9]\d) of 100 · \d{1,2}%$/,
     { timeout: 60_000 },
   );
+  await expect(row.getByTestId('progress-cost')).toHaveText(
+    'each step: 2 network passes (conditional + guidance)',
+  );
+  const bar = row.getByRole('progressbar');
+  await expect(bar).toHaveAttribute('max', '1200');
+  await expect
+    .poll(async () => Number(await bar.getAttribute('value')), { timeout: 30_000 })
+    .toBeGreaterThan(0);
 
   // Dashboard latency while the generation computes.
   const busy = await timeDashboard(operator.request, 4000);

@@ -48,6 +48,33 @@ for (const role of Object.keys(AREAS) as RoleName[]) {
   });
 }
 
+test('strength feedback is one click from every operator page, and closed to other roles', async ({
+  page,
+}) => {
+  await signInAs(page, 'operator');
+  for (const from of ['/generation', '/generation/routing', '/generation/metrics', '/models']) {
+    await page.goto(from);
+    const sub = page.getByRole('navigation', { name: 'Operator pages' });
+    await sub.getByRole('link', { name: 'Strength feedback' }).click();
+    await expect(page).toHaveURL(/\/review\/strength$/);
+    await expect(page.getByRole('heading', { name: 'Routing strength suggestions' })).toBeVisible();
+    // the operator's links stay, with this page marked current
+    await expect(
+      page
+        .getByRole('navigation', { name: 'Operator pages' })
+        .getByRole('link', { name: 'Strength feedback' }),
+    ).toHaveAttribute('aria-current', 'page');
+  }
+  // reviewers vote, admins manage consent: neither may read routing, so no link and no page
+  for (const role of ['reviewer', 'admin'] as const) {
+    await page.context().clearCookies();
+    await signInAs(page, role);
+    await expect(page.getByRole('link', { name: 'Strength feedback' })).toHaveCount(0);
+    await page.goto('/review/strength');
+    await expect(page.getByTestId('no-access')).toBeVisible();
+  }
+});
+
 test('a reviewer calling an admin procedure directly gets FORBIDDEN', async ({ page }) => {
   await signInAs(page, 'reviewer');
   const res = await page.request.get('/api/trpc/users.list');

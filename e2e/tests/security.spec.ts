@@ -94,6 +94,13 @@ test('chunked oversized bodies are refused before they are read whole', async ({
   expect(upload.status).toBe(401);
   expect(upload.sentBeforeAnswer).toBeLessThan(64 * 1024 * 1024);
 
+  const evidence = await chunkedPost('/api/consents/grant', {
+    'content-type': 'multipart/form-data; boundary=x',
+    origin: BASE_URL,
+  });
+  expect(evidence.status).toBe(401);
+  expect(evidence.sentBeforeAnswer).toBeLessThan(64 * 1024 * 1024);
+
   const cookie = await adminCookie(request);
   const tooBig = await chunkedPost('/api/trpc/users.setRole', { ...json, cookie });
   expect(tooBig.status).toBe(413);

@@ -55,8 +55,15 @@ export const generationRequests = pgTable(
     count: integer('count').notNull(),
     seed: bigint('seed', { mode: 'number' }),
     state: generationState('state').notNull().default('queued'),
-    /** 0..1 */
+    /** 0..1: sampling steps done / steps_total. */
     progress: real('progress').notNull().default(0),
+    /** Sampling steps done over all images, as the worker reports them (throttled). */
+    stepsDone: integer('steps_done').notNull().default(0),
+    /** Images × sampling steps per image, as the worker runs them (null until it starts). */
+    stepsTotal: integer('steps_total'),
+    /** Network evaluations one image takes (each step's conditional pass plus its guidance
+     * passes), from the sampler (null until the worker reports it). */
+    evaluationsPerImage: integer('evaluations_per_image'),
     jobId: text('job_id'),
     /** Reviews needed to decide an output (k of n consensus); 1 = a single reviewer. */
     consensusK: integer('consensus_k').notNull().default(1),

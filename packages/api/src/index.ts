@@ -9,6 +9,7 @@ export {
 export { handleTrpcRequest, MAX_BATCH_SIZE, MAX_BODY_BYTES } from './http';
 export { httpStatusOf, trpcErrorResponse } from './http-errors';
 export { handleSubjectUpload, MAX_UPLOAD_BYTES, originAllowed } from './upload';
+export { handleConsentGrantUpload, MAX_EVIDENCE_UPLOAD_BYTES } from './evidence-upload';
 export { handleProvenanceVerify, MAX_VERIFY_BYTES } from './provenance-http';
 export type { TImageCredentials, TConsentStanding } from '@musar/core/provenance/provenance';
 /** Server start: the instance's C2PA signing credentials (made now in embedded mode). */

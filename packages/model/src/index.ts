@@ -47,7 +47,7 @@ export { deriveSeed } from './random';
 export { rectifiedFlowLoss, logitNormalTimesteps } from './diffusion';
 export type { TTrainBatch, TAttentionMode } from './diffusion';
 export { generate, ZSampleOptions } from './sampler';
-export type { TSampleOptions, TSampleResult } from './sampler';
+export type { TSampleOptions, TSampleProgress, TSampleResult } from './sampler';
 export { Trainer, ZTrainerOptions } from './train';
 export type { TTrainerOptions, TStepResult } from './train';
 export {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, microConfig as cfg, randomBatch } from '../test/fixtures';
 import { InvalidInputError } from './errors';
 import { MusarModel } from './model/dit';
-import { generate } from './sampler';
+import { generate, type TSampleProgress } from './sampler';
 
 describe('sampler', () => {
   const model = new MusarModel(cfg, { seed: 4, adaLNZero: false });
@@ -70,6 +70,40 @@ describe('sampler', () => {
     expect(maxAbsDiff(base.images, adapted.images)).toBeGreaterThan(1e-3);
     tf.dispose([base.images, adapted.images]);
     m.dispose();
+  });
+
+  it('calls onStep once per step with the step, the steps and the network evaluations it runs', () => {
+    const cases = [
+      // p = r: conditional + one reference-free guidance pass per evaluation
+      { method: 'euler', guidance: undefined, perStep: 2, total: 5 * 2 },
+      // p ≠ r: a second guidance row (prompt only)
+      { method: 'euler', guidance: { prompt: 4, reference: 2 }, perStep: 3, total: 5 * 3 },
+      // no guidance: the conditional pass only
+      { method: 'euler', guidance: { prompt: 1, reference: 1 }, perStep: 1, total: 5 },
+      // Heun: two evaluations per step, the last step one
+      { method: 'heun', guidance: undefined, perStep: 4, total: (2 * 5 - 1) * 2 },
+    ] as const;
+    for (const c of cases) {
+      const calls: TSampleProgress[] = [];
+      const r = generate(model, inputs, {
+        steps: 5,
+        seed: 1,
+        method: c.method,
+        guidance: c.guidance,
+        routing: { startStep: 2 },
+        onStep: (p) => calls.push(p),
+      });
+      r.images.dispose();
+      expect(calls.map((p) => p.step)).toEqual([1, 2, 3, 4, 5]);
+      expect(calls.every((p) => p.steps === 5 && p.totalEvaluations === c.total)).toBe(true);
+      expect(calls[0]!.evaluations).toBe(c.perStep);
+      expect(calls.at(-1)!.evaluations).toBe(c.total);
+    }
+    // and it is optional: the same images without it
+    const a = generate(model, inputs, { steps: 3, seed: 5, onStep: () => undefined });
+    const b = generate(model, inputs, { steps: 3, seed: 5 });
+    expect(maxAbsDiff(a.images, b.images)).toBe(0);
+    tf.dispose([a.images, b.images]);
   });
 
   it('rejects too many subjects and wrong reference sizes with InvalidInputError', () => {

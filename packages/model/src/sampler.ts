@@ -42,8 +42,31 @@ export const ZSampleOptions = z.object({
       'routing must be an object',
     )
     .optional(),
+  /**
+   * Called after every sampling step (synchronously, on the sampling thread): progress for
+   * callers that show it. Costs nothing when omitted. On synchronous backends (cpu, wasm,
+   * tensorflow) the step has been computed when it is called; on webgl/webgpu it has been queued.
+   */
+  onStep: z
+    .custom<(progress: TSampleProgress) => void>(
+      (v) => typeof v === 'function',
+      'onStep must be a function',
+    )
+    .optional(),
 });
 export type TSampleOptions = z.input<typeof ZSampleOptions>;
+
+/** What `onStep` receives: steps done of this call, and the network evaluations done and in all
+ * (per image: the conditional pass plus one per guidance pass, twice per step with Heun except
+ * the last step), so a caller can say what a step costs. */
+export type TSampleProgress = {
+  /** Steps done, 1..steps. */
+  step: number;
+  steps: number;
+  /** Network evaluations per image done so far, and in the whole call. */
+  evaluations: number;
+  totalEvaluations: number;
+};
 
 export type TSampleResult = {
   /** float32 [B, H, W, 3] in [-1, 1]. */
@@ -138,6 +161,12 @@ function sample(model: MusarModel, inputs: TModelInputs, options: TSampleOptions
     ),
   ) as tf.Tensor4D;
   const dt = 1 / o.steps;
+  // Network evaluations per image per velocity(): the conditional pass, plus the reference-free
+  // guidance rows (∅, and P when p ≠ r) run as one more batch.
+  const perVelocity = 1 + (freeInputs ? (needPromptOnly ? 2 : 1) : 0);
+  const velocitiesAt = (i: number) => (o.method === 'heun' && i < o.steps - 1 ? 2 : 1);
+  const totalEvaluations = perVelocity * (o.method === 'heun' ? 2 * o.steps - 1 : o.steps);
+  let evaluations = 0;
   for (let i = 0; i < o.steps; i++) {
     const t = 1 - i * dt;
     const readMass = !!router && !router.params.fixedMap && router.active(i);
@@ -152,6 +181,10 @@ function sample(model: MusarModel, inputs: TModelInputs, options: TSampleOptions
     if (first.mass && router) map = router.update(first.mass.dataSync() as Float32Array, B);
     tf.dispose([x, first.v, first.mass ?? []]);
     x = next;
+    if (o.onStep) {
+      evaluations += perVelocity * velocitiesAt(i);
+      o.onStep({ step: i + 1, steps: o.steps, evaluations, totalEvaluations });
+    }
   }
   const images = tf.tidy(() => tf.clipByValue(x, -1, 1) as tf.Tensor4D);
   tf.dispose([

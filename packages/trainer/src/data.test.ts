@@ -87,6 +87,27 @@ describe('training batches', () => {
     expect(plan.region![30]).toBe(-1); // middle rows → background, sees no subject
   });
 
+  it('draws feedback samples by weight when weights differ, in turn when they do not', () => {
+    const base = sampleAt('diptych', 3, 0, { size: 32, refSize: 32 });
+    const samples = [1.5, 0.5, 1].map((weight, index) => ({ ...base, index, weight }));
+    const stage = stageConfig('feedback', { batchSize: 8, data: { feedback: 1 } });
+    const share = (pool: TTrainSample[]) => {
+      const counts = [0, 0, 0];
+      for (let step = 0; step < 300; step++)
+        for (const s of nextBatch(stage, step, pool)) counts[s.index]!++;
+      return counts.map((c) => c / (300 * 8));
+    };
+    const weighted = share(samples);
+    [1.5 / 3, 0.5 / 3, 1 / 3].forEach((p, i) => expect(weighted[i]).toBeCloseTo(p, 1));
+    // pure function of (stage, step): the same batch again
+    expect(nextBatch(stage, 7, samples).map((s) => s.index)).toEqual(
+      nextBatch(stage, 7, samples).map((s) => s.index),
+    );
+    // equal (or absent) weights: taken in turn, as before
+    for (const p of share(samples.map((s) => ({ ...s, weight: 1 }))))
+      expect(p).toBeCloseTo(1 / 3, 2);
+  });
+
   it('rejects samples of the wrong size with a clear message', () => {
     const stage = stageConfig('musar', { batchSize: 1, size: 16 });
     expect(() => toBatchArrays(nextBatch(stage, 0), cfg, { regions: true })).toThrow(

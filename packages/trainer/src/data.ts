@@ -15,8 +15,9 @@ import type { TStageConfig } from './stages';
 // function of (stage, s): resume needs only the step, and worker threads can build batches ahead.
 // ---------------------------------------------------------------------------------------------
 
-/** A training sample; feedback samples carry a reviewer-confirmed routing map on the patch grid. */
-export type TTrainSample = TSample & { regionGrid?: Int32Array };
+/** A training sample; feedback samples carry a reviewer-confirmed routing map on the patch grid,
+ * and a draw weight (default 1: reviewers' strength votes, see nextBatch). */
+export type TTrainSample = TSample & { regionGrid?: Int32Array; weight?: number };
 
 /** Deterministic uniform in [0, 1) from integers (splitmix-like). */
 export function hashUnit(...xs: number[]): number {
@@ -53,7 +54,9 @@ export function kindForStep(
  * The samples of batch `step`: a pure function of (stage, step), so any worker can build any
  * batch and resume needs nothing but the step. Slot j of step s uses sample index s·B + j of its
  * kind. Oracle scenes hold 2–4 subjects: a batch first picks k, then probes indices (hashed from
- * step and slot) until one has k subjects. Feedback samples are grouped by k the same way.
+ * step and slot) until one has k subjects. Feedback samples are grouped by k the same way; within
+ * a group they are taken in turn, or — when their weights differ — drawn with probability
+ * weight / Σ weights (hashed from step and slot).
  */
 export function nextBatch(
   stage: TStageConfig,
@@ -73,7 +76,15 @@ export function nextBatch(
     const ks = [...new Set(feedback.map((s) => s.subjects.length))].sort();
     const k = ks[Math.floor(hashUnit(stage.seed, step, 29) * ks.length)]!;
     const pool = feedback.filter((s) => s.subjects.length === k);
-    return range.map((j) => pool[(step * B + j) % pool.length]!);
+    const weights = pool.map((s) => Math.max(0, s.weight ?? 1));
+    const total = weights.reduce((a, w) => a + w, 0);
+    if (total <= 0 || weights.every((w) => w === weights[0]))
+      return range.map((j) => pool[(step * B + j) % pool.length]!);
+    return range.map((j) => {
+      let u = hashUnit(stage.seed, step, j, 41) * total;
+      for (let i = 0; i < pool.length; i++) if ((u -= weights[i]!) < 0) return pool[i]!;
+      return pool[pool.length - 1]!;
+    });
   }
   if (kind !== 'oracle') return range.map((j) => sampleAt(kind, stage.seed, step * B + j, o));
   const wantK = 2 + Math.floor(hashUnit(stage.seed, step, 31) * 3);

@@ -8,7 +8,9 @@ import { iso } from '../common/schemas';
 import { auditActor, actorId, EXPIRED_REASON, type TActor, type TConsentScope } from './consent';
 import { sha256 } from '../subjects/reference-image';
 
-export const MAX_EVIDENCE_BYTES = 512 * 1024;
+/** A scanned release is a few MiB; files this large come through POST /api/consents/grant
+ * (multipart), not a tRPC JSON body (1 MiB). */
+export const MAX_EVIDENCE_BYTES = 8 * 1024 * 1024;
 type ConsentRow = typeof consents.$inferSelect;
 
 export type TConsentStatus = 'active' | 'pending' | 'expired' | 'revoked';

@@ -178,18 +178,24 @@ async function toViews(db: Db, rows: Row[]): Promise<TGenerationRequest[]> {
     .where(inArray(outputs.requestId, ids))
     .groupBy(outputs.requestId);
   return rows.map((r) => {
-    const steps = r.steps;
-    const totalSteps = r.count * steps;
-    const stepsDone = Math.round(r.progress * totalSteps);
+    // The worker's totals once it runs (what the sampler really runs), else the request's own.
+    const totalSteps = r.stepsTotal ?? r.count * r.steps;
+    const steps = Math.max(1, Math.round(totalSteps / r.count));
+    // steps_done is written per sampling step; rows from before it only have the fraction
+    const stepsDone = Math.min(
+      totalSteps,
+      Math.max(r.stepsDone, Math.round(r.progress * totalSteps)),
+    );
     return {
       id: r.id,
       prompt: r.prompt,
       state: r.state,
-      progress: r.progress,
+      progress: totalSteps > 0 ? stepsDone / totalSteps : 0,
       step: stepsDone,
       totalSteps,
       stepsPerImage: steps,
       imagesDone: Math.min(r.count, Math.floor(stepsDone / steps)),
+      evaluationsPerImage: r.evaluationsPerImage,
       purpose: r.purpose,
       count: r.count,
       seed: r.seed,

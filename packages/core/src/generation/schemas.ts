@@ -48,8 +48,11 @@ export const ZGenerationRequest = z.object({
   step: z.number().int(),
   totalSteps: z.number().int(),
   stepsPerImage: z.number().int(),
-  /** Images finished (the worker reports progress once per image). */
+  /** Images whose every sampling step is done (the worker reports progress per step). */
   imagesDone: z.number().int(),
+  /** Network evaluations one image takes (each step: the conditional pass plus its guidance
+   * passes), as the worker's sampler counts them; null until the worker reports. */
+  evaluationsPerImage: z.number().int().nullable(),
   purpose: z.enum(['production', 'preview']),
   count: z.number().int(),
   seed: z.number().nullable(),

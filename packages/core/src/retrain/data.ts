@@ -2,8 +2,9 @@
 // map (the latest live approving review's repaint, else the map the model produced and the
 // reviewer approved) as a static region mask on the patch grid (−1 = background). References and
 // condition texts are built exactly as the generate job builds them (first reference image,
-// "a <class word>"), so training sees what generation sees.
-import { and, asc, desc, eq, inArray, isNull, sql } from 'drizzle-orm';
+// "a <class word>"), so training sees what generation sees. Reviewers' strength votes on an
+// output travel with its sample: the strengths they favour, and the sample's draw weight.
+import { and, asc, desc, eq, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { executeRows, type DbOrTx } from '@musar/db';
 import {
   generationRequests,
@@ -20,8 +21,16 @@ import { subjectConditionText } from '@musar/model/inputs';
 import { ServiceError } from '../common/errors';
 import { outputReadable } from '../generation/output-access';
 import { readRoutingMap } from '../review/routing-map';
+import { sampleStrength, type TSampleStrength } from '../review/strength';
 
-export type TFeedbackSample = TTrainSample & { outputId: string; repainted: boolean };
+export type TFeedbackSample = TTrainSample & {
+  outputId: string;
+  repainted: boolean;
+  /** The output's strength votes (null without any): the strength used and the one they favour
+   * per subject; `weight` (1 without votes) is how often training draws the sample. */
+  strength: TSampleStrength | null;
+  weight: number;
+};
 
 /** Expands a g×g map to an S×S pixel owner map (nearest cell). */
 function ownerMapOf(cells: Int32Array, g: number, size: number): Int8Array {
@@ -84,7 +93,11 @@ export async function feedbackSamples(db: DbOrTx, outputIds: string[]): Promise<
     );
   const outs = await db.select().from(outputs).where(inArray(outputs.id, outputIds));
   const prompts = await db
-    .select({ id: generationRequests.id, prompt: generationRequests.prompt })
+    .select({
+      id: generationRequests.id,
+      prompt: generationRequests.prompt,
+      routingParams: generationRequests.routingParams,
+    })
     .from(generationRequests)
     .where(inArray(generationRequests.id, [...new Set(outs.map((o) => o.requestId))]));
   const reqSubjects = await db
@@ -118,6 +131,17 @@ export async function feedbackSamples(db: DbOrTx, outputIds: string[]): Promise<
       ),
     )
     .orderBy(desc(reviews.createdAt));
+  // every live review's strength votes (approving or not: a vote is about presence, not quality)
+  const strengthVotes = await db
+    .select({ outputId: reviews.outputId, feedback: reviews.strengthFeedback })
+    .from(reviews)
+    .where(
+      and(
+        inArray(reviews.outputId, outputIds),
+        isNull(reviews.undoneAt),
+        isNotNull(reviews.strengthFeedback),
+      ),
+    );
   return outputIds.map((id, index) => {
     const o = outs.find((x) => x.id === id);
     if (!o?.image)
@@ -138,11 +162,17 @@ export async function feedbackSamples(db: DbOrTx, outputIds: string[]): Promise<
       return decodeRgbPng(png, `reference of ${s.subjectId}`);
     });
     const regionGrid = Int32Array.from(grid.cells);
+    const request = prompts.find((p) => p.id === o.requestId);
+    const strength = sampleStrength(
+      request?.routingParams ?? {},
+      subs.map((s) => s.subjectId),
+      strengthVotes.filter((v) => v.outputId === id).map((v) => v.feedback),
+    );
     return {
       // A multi-subject target, like the oracle's scenes; the region grid, not the kind, drives masking.
       kind: 'oracle' as const,
       index,
-      prompt: prompts.find((p) => p.id === o.requestId)?.prompt ?? '',
+      prompt: request?.prompt ?? '',
       target,
       // The toy-world spec when the subject has one; training only uses the count.
       subjects: subs.map(
@@ -155,6 +185,8 @@ export async function feedbackSamples(db: DbOrTx, outputIds: string[]): Promise<
       regionGrid,
       outputId: id,
       repainted: repaint != null,
+      strength,
+      weight: strength?.weight ?? 1,
     };
   });
 }

@@ -40,3 +40,6 @@ export const UNDO_WINDOW_SECONDS = Number(process.env.MUSAR_REVIEW_UNDO_SECONDS 
 export const DEFAULT_HOLD = 2;
 /** Multiplicative step of a strength suggestion per unit of mean vote (too weak = +1). */
 export const STRENGTH_STEP = 0.25;
+/** How far strength votes move a feedback sample's draw weight in the next retrain: weight =
+ * 1 + STRENGTH_WEIGHT_STEP × (right − too weak − too strong) / votes, so 0.5…1.5 (docs/feedback-retraining.md). */
+export const STRENGTH_WEIGHT_STEP = 0.5;

@@ -4,7 +4,7 @@
 import { inArray, sql } from 'drizzle-orm';
 import { subjects } from '@musar/db/schema';
 import { executeRows, type Db } from '@musar/db';
-import { STRENGTH_STEP, type TStrengthFeedback } from './rules';
+import { STRENGTH_STEP, STRENGTH_WEIGHT_STEP, type TStrengthFeedback } from './rules';
 
 type Row = {
   config_id: string | null;
@@ -34,6 +34,62 @@ export function strengthUsed(
   if (v && typeof v === 'object' && typeof (v as Record<string, unknown>)[subjectId] === 'number')
     return (v as Record<string, number>)[subjectId]!;
   return 1;
+}
+
+export type TStrengthVoteCounts = { tooWeak: number; right: number; tooStrong: number };
+
+/** The strength votes favour: the strength used × (1 + STRENGTH_STEP × mean vote), too weak = +1,
+ * too strong = −1 (the strength page's suggestion); the strength used when there are no votes. */
+export function favouredStrength(used: number, c: TStrengthVoteCounts): number {
+  const n = c.tooWeak + c.right + c.tooStrong;
+  return n ? used * (1 + (STRENGTH_STEP * (c.tooWeak - c.tooStrong)) / n) : used;
+}
+
+/** One output's strength votes as retraining data (see feedbackSamples). */
+export type TSampleStrength = {
+  /** Per subject, in prompt order: the strength the output was generated with … */
+  used: number[];
+  /** … and the one its votes favour (used when a subject got no vote). */
+  favoured: number[];
+  /** Every live vote on the output, all subjects and reviewers together. */
+  votes: TStrengthVoteCounts;
+  /** Its draw weight in the retrain: 1 + STRENGTH_WEIGHT_STEP × (right − off) / votes, 0.5…1.5. */
+  weight: number;
+};
+
+/** The strength votes of one output (each live review's `strength_feedback`) for its subjects;
+ * null when no reviewer voted. */
+export function sampleStrength(
+  params: Record<string, unknown>,
+  subjectIds: string[],
+  feedbacks: readonly unknown[],
+): TSampleStrength | null {
+  const per = subjectIds.map(() => ({ tooWeak: 0, right: 0, tooStrong: 0 }));
+  for (const feedback of feedbacks) {
+    if (!feedback || typeof feedback !== 'object') continue;
+    for (const [subjectId, vote] of Object.entries(feedback as Record<string, unknown>)) {
+      const i = subjectIds.indexOf(subjectId);
+      if (i < 0 || typeof vote !== 'string' || !(vote in VOTE)) continue;
+      per[i]![vote === 'too_weak' ? 'tooWeak' : vote === 'right' ? 'right' : 'tooStrong']++;
+    }
+  }
+  const votes = per.reduce(
+    (a, c) => ({
+      tooWeak: a.tooWeak + c.tooWeak,
+      right: a.right + c.right,
+      tooStrong: a.tooStrong + c.tooStrong,
+    }),
+    { tooWeak: 0, right: 0, tooStrong: 0 },
+  );
+  const n = votes.tooWeak + votes.right + votes.tooStrong;
+  if (n === 0) return null;
+  const used = subjectIds.map((id) => strengthUsed(params, subjectIds, id));
+  return {
+    used,
+    favoured: used.map((u, i) => favouredStrength(u, per[i]!)),
+    votes,
+    weight: 1 + (STRENGTH_WEIGHT_STEP * (votes.right - votes.tooWeak - votes.tooStrong)) / n,
+  };
 }
 
 export async function suggestStrengths(db: Db, input: { routingConfigId?: string } = {}) {
@@ -97,7 +153,7 @@ export async function suggestStrengths(db: Db, input: { routingConfigId?: string
         tooStrong: a.tooStrong,
         meanVote,
         currentStrength: current,
-        suggestedStrength: current * (1 + STRENGTH_STEP * meanVote),
+        suggestedStrength: favouredStrength(current, a),
       };
     }),
   }));

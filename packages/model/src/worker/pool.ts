@@ -141,7 +141,8 @@ export class MusarWorkerPool {
   /** Generates a batch split across the workers; images [B, H, W, 3] as a float32 wire tensor. */
   async generate(
     inputs: TWireInputs,
-    options: TSampleOptions = {},
+    /** Plain data only (it crosses to the workers): no `onStep`. */
+    options: Omit<TSampleOptions, 'onStep'> = {},
   ): Promise<{ images: TWireTensor; routingMap: Int32Array | null }> {
     const B = inputs.prompt.shape[0]!;
     const parts = chunks(B, this.workers.length);

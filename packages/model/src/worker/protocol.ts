@@ -28,7 +28,7 @@ export type TInitMessage = {
 };
 export type TRequest =
   | TInitMessage
-  | { type: 'generate'; inputs: TWireInputs; options: TSampleOptions }
+  | { type: 'generate'; inputs: TWireInputs; options: Omit<TSampleOptions, 'onStep'> }
   | {
       type: 'gradients';
       batch: TWireInputs & {

@@ -17,6 +17,8 @@ import {
   insertToySubject,
 } from '@musar/core/testing/jobs';
 import { cancelGenerationRequests } from '@musar/core/generation/cancel';
+import { getGeneration } from '@musar/core/generation/generation';
+import { PROGRESS_WRITE_MS } from './handler';
 
 let env: Awaited<ReturnType<typeof createPostgresTestDatabase>>;
 let boss: PgBoss;
@@ -140,6 +142,61 @@ describe('generate job', () => {
     expect(text).toMatch(/musar_queue_jobs\{[^}]*queue="generate",state="created"[^}]*\} 0/);
   });
 
+  it("stores progress per sampling step (throttled), with the sampler's totals, ending at 100 %", async () => {
+    const { requestId } = await enqueueTestGeneration(env.handle.db, {
+      subjectIds: [a, b],
+      prompt: 'a star toy left of a heart toy',
+      count: 2,
+      seed: 11,
+      steps: 60,
+    });
+    // what a dashboard poll sees, sampled far more often than the worker may write
+    const seen: { at: number; step: number; total: number | null; progress: number }[] = [];
+    const done = await waitFor(
+      'the generation to finish',
+      async () => {
+        const r = await request(requestId);
+        const last = seen.at(-1);
+        if (r.state === 'running' && (!last || last.step !== r.stepsDone))
+          seen.push({
+            at: Date.now(),
+            step: r.stepsDone,
+            total: r.stepsTotal,
+            progress: r.progress,
+          });
+        return r.state === 'succeeded' && r;
+      },
+      120_000,
+      5,
+    );
+    const steps = seen.map((s) => s.step);
+    // advances through the steps: never backwards, and inside an image, not only per image
+    expect(steps).toEqual([...steps].sort((x, y) => x - y));
+    expect(steps.some((s) => s > 0 && s < 120 && s % 60 !== 0)).toBe(true);
+    expect(new Set(steps.filter((s) => s > 0)).size).toBeGreaterThan(2);
+    // honest totals: 2 images × 60 steps from the start, and the fraction is steps / total
+    for (const s of seen) {
+      expect(s.total).toBe(120);
+      expect(s.progress).toBeCloseTo(s.step / 120, 5);
+    }
+    // throttled: at most one write per PROGRESS_WRITE_MS (plus the final one)
+    const span = seen.at(-1)!.at - seen[0]!.at;
+    expect(seen.length).toBeLessThanOrEqual(Math.ceil(span / PROGRESS_WRITE_MS) + 2);
+    // ends at 100 %: every step, and what a step costs (conditional + guidance pass)
+    expect(done).toMatchObject({ progress: 1, stepsDone: 120, stepsTotal: 120 });
+    expect(done.evaluationsPerImage).toBe(60 * 2);
+    // the API's view says the same
+    const view = await getGeneration(env.handle.db, requestId);
+    expect(view).toMatchObject({
+      step: 120,
+      totalSteps: 120,
+      stepsPerImage: 60,
+      imagesDone: 2,
+      progress: 1,
+      evaluationsPerImage: 120,
+    });
+  });
+
   it('fails a payload that does not validate with a readable reason and writes nothing else', async () => {
     const { requestId, jobId } = await enqueueTestGeneration(
       env.handle.db,
@@ -214,18 +271,21 @@ describe('generate job', () => {
       seed: 5,
       steps: 20,
     });
-    // The duration of one sampling step, from the progress of this very job (20 steps per image).
-    const firstImage = await waitFor(
-      'the first image',
-      async () => (await request(requestId)).progress >= 1 / 6 && performance.now(),
-    );
-    const secondImage = await waitFor(
-      'the second image',
-      async () => (await request(requestId)).progress >= 2 / 6 && performance.now(),
-      60_000,
-      2,
-    );
-    const stepMs = (secondImage - firstImage) / 20;
+    // The duration of one sampling step, from the per-step progress of this very job (written at
+    // most every PROGRESS_WRITE_MS, each write holding the step just done): over 30+ steps.
+    const stepAt = (min: number) =>
+      waitFor(
+        `step ${min}`,
+        async () => {
+          const r = await request(requestId);
+          return r.stepsDone >= min && { at: performance.now(), step: r.stepsDone };
+        },
+        60_000,
+        2,
+      );
+    const first = await stepAt(10);
+    const second = await stepAt(first.step + 30);
+    const stepMs = (second.at - first.at) / (second.step - first.step);
     const started = Date.now(); // the runner runs in this process: one clock
     await env.handle.db.transaction((tx) =>
       cancelGenerationRequests(tx, [requestId], 'system', 'operator cancelled'),

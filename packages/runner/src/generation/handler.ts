@@ -62,7 +62,7 @@ export async function handleGenerate(
   const abort = new AbortController();
   const onOuterAbort = () => abort.abort(signal?.reason);
   signal?.addEventListener('abort', onOuterAbort);
-  let last: TProgress = { step: 0, total: p.count * p.steps };
+  let last: TProgress = { step: 0, total: p.count * p.steps, evaluationsPerImage: 0 };
   let cancelled = false;
   let cancelledVia: 'notify' | 'poll' | null = null;
   const stop = (via: 'notify' | 'poll') => {
@@ -86,18 +86,12 @@ export async function handleGenerate(
       log.warn({ err: error }, 'cancellation watch failed');
     }
   }, deps.watchMs ?? 100);
-  let lastWrite = 0;
-  const onProgress = (progress: TProgress) => {
-    last = progress;
-    const now = Date.now();
-    if (now - lastWrite < 250 && progress.step < progress.total) return;
-    lastWrite = now;
-    db.update(generationRequests)
-      .set({ progress: progress.step / progress.total })
-      .where(
-        sql`${generationRequests.id} = ${p.requestId} AND ${generationRequests.state} = 'running'`,
-      )
-      .catch((error: unknown) => log.warn({ err: error }, 'progress write failed'));
+  // Every sampling step reports; the database sees at most one write per PROGRESS_WRITE_MS (the
+  // latest step, written when the interval has passed, or at its end), plus the last step at once.
+  const progress = throttledProgressWriter(db, p.requestId, job.id, log);
+  const onProgress = (at: TProgress) => {
+    last = at;
+    progress.report(at);
   };
   try {
     const model = await resolveModel(db, p.modelVersionId);
@@ -154,9 +148,65 @@ export async function handleGenerate(
     throw error;
   } finally {
     clearInterval(watch);
+    progress.stop();
     deps.cancels?.delete(p.requestId);
     signal?.removeEventListener('abort', onOuterAbort);
   }
+}
+
+/** The shortest interval between two progress writes of one generation. */
+export const PROGRESS_WRITE_MS = 250;
+
+/** Writes a running attempt's progress (steps done, the totals, the fraction) at most once per
+ * PROGRESS_WRITE_MS: a report inside the interval is kept and written when it ends (so the last
+ * step before a pause is not lost), the final step at once. A write never moves the steps back
+ * and only touches the request while this attempt runs it. */
+export function throttledProgressWriter(db: Db, requestId: string, jobId: string, log: TLogger) {
+  let lastWrite = 0;
+  let pending: TProgress | null = null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let stopped = false;
+  const write = (at: TProgress) => {
+    lastWrite = Date.now();
+    db.update(generationRequests)
+      .set({
+        progress: at.total > 0 ? at.step / at.total : 0,
+        stepsDone: at.step,
+        stepsTotal: at.total,
+        evaluationsPerImage: at.evaluationsPerImage,
+      })
+      .where(
+        sql`${generationRequests.id} = ${requestId} AND ${generationRequests.state} = 'running'
+            AND ${generationRequests.jobId} = ${jobId} AND ${generationRequests.stepsDone} <= ${at.step}`,
+      )
+      .catch((error: unknown) => log.warn({ err: error }, 'progress write failed'));
+  };
+  const flush = () => {
+    timer = null;
+    if (pending && !stopped) write(pending);
+    pending = null;
+  };
+  return {
+    report(at: TProgress) {
+      if (stopped) return;
+      const wait = lastWrite + PROGRESS_WRITE_MS - Date.now();
+      if (wait <= 0 || at.step >= at.total) {
+        if (timer) clearTimeout(timer);
+        timer = null;
+        pending = null;
+        write(at);
+      } else {
+        pending = at;
+        timer ??= setTimeout(flush, wait);
+      }
+    },
+    stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      pending = null;
+    },
+  };
 }
 
 /** Errors no retry can fix: ours (bad input data), and the model's refusal of its inputs (routing,

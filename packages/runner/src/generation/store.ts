@@ -76,6 +76,8 @@ export async function beginGeneration(
         jobId: job.id,
         startedAt: req.startedAt ?? new Date(),
         progress: 0,
+        stepsDone: 0,
+        stepsTotal: p.count * p.steps,
         error: null,
       })
       .where(eq(generationRequests.id, p.requestId));
@@ -169,7 +171,14 @@ export async function completeGeneration(
     );
     await tx
       .update(generationRequests)
-      .set({ state: 'succeeded', progress: 1, finishedAt: new Date(), error: null })
+      .set({
+        state: 'succeeded',
+        progress: 1,
+        stepsDone: p.count * p.steps,
+        stepsTotal: p.count * p.steps,
+        finishedAt: new Date(),
+        error: null,
+      })
       .where(and(eq(generationRequests.id, p.requestId)));
     await writeAudit(tx, {
       actor: 'system',

@@ -150,7 +150,7 @@ export async function reclaimOrphans(
         const rows = await executeRows<{ id: string }>(
           tx,
           sql`UPDATE generation_requests
-              SET state = ${retried ? 'queued' : 'failed'}::generation_state, progress = 0,
+              SET state = ${retried ? 'queued' : 'failed'}::generation_state, progress = 0, steps_done = 0,
                   error = ${retried ? `attempt ${job.retry_count + 1} interrupted (${why}); retrying` : `interrupted on its last attempt (${why})`},
                   finished_at = ${retried ? null : sql`now()`}
               WHERE job_id = ${c.id} AND state = 'running' RETURNING id`,
@@ -212,7 +212,7 @@ export async function reclaimOrphans(
   await db.transaction(async (tx) => {
     const rows = await executeRows<{ id: string; job_id: string }>(
       tx,
-      sql`UPDATE generation_requests r SET state = 'queued', progress = 0
+      sql`UPDATE generation_requests r SET state = 'queued', progress = 0, steps_done = 0
           FROM pgboss.job j
           WHERE r.state = 'running' AND j.name = ${QUEUES.generate} AND j.id::text = r.job_id AND j.state IN ('created', 'retry')
           RETURNING r.id, r.job_id`,

@@ -141,6 +141,8 @@ async function retrain(
     trainOutputIds: trainIds,
     heldOutOutputIds: heldOut,
     repaints: samples.filter((s) => s.repainted).length,
+    // outputs whose strength votes set their draw weight (feedbackSamples)
+    strengthVoted: samples.filter((s) => s.strength).length,
   };
   // One candidate per job (a retried attempt reuses it).
   const [existing] = await db

@@ -31,6 +31,7 @@ import type {
   TModelSource,
   TProbeResult,
   TProbeTask,
+  TProgress,
 } from './types';
 
 let backend: TBackendInfo | null = null;
@@ -100,6 +101,14 @@ function runGenerate(task: TGenerateTask, info: TBackendInfo): TGenerateResult {
         steps: task.steps,
         seed,
         routing: task.routing,
+        onStep: task.progress
+          ? (s) =>
+              task.progress!.postMessage({
+                step: index * task.steps + s.step,
+                total: task.count * task.steps,
+                evaluationsPerImage: s.totalEvaluations,
+              } satisfies TProgress)
+          : undefined,
       });
       const data = out.dataSync() as Float32Array;
       out.dispose();
@@ -124,10 +133,6 @@ function runGenerate(task: TGenerateTask, info: TBackendInfo): TGenerateResult {
         routingMap: routingMap ? Array.from(routingMap) : null,
         scores,
         seconds: (performance.now() - started) / 1000,
-      });
-      task.progress?.postMessage({
-        step: (index + 1) * task.steps,
-        total: task.count * task.steps,
       });
     }
   } finally {

@@ -24,7 +24,7 @@ export type TGenerateTask = {
   seed: number;
   steps: number;
   routing: TRoutingOverrides;
-  /** Receives { step, total } after every image (and every sampling step when the sampler reports it). */
+  /** Receives a TProgress after every sampling step of every image. */
   progress?: MessagePort;
 };
 
@@ -43,7 +43,14 @@ export type TGeneratedImage = {
 
 export type TGenerateResult = { backend: string; backendNote: string; images: TGeneratedImage[] };
 
-export type TProgress = { step: number; total: number };
+export type TProgress = {
+  /** Sampling steps done over all images, of `total` = images × steps per image. */
+  step: number;
+  total: number;
+  /** Network evaluations one image takes: per step the conditional pass plus the guidance passes
+   * (the sampler's count), so a step's cost is stated, not guessed. */
+  evaluationsPerImage: number;
+};
 
 /** A thread's first answer: which TF.js backend it runs (logged at start). */
 export type TProbeTask = { kind: 'probe' };

@@ -7,6 +7,7 @@ import { useTRPC } from '@/trpc/client';
 import { formatWhen, stateLabel } from '@/ui/format';
 import { Badge, Button, EmptyState, PageHeader, Table } from '@/ui/kit';
 import { GenerationForm } from './generation-form';
+import { progressText, stepCostText } from './progress';
 import { OutputThumbs } from './request-outputs';
 
 export const REQUEST_TONE = {
@@ -16,19 +17,6 @@ export const REQUEST_TONE = {
   failed: 'rose',
   cancelled: 'amber',
 } as const;
-
-/** Honest progress: images done of the request's count, and the steps each image takes. */
-export function progressText(r: {
-  state: string;
-  imagesDone: number;
-  count: number;
-  stepsPerImage: number;
-}) {
-  const images = `${r.imagesDone}/${r.count} image${r.count === 1 ? '' : 's'}`;
-  if (r.state === 'running')
-    return `${images} done · ${r.stepsPerImage} steps each · now image ${Math.min(r.count, r.imagesDone + 1)}`;
-  return `${images} · ${r.stepsPerImage} steps each`;
-}
 
 export function GenerationWorkspace() {
   const trpc = useTRPC();
@@ -81,6 +69,7 @@ export function GenerationWorkspace() {
               {r.error ? <div className="text-xs text-rose-700">{r.error}</div> : null}
             </td>
             <td className="whitespace-nowrap">
+              {/* value/max: sampling steps done of every step of every image (per-step reports) */}
               <progress
                 max={r.totalSteps}
                 value={r.step}
@@ -90,6 +79,11 @@ export function GenerationWorkspace() {
               <span className="text-xs text-slate-600" data-testid="progress-text">
                 {progressText(r)}
               </span>
+              {stepCostText(r) ? (
+                <div className="text-xs text-slate-500" data-testid="progress-cost">
+                  {stepCostText(r)}
+                </div>
+              ) : null}
             </td>
             <td className="min-w-40">
               <div className="text-xs text-slate-600" data-testid="outputs-count">

@@ -6,7 +6,8 @@ import { useQuery } from '@tanstack/react-query';
 import { useTRPC } from '@/trpc/client';
 import { formatWhen, stateLabel } from '@/ui/format';
 import { Alert, Badge, EmptyState, PageHeader } from '@/ui/kit';
-import { progressText, REQUEST_TONE } from '../generation-workspace';
+import { REQUEST_TONE } from '../generation-workspace';
+import { progressText, stepCostText } from '../progress';
 import { OUTPUT_TONE, useRequestOutputs } from '../request-outputs';
 
 const n3 = (v: unknown) => (typeof v === 'number' ? v.toFixed(3) : '—');
@@ -44,7 +45,18 @@ export function RequestDetail({ requestId }: { requestId: string }) {
         <dt className="text-slate-500">State</dt>
         <dd>
           <Badge tone={REQUEST_TONE[r.state]}>{stateLabel(r.state)}</Badge>{' '}
-          <span className="text-xs text-slate-600">{progressText(r)}</span>
+          <span className="text-xs text-slate-600" data-testid="progress-text">
+            {progressText(r)}
+          </span>
+          {r.state === 'running' ? (
+            <progress
+              max={r.totalSteps}
+              value={r.step}
+              aria-label="progress"
+              className="mt-1 block w-48"
+            />
+          ) : null}
+          {stepCostText(r) ? <div className="text-xs text-slate-500">{stepCostText(r)}</div> : null}
         </dd>
         <dt className="text-slate-500">Subjects</dt>
         <dd>{r.subjects.map((s) => s.name).join(', ')}</dd>

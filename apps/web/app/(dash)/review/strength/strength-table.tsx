@@ -13,8 +13,8 @@ export function StrengthTable() {
       <EmptyState title="No strength feedback from reviewers yet.">
         <p>
           While reviewing, reviewers mark a subject as too weak, right or too strong (keys q / w /
-          e). Their votes are summed here per routing config, and the next retrain weights each
-          subject’s training examples by them.
+          e). Their votes are summed here per routing config, and the next retrain draws each voted
+          output more often when its votes say right, less when they say too weak or too strong.
         </p>
       </EmptyState>
     );
@@ -23,7 +23,8 @@ export function StrengthTable() {
       <p className="max-w-prose text-xs text-slate-600">
         Per subject: reviewers’ votes on how present it is, and a suggested strength = the strength
         used × (1 + 0.25 × mean vote), where too weak = +1 and too strong = −1. The votes also go to
-        the next retrain as data.
+        the next retrain as data: an approved output is drawn up to 1.5× as often when its votes say
+        right, down to half as often when they say too weak or too strong.
       </p>
       {(data.data ?? []).map((cfg) => (
         <Table

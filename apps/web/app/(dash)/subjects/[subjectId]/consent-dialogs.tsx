@@ -1,11 +1,10 @@
 'use client';
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { useTRPC } from '@/trpc/client';
 import { ZConsentForm } from '@musar/core/forms/forms';
-import { check, fromServer, type TErrors } from '@/ui/form-errors';
+import { check, errorsOf, FormError, fromHttp, type TErrors } from '@/ui/form-errors';
 import { Alert, Button, Field, Input, Select } from '@/ui/kit';
-import { fileToBase64, Modal } from '@/ui/modal';
+import { Modal } from '@/ui/modal';
 
 /** The fields each dialog shows next to a control (any other key's message joins the sentence). */
 const GRANT_FIELDS = ['scope', 'grantedBy', 'evidence', 'evidenceFile', 'validFrom', 'expiresAt'];
@@ -13,6 +12,15 @@ export const REVOKE_FIELDS = ['reason'];
 
 const isoOrUndefined = (value: FormDataEntryValue | null) =>
   value && String(value) ? new Date(String(value)).toISOString() : undefined;
+
+/** Records the consent through POST /api/consents/grant (multipart: an evidence file of a few MiB
+ * does not fit a tRPC body); a refusal throws a FormError with the route's message per field. */
+export async function recordConsent(form: FormData): Promise<{ id: string }> {
+  const res = await fetch('/api/consents/grant', { method: 'POST', body: form });
+  const body = (await res.json().catch(() => null)) as { id: string } | null;
+  if (!res.ok || !body) throw new FormError(fromHttp(body, res.status, GRANT_FIELDS));
+  return body;
+}
 
 export function GrantConsentDialog({
   subjectId,
@@ -23,45 +31,33 @@ export function GrantConsentDialog({
   onClose: () => void;
   onDone: () => void;
 }) {
-  const trpc = useTRPC();
-  const [reading, setReading] = useState(false);
   const [errors, setErrors] = useState<TErrors>({});
-  const grant = useMutation(
-    trpc.consents.grant.mutationOptions({
-      onSuccess: onDone,
-      onError: (e) => setErrors(fromServer(e, GRANT_FIELDS)),
-    }),
-  );
-  async function onSubmit(event: FormEvent<HTMLFormElement>) {
+  const grant = useMutation({
+    mutationFn: recordConsent,
+    onSuccess: onDone,
+    onError: (e) => setErrors(errorsOf(e, GRANT_FIELDS)),
+  });
+  function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    // the server's own schema first: each problem next to its field, nothing sent
-    const checked = check(ZConsentForm, {
-      subjectId,
-      scope: form.get('scope'),
-      grantedBy: String(form.get('grantedBy') ?? ''),
-      evidence: String(form.get('evidence') ?? ''),
-      validFrom: isoOrUndefined(form.get('validFrom')),
-      expiresAt: isoOrUndefined(form.get('expiresAt')) ?? null,
-    });
-    if (checked.errors) return setErrors(checked.errors);
-    setErrors({});
-    const file = form.get('evidenceFile');
-    setReading(true);
-    const evidenceFile =
-      file instanceof File && file.size > 0
-        ? { name: file.name, base64: await fileToBase64(file).finally(() => setReading(false)) }
-        : undefined;
-    setReading(false);
-    grant.mutate({
+    const fields = {
       subjectId,
       scope: form.get('scope') === 'train' ? 'train' : 'generate',
       grantedBy: String(form.get('grantedBy') ?? ''),
       evidence: String(form.get('evidence') ?? ''),
-      evidenceFile,
       validFrom: isoOrUndefined(form.get('validFrom')),
       expiresAt: isoOrUndefined(form.get('expiresAt')) ?? null,
-    });
+    };
+    // the server's own schema first: each problem next to its field, nothing sent
+    const checked = check(ZConsentForm, fields);
+    if (checked.errors) return setErrors(checked.errors);
+    setErrors({});
+    // the dates as ISO instants (the browser's time zone), the file streamed as it is
+    const body = new FormData();
+    for (const [key, value] of Object.entries(fields)) if (value) body.set(key, value);
+    const file = form.get('evidenceFile');
+    if (file instanceof File && file.size > 0) body.set('evidenceFile', file, file.name);
+    grant.mutate(body);
   }
   return (
     <Modal title="Record consent" onClose={onClose}>
@@ -93,7 +89,7 @@ export function GrantConsentDialog({
           />
         </Field>
         <Field
-          label="Evidence file (optional: PDF, PNG, JPEG or text, ≤ 512 KiB)"
+          label="Evidence file (optional: PDF, PNG, JPEG or text, ≤ 8 MiB)"
           error={errors.evidenceFile}
         >
           <Input
@@ -113,7 +109,7 @@ export function GrantConsentDialog({
         {errors.form ? <Alert>{errors.form}</Alert> : null}
         <div className="flex justify-end gap-2">
           <Button onClick={onClose}>Cancel</Button>
-          <Button tone="primary" type="submit" disabled={reading || grant.isPending}>
+          <Button tone="primary" type="submit" disabled={grant.isPending}>
             Record
           </Button>
         </div>

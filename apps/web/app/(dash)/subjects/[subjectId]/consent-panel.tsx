@@ -32,10 +32,14 @@ export function ConsentPanel({ subject, onChange }: { subject: Subject; onChange
   const queryClient = useQueryClient();
   async function download(consentId: string) {
     const file = await queryClient.fetchQuery(trpc.consents.evidence.queryOptions({ consentId }));
+    // a blob: URL, not a data: URL — evidence files of a few MiB exceed browsers' URL limits
+    const bytes = Uint8Array.from(atob(file.base64), (c) => c.charCodeAt(0));
+    const url = URL.createObjectURL(new Blob([bytes], { type: file.mimeType }));
     const link = document.createElement('a');
-    link.href = `data:${file.mimeType};base64,${file.base64}`;
+    link.href = url;
     link.download = file.name;
     link.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
   }
   const [dialog, setDialog] = useState<'grant' | { consentId?: string; label: string } | null>(
     null,
