@@ -19,7 +19,8 @@ test('operator: routing configs are validated and versioned; retrain without dat
   await expect(alert()).toContainText('routing layers 0,7 must be < depth 4');
   await form.getByLabel('Parameters').fill('{ "threshold": 2 }');
   await form.getByRole('button', { name: 'Save version' }).click();
-  await expect(alert()).toContainText('threshold');
+  // the part of the parameters that is wrong is named at the Parameters field
+  await expect(form.getByTestId('field-error')).toContainText('threshold');
   await form.getByLabel('Parameters').fill('{ "layers": [2, 3], "beta": 4 }');
   await form.getByRole('button', { name: 'Save version' }).click();
   await expect(page.getByTestId('routing-config-row')).toHaveCount(1);

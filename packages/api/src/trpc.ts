@@ -2,7 +2,7 @@
 // declaration (meta.access) that a guard enforces and the authorization-matrix test enumerates;
 // a procedure without one is denied at run time and fails that test. See README.md.
 import { initTRPC, TRPCError } from '@trpc/server';
-import { z, ZodError } from 'zod';
+import { ZodError } from 'zod';
 import { ROLES, isRole, roleCan, type Permission, type Role } from '@musar/auth/permissions';
 import type { Context } from './context';
 import { toTRPCError } from './errors';
@@ -16,10 +16,22 @@ const t = initTRPC
   .meta<Meta>()
   .create({
     errorFormatter({ shape, error }) {
-      const zod = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
+      const zod = error.cause instanceof ZodError ? issuesByPath(error.cause) : null;
       return { ...shape, data: { ...shape.data, zodError: zod } };
     },
   });
+
+/** Like z.flattenError, but keyed by the whole path (`params.threshold`, not `params`), so a form
+ * can say which part of a nested value is wrong. */
+function issuesByPath(error: ZodError) {
+  const fieldErrors: Record<string, string[]> = {};
+  const formErrors: string[] = [];
+  for (const issue of error.issues) {
+    if (issue.path.length === 0) formErrors.push(issue.message);
+    else (fieldErrors[issue.path.map(String).join('.')] ??= []).push(issue.message);
+  }
+  return { formErrors, fieldErrors };
+}
 
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;

@@ -57,7 +57,7 @@ describe('fromServer: a tRPC BAD_REQUEST as field messages', () => {
         zodError: { fieldErrors: { 'routing.beta': ['must be at least 0'] }, formErrors: [] },
       },
     };
-    expect(fromServer(e, ['routing'])).toMatchObject({ routing: 'must be at least 0' });
+    expect(fromServer(e, ['routing'])).toMatchObject({ routing: 'beta: must be at least 0' });
     expect(fromServer(e, ['routing.beta'])).toMatchObject({ 'routing.beta': 'must be at least 0' });
   });
 

@@ -57,6 +57,14 @@ export function plainText(message: string): string {
  * `images.0` goes to its top field `images` when only that is shown) plus one sentence: the
  * form-level message, and any message for a key the form does not show (an id it fills in
  * itself), so no message is lost. Without `fields` every key is taken as shown. */
+/** A nested key shown at its top field names the part that is wrong (`threshold: must be at most
+ * 1` under Parameters); list positions (`subjectIds.1`) are not names and stay out. */
+function subPathMessage(key: string, field: string, message: string): string {
+  if (key === field) return message;
+  const rest = key.slice(field.length + 1);
+  return /^\d/.test(rest) ? message : `${rest}: ${message}`;
+}
+
 function arrange(
   entries: [string, string][],
   formLevel: string | undefined,
@@ -74,7 +82,7 @@ function arrange(
     const message = plainText(raw);
     const field = fieldOf(key);
     if (field === null) sentence.push(key === 'form' ? message : `${key}: ${message}`);
-    else out[field] ??= message;
+    else out[field] ??= subPathMessage(key, field, message);
   }
   out.form = sentence.join('; ') || GENERIC;
   return out;
