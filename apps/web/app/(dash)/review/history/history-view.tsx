@@ -6,23 +6,15 @@ import { useTRPC } from '@/trpc/client';
 import { formatWhen, REASON_LABEL, reasonLabel, stateLabel } from '@/ui/format';
 import { Badge, Button, EmptyState, Select, Table } from '@/ui/kit';
 import { HISTORY_PAGE } from './history-page';
+import { REJECT_REASONS, type TRejectReason } from '@musar/core/review/rules';
 
-const REASONS = [
-  'identity_wrong',
-  'attribute_leakage',
-  'diptych_seam',
-  'missing_subject',
-  'wrong_layout',
-  'low_quality',
-  'other',
-] as const;
 const num = (v: unknown, digits = 1) =>
   typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(digits)) : '—';
 
 export function HistoryView({ me }: { me: string }) {
   const trpc = useTRPC();
   const [decision, setDecision] = useState<'' | 'approve' | 'reject'>('');
-  const [reason, setReason] = useState<'' | (typeof REASONS)[number]>('');
+  const [reason, setReason] = useState<'' | TRejectReason>('');
   const [mine, setMine] = useState(false);
   const [undone, setUndone] = useState(false);
   const filter = {
@@ -84,7 +76,7 @@ export function HistoryView({ me }: { me: string }) {
           onChange={(e) => setReason(e.target.value as typeof reason)}
         >
           <option value="">Any reason</option>
-          {REASONS.map((r) => (
+          {REJECT_REASONS.map((r) => (
             <option key={r} value={r}>
               {REASON_LABEL[r]}
             </option>
