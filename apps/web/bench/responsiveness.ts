@@ -11,17 +11,20 @@
 // generation and the retrain round took. Loopback only.
 //   npm run build -w @musar/web   (once; the bench builds it when there is no build)
 //   npm run bench -w @musar/web [-- --images 12 --retrain-steps 500 --port 3194]
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createDb } from '@musar/db';
-import { account, user } from '@musar/db/schema';
+import {
+  benchPassword,
+  ensureWebBuild,
+  insertAccounts,
+  signIn,
+  startWebServer,
+  type TWebServer,
+} from './server';
 
 const { values: a } = parseArgs({
   options: {
@@ -38,32 +41,19 @@ const TIMEOUT_MS = Number(a['timeout-s']) * 1000;
 if (!(IMAGES >= 1 && IMAGES <= 16 && STEPS >= 1 && STEPS <= 5000))
   throw new Error('bounds: 1 ≤ images ≤ 16, 1 ≤ retrain-steps ≤ 5000');
 const BASE = `http://127.0.0.1:${PORT}`;
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((x, y) => x - y);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 };
 
-if (!existsSync(join(root, 'apps/web/.next/BUILD_ID'))) {
-  console.log('no production build: building it (npm run build -w @musar/web)…');
-  const built = spawnSync('npm', ['run', 'build', '-w', '@musar/web'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
-  if (built.status !== 0) throw new Error('web build failed');
-}
+ensureWebBuild();
 
 const dataDir = mkdtempSync(join(tmpdir(), 'musar-bench-resp-'));
-let server: ChildProcess | null = null;
+let server: TWebServer | null = null;
 try {
   // Accounts with a password, written before the server owns the data folder (PGlite: one process).
-  const password = randomBytes(12).toString('base64url');
-  const fromAuth = createRequire(join(root, 'packages/auth/package.json'));
-  const { hashPassword } = (await import(
-    pathToFileURL(fromAuth.resolve('better-auth/crypto')).href
-  )) as { hashPassword(p: string): Promise<string> };
-  const hash = await hashPassword(password);
+  const { password, hash } = await benchPassword();
   const people = [
     { email: 'operator@bench.example.com', role: 'operator' },
     ...[0, 1, 2].map((i) => ({ email: `reviewer${i}@bench.example.com`, role: 'reviewer' })),
@@ -71,77 +61,21 @@ try {
   {
     const handle = await createDb({ dataDir });
     await handle.migrate();
-    for (const p of people) {
-      const id = randomUUID();
-      await handle.db.insert(user).values({
-        id,
-        email: p.email,
-        name: p.email.split('@')[0]!,
-        role: p.role,
-        emailVerified: true,
-      });
-      await handle.db.insert(account).values({
-        id: randomUUID(),
-        accountId: id,
-        providerId: 'credential',
-        userId: id,
-        password: hash,
-      });
-    }
+    await insertAccounts(handle.db, people, hash);
     await handle.close();
   }
 
-  server = spawn(
-    process.execPath,
-    [
-      join(root, 'node_modules/next/dist/bin/next'),
-      'start',
-      join(root, 'apps/web'),
-      '-p',
-      String(PORT),
-      '-H',
-      '127.0.0.1',
-    ],
-    {
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        DATABASE_URL: '',
-        MUSAR_DATA_DIR: dataDir,
-        MUSAR_DEMO: '1',
-        BETTER_AUTH_URL: BASE,
-        MUSAR_RETRAIN_EVERY: '1000000', // only "Retrain now" starts one
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const logs: string[] = [];
-  server.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
-  server.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
-  for (const end = Date.now() + 180_000; ; await sleep(500)) {
-    if (server.exitCode !== null) throw new Error(`server exited:\n${logs.join('')}`);
-    if (Date.now() > end) throw new Error(`server not ready in 180 s:\n${logs.join('')}`);
-    const ok = await fetch(`${BASE}/api/trpc/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-  }
+  server = await startWebServer(PORT, {
+    DATABASE_URL: '',
+    MUSAR_DATA_DIR: dataDir,
+    MUSAR_DEMO: '1',
+    MUSAR_RETRAIN_EVERY: '1000000', // only "Retrain now" starts one
+  });
 
-  const signIn = async (email: string) => {
-    const res = await fetch(`${BASE}/api/auth/sign-in/email`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', origin: BASE },
-      body: JSON.stringify({ email, password }),
-    });
-    if (res.status !== 200) throw new Error(`sign-in ${email}: ${res.status} ${await res.text()}`);
-    return res.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ');
-  };
   const cookie = Object.fromEntries(
-    await Promise.all(people.map(async (p) => [p.email, await signIn(p.email)] as const)),
+    await Promise.all(
+      people.map(async (p) => [p.email, await signIn(BASE, p.email, password)] as const),
+    ),
   );
   const operator = cookie['operator@bench.example.com']!;
   const reviewers = [0, 1, 2].map((i) => cookie[`reviewer${i}@bench.example.com`]!);
@@ -320,10 +254,6 @@ try {
     '\ntarget (issue 14): event-loop lag p99 ≤ 100 ms during the generation and the retrain',
   );
 } finally {
-  if (server && server.exitCode === null) {
-    server.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 3000));
-    if (server.exitCode === null) server.kill('SIGKILL');
-  }
+  await server?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }

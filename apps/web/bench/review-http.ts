@@ -6,22 +6,26 @@
 // decided twice, an audit entry per decision), the database connections the server held, and the
 // load average of the machine. `--saturate` then runs closed-loop stages (no think time) with more
 // and more reviewers to find where throughput stops growing.
-//   npm run build -w @musar/web   (once)
+//   npm run build -w @musar/web   (once; the bench builds it when there is no build)
 //   npm run bench:review:http [-- --reviewers 500 --think-ms 5000 --seconds 60 --items 8000 --saturate]
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { createDb } from '@musar/db';
-import { account, user } from '@musar/db/schema';
 import { startThrowawayPostgres } from '@musar/db/testing/postgres';
 import { seedReviewItems } from '@musar/core/testing/review-fixtures';
+import {
+  benchPassword,
+  ensureWebBuild,
+  insertAccounts,
+  signIn,
+  startWebServer,
+  type TWebServer,
+} from './server';
 
 const { values: a } = parseArgs({
   options: {
@@ -41,9 +45,7 @@ const R = Number(a.reviewers),
 if (!(R > 0 && R <= 2000 && SECONDS > 0 && SECONDS <= 600 && N > 0 && N <= 50_000))
   throw new Error('bounds: reviewers ≤ 2000, seconds ≤ 600, items ≤ 50000');
 const BASE = `http://127.0.0.1:${PORT}`;
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-if (!existsSync(join(root, 'apps', 'web', '.next', 'BUILD_ID')))
-  throw new Error('no production build: npm run build -w @musar/web');
+ensureWebBuild();
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((x, y) => x - y);
@@ -54,7 +56,7 @@ const f = (x: number) => x.toFixed(1);
 
 const pg = await startThrowawayPostgres();
 const dataDir = mkdtempSync(join(tmpdir(), 'musar-bench-http-'));
-let server: ChildProcess | null = null;
+let server: TWebServer | null = null;
 const monitor = postgres(pg.url, {
   max: 1,
   onnotice: () => {},
@@ -66,76 +68,26 @@ try {
   const db = handle.db;
   const seed = await seedReviewItems(db, { count: N, subjects: 2, consensusK: 1 });
   // Reviewer accounts with a password (one hash for all: the server still verifies each sign-in).
-  const password = randomBytes(12).toString('base64url');
-  // better-auth's own hash (a dependency of @musar/auth): what the sign-in verifies.
-  const fromAuth = createRequire(join(root, 'packages', 'auth', 'package.json'));
-  const { hashPassword } = (await import(
-    pathToFileURL(fromAuth.resolve('better-auth/crypto')).href
-  )) as {
-    hashPassword(p: string): Promise<string>;
-  };
-  const hash = await hashPassword(password);
+  const { password, hash } = await benchPassword();
   const emails = Array.from({ length: R }, (_, i) => `reviewer${i}@bench.example.com`);
-  for (let i = 0; i < R; i += 200) {
-    const batch = emails.slice(i, i + 200).map((email, j) => ({
-      id: randomUUID(),
-      email,
-      name: `Reviewer ${i + j}`,
-      role: 'reviewer',
-      emailVerified: true,
-    }));
-    await db.insert(user).values(batch);
-    await db.insert(account).values(
-      batch.map((u) => ({
-        id: randomUUID(),
-        accountId: u.id,
-        providerId: 'credential',
-        userId: u.id,
-        password: hash,
-      })),
-    );
-  }
+  await insertAccounts(
+    db,
+    emails.map((email, i) => ({ email, role: 'reviewer', name: `Reviewer ${i}` })),
+    hash,
+  );
   await handle.close();
 
   // The production server, as deployed: production mode on PostgreSQL, default pool, no runner.
-  server = spawn(
-    process.execPath,
-    [
-      join(root, 'node_modules/next/dist/bin/next'),
-      'start',
-      join(root, 'apps/web'),
-      '-p',
-      String(PORT),
-      '-H',
-      '127.0.0.1',
-    ],
+  server = await startWebServer(
+    PORT,
     {
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        DATABASE_URL: pg.url,
-        BETTER_AUTH_SECRET: randomBytes(32).toString('base64'),
-        BETTER_AUTH_URL: BASE,
-        MUSAR_DATA_DIR: dataDir,
-        MUSAR_DEMO: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      DATABASE_URL: pg.url,
+      BETTER_AUTH_SECRET: randomBytes(32).toString('base64'),
+      MUSAR_DATA_DIR: dataDir,
+      MUSAR_DEMO: '0',
     },
+    120_000,
   );
-  const logs: string[] = [];
-  server.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
-  server.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
-  for (const end = Date.now() + 120_000; ; await sleep(500)) {
-    if (server.exitCode !== null) throw new Error(`server exited:\n${logs.join('')}`);
-    if (Date.now() > end) throw new Error(`server not ready in 120 s:\n${logs.join('')}`);
-    if (
-      await fetch(`${BASE}/api/trpc/health`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-  }
 
   // Sign every reviewer in over HTTP (8 at a time).
   const cookies: string[] = new Array(R);
@@ -143,17 +95,7 @@ try {
   for (let i = 0; i < R; i += 8)
     await Promise.all(
       emails.slice(i, i + 8).map(async (email, j) => {
-        const res = await fetch(`${BASE}/api/auth/sign-in/email`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', origin: BASE },
-          body: JSON.stringify({ email, password }),
-        });
-        if (res.status !== 200)
-          throw new Error(`sign-in ${email}: ${res.status} ${await res.text()}`);
-        cookies[i + j] = res.headers
-          .getSetCookie()
-          .map((c) => c.split(';')[0])
-          .join('; ');
+        cookies[i + j] = await signIn(BASE, email, password);
       }),
     );
   console.log(
@@ -297,10 +239,8 @@ try {
   clearInterval(sampler);
   if (!ok) process.exitCode = 1;
 } finally {
-  server?.kill('SIGTERM');
+  await server?.stop();
   await monitor.end({ timeout: 2 }).catch(() => {});
-  await sleep(500);
-  if (server && server.exitCode === null) server.kill('SIGKILL');
   await pg.stop();
   rmSync(dataDir, { recursive: true, force: true });
 }
