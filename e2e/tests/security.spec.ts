@@ -61,6 +61,20 @@ test('every page and API response carries the security headers', async ({ reques
   }
 });
 
+test('small tRPC answers go out uncompressed, large ones gzipped', async ({ request }) => {
+  const gzip = { 'accept-encoding': 'gzip' };
+  const small = await request.get('/api/trpc/health', { headers: gzip });
+  expect(small.status()).toBe(200);
+  expect(small.headers()['content-encoding']).toBeUndefined();
+  expect(small.headers()['cache-control']).toBe('no-store, no-transform');
+  // a batch of 20 health answers is over the compressor's 1 KiB threshold
+  const paths = Array.from({ length: 20 }, () => 'health').join(',');
+  const big = await request.get(`/api/trpc/${paths}?batch=1&input={}`, { headers: gzip });
+  expect(big.status()).toBe(200);
+  expect(big.headers()['content-encoding']).toBe('gzip');
+  expect(JSON.parse((await big.body()).toString())).toHaveLength(20);
+});
+
 test("better-auth's admin and profile routes answer 404, even for an admin", async ({
   request,
 }) => {

@@ -74,11 +74,14 @@ export async function startWebServer(
   port: number,
   env: Record<string, string>,
   readyWithinMs = 180_000,
+  /** Node flags for the server process (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
+  nodeArgs: string[] = [],
 ): Promise<TWebServer> {
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
     [
+      ...nodeArgs,
       join(repoRoot, 'node_modules/next/dist/bin/next'),
       'start',
       join(repoRoot, 'apps/web'),

@@ -6,7 +6,7 @@ import { session } from '@musar/db/schema';
 import { createTestDb } from '@musar/db/testing';
 import { createAuth, createUserWithPassword, type Auth } from '@musar/auth';
 import { countingBody, streamingRequest } from '@musar/auth/http-testing';
-import { handleTrpcRequest, MAX_BATCH_SIZE, MAX_BODY_BYTES } from './http';
+import { COMPRESS_FROM_BYTES, handleTrpcRequest, MAX_BATCH_SIZE, MAX_BODY_BYTES } from './http';
 
 let handle: DbHandle;
 let auth: Auth;
@@ -53,6 +53,33 @@ describe('HTTP /api/trpc', () => {
     expect(
       ((await res.json()) as { result: { data: { status: string } } }).result.data.status,
     ).toBe('ok');
+  });
+
+  it('answers carry their length; small ones are marked no-transform, none is cacheable', async () => {
+    let small = 0;
+    for (const res of [
+      await send('health'),
+      await send('me', { cookie: cookies.reviewer }),
+      await send('users.setRole', {
+        input: { userId: 'x', role: 'admin' },
+        cookie: cookies.reviewer,
+      }),
+    ]) {
+      const bytes = new Uint8Array(await res.clone().arrayBuffer()).length;
+      expect(bytes).toBeGreaterThan(0);
+      small += bytes < COMPRESS_FROM_BYTES ? 1 : 0;
+      expect(res.headers.get('content-length')).toBe(String(bytes));
+      expect(res.headers.get('content-type')).toContain('application/json');
+      expect(res.headers.get('cache-control')).toBe(
+        bytes < COMPRESS_FROM_BYTES ? 'no-store, no-transform' : 'no-store',
+      );
+    }
+    expect(small).toBeGreaterThanOrEqual(2);
+    const batch = await send(`${Array.from({ length: 20 }, () => 'health').join(',')}?batch=1`);
+    const bytes = new Uint8Array(await batch.arrayBuffer()).length;
+    expect(bytes).toBeGreaterThanOrEqual(COMPRESS_FROM_BYTES);
+    expect(batch.headers.get('content-length')).toBe(String(bytes));
+    expect(batch.headers.get('cache-control')).toBe('no-store');
   });
 
   it('signed out is 401, a reviewer calling an admin procedure is 403 FORBIDDEN', async () => {

@@ -29,7 +29,7 @@ export async function handleTrpcRequest(
   } else {
     await req.body?.cancel().catch(() => undefined);
   }
-  return fetchRequestHandler({
+  const res = await fetchRequestHandler({
     endpoint: deps.endpoint ?? '/api/trpc',
     req: withBody(req, body),
     router: appRouter,
@@ -40,6 +40,28 @@ export async function handleTrpcRequest(
         console.error(`[trpc] ${path ?? '?'}:`, error.cause ?? error);
     },
   });
+  return withLength(res);
+}
+
+/** Answers under this size are sent uncompressed (the compressor's own threshold is the same). */
+export const COMPRESS_FROM_BYTES = 1024;
+
+/** tRPC answers a batch with one whole JSON document but hands it over as a stream, and Next
+ * then gzips every answer (it drops Content-Length, so its compressor's size threshold never
+ * applies): a fresh gzip stream per 200-byte answer was the largest single cost after the
+ * database in a CPU profile of the review load (docs/security.md). So the answer is buffered,
+ * sent with its length, and marked `no-transform` when small — which the compressor (and any
+ * proxy) honours; larger answers (lists) are still compressed. No answer is cacheable. */
+async function withLength(res: Response): Promise<Response> {
+  if (!res.body) return res;
+  const body = await res.arrayBuffer();
+  const headers = new Headers(res.headers);
+  headers.set('content-length', String(body.byteLength));
+  headers.set(
+    'cache-control',
+    body.byteLength < COMPRESS_FROM_BYTES ? 'no-store, no-transform' : 'no-store',
+  );
+  return new Response(body, { status: res.status, statusText: res.statusText, headers });
 }
 
 function errorResponse(status: number, code: string, message: string) {

@@ -54,6 +54,9 @@ export function createAuth(options: CreateAuthOptions) {
     plugins: [admin({ ac, roles, defaultRole: 'reviewer', adminRoles: ['admin'] })],
     rateLimit: { enabled: options.rateLimit ?? true, window: 60, max: 100 },
     advanced: {
+      // The session and its user in one statement (a relational query) rather than two: every
+      // request resolves its session, so this is one database round trip less per request.
+      database: { joins: true },
       ipAddress: options.trustedProxies?.length
         ? { trustedProxies: options.trustedProxies }
         : { disableIpTracking: true },
