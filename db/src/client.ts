@@ -10,6 +10,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { migrationsFolder } from './migrations-folder';
 import * as schema from './schema';
+import { logSlowStatements } from './slow-statements';
 
 export type Schema = typeof schema;
 /** The drizzle database, whichever driver is behind it. Services take this (or a Tx). */
@@ -74,7 +75,10 @@ async function openPglite(dataDir: string): Promise<PGlite> {
   // PGlite's own files live in a subfolder so the data folder can hold other things too.
   const dir = resolve(/*turbopackIgnore: true*/ dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  return PGlite.create(dir);
+  const pg = await PGlite.create(dir);
+  const slowMs = Number(process.env.MUSAR_DB_SLOW_MS);
+  if (slowMs > 0) logSlowStatements(pg, slowMs);
+  return pg;
 }
 
 /** Applies the committed migrations to a handle. One path for both drivers. */

@@ -32,6 +32,8 @@ const { values: a } = parseArgs({
     'retrain-steps': { type: 'string', default: '500' },
     port: { type: 'string', default: '3194' },
     'timeout-s': { type: 'string', default: '900' },
+    /** Writes the server's V8 CPU profile into this folder when it stops. */
+    'cpu-prof': { type: 'string' },
   },
 });
 const IMAGES = Number(a.images);
@@ -65,12 +67,17 @@ try {
     await handle.close();
   }
 
-  server = await startWebServer(PORT, {
-    DATABASE_URL: '',
-    MUSAR_DATA_DIR: dataDir,
-    MUSAR_DEMO: '1',
-    MUSAR_RETRAIN_EVERY: '1000000', // only "Retrain now" starts one
-  });
+  server = await startWebServer(
+    PORT,
+    {
+      DATABASE_URL: '',
+      MUSAR_DATA_DIR: dataDir,
+      MUSAR_DEMO: '1',
+      MUSAR_RETRAIN_EVERY: '1000000', // only "Retrain now" starts one
+    },
+    undefined,
+    a['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${a['cpu-prof']}`] : [],
+  );
 
   const cookie = Object.fromEntries(
     await Promise.all(

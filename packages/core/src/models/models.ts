@@ -9,13 +9,20 @@ import type { SessionUser } from '../common/actor';
 import { notFound, ServiceError } from '../common/errors';
 import { iso } from '../common/schemas';
 import type { TModelVersion } from './schemas';
-import { servingVersions } from './serving';
+import { ALL_VERSION_COLUMNS, servingVersions, versionColumns } from './serving';
 
 type Row = typeof modelVersions.$inferSelect;
 const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
 
+/** Every column but the weights: a list never needs megabytes of checkpoint per version (on the
+ * embedded database, reading them all stalled the web process for a quarter second per call). */
+const LISTED = ALL_VERSION_COLUMNS.filter((c) => c !== 'checkpoint');
+
 export async function listModels(db: Db): Promise<TModelVersion[]> {
-  const rows = await db.select().from(modelVersions).orderBy(desc(modelVersions.createdAt));
+  const rows = await db
+    .select(versionColumns(LISTED))
+    .from(modelVersions)
+    .orderBy(desc(modelVersions.createdAt));
   const counts = await db
     .select({
       id: lineage.modelVersionId,
