@@ -20,7 +20,7 @@ function refSlice(data: Float32Array, shape: number[], begin: number[], size: nu
   return out;
 }
 
-describe('fast wasm Slice / SplitV', () => {
+describe('fast wasm Slice / SplitV / Concat', () => {
   it('matches a reference on contiguous and strided slices of ranks 1–5', () => {
     expect(tf.getBackend()).toBe('wasm');
     const cases: [number[], number[], number[]][] = [
@@ -78,6 +78,58 @@ describe('fast wasm Slice / SplitV', () => {
       [1, 2],
       [3, 4, 5, 6],
     ]);
+  });
+});
+
+/** Plain-JS reference concat of row-major arrays along `axis`. */
+function refConcat(parts: { data: ArrayLike<number>; shape: number[] }[], axis: number): number[] {
+  const outer = tf.util.sizeFromShape(parts[0]!.shape.slice(0, axis));
+  const out: number[] = [];
+  for (let o = 0; o < outer; o++)
+    for (const p of parts) {
+      const n = tf.util.sizeFromShape(p.shape.slice(axis));
+      for (let j = 0; j < n; j++) out.push(p.data[o * n + j]!);
+    }
+  return out;
+}
+
+describe('fast wasm Concat', () => {
+  it('matches a reference along every axis, for float32, int32 and bool, skipping empty inputs', () => {
+    for (const axis of [0, 1, 2]) {
+      const shapes = [0, 1, 2].map((i) => {
+        const s = [2, 3, 4];
+        s[axis] = i + 1;
+        return s;
+      });
+      for (const dtype of ['float32', 'int32', 'bool'] as const) {
+        const parts = shapes.map((s, i) =>
+          tf.cast(tf.reshape(tf.range(i * 100, i * 100 + tf.util.sizeFromShape(s)), s), dtype),
+        );
+        const expected = refConcat(
+          parts.map((p) => ({ data: p.dataSync(), shape: p.shape })),
+          axis,
+        );
+        const got = tf.concat(parts, axis);
+        expect(got.dtype).toBe(dtype);
+        expect([...got.dataSync()]).toEqual(expected);
+      }
+    }
+    const a = tf.randomNormal([3, 5]);
+    const empty = tf.zeros([3, 0]);
+    expect([...tf.concat([empty, a, empty], 1).dataSync()]).toEqual([...a.dataSync()]);
+    const big = tf.randomNormal([2816, 128]);
+    const row = tf.tile(tf.slice(a, [0, 0], [1, 5]), [2816, 1]);
+    const got = tf.concat([big, row, big], 1);
+    expect(got.shape).toEqual([2816, 261]);
+    expect(
+      refConcat(
+        [big, row, big].map((p) => ({
+          data: p.dataSync(),
+          shape: p.shape,
+        })),
+        1,
+      ),
+    ).toEqual([...got.dataSync()]);
   });
 });
 
