@@ -80,6 +80,29 @@ describe('Trainer', () => {
     expect(w.dataSync()).not.toEqual(before);
   });
 
+  it('learning rate: linear warm-up, then constant or a cosine decay to its floor', () => {
+    const model = new MusarModel(cfg, 1);
+    const constant = new Trainer(model, { learningRate: 1e-3, warmupSteps: 10 });
+    expect(constant.learningRateAt(0)).toBeCloseTo(1e-4, 12);
+    expect(constant.learningRateAt(9)).toBeCloseTo(1e-3, 12);
+    expect(constant.learningRateAt(50_000)).toBeCloseTo(1e-3, 12);
+    const decayed = new Trainer(model, {
+      learningRate: 1e-3,
+      warmupSteps: 10,
+      lrDecay: { fromStep: 100, steps: 200, minLearningRate: 1e-4 },
+    });
+    expect(decayed.learningRateAt(99)).toBeCloseTo(1e-3, 12);
+    expect(decayed.learningRateAt(100)).toBeCloseTo(1e-3, 12);
+    expect(decayed.learningRateAt(200)).toBeCloseTo(5.5e-4, 12); // halfway: the mean of the two
+    expect(decayed.learningRateAt(150)).toBeGreaterThan(decayed.learningRateAt(250));
+    expect(decayed.learningRateAt(300)).toBeCloseTo(1e-4, 12);
+    expect(decayed.learningRateAt(10_000)).toBeCloseTo(1e-4, 12);
+    expect(
+      () => new Trainer(model, { lrDecay: { fromStep: 0, steps: 0, minLearningRate: 0 } }),
+    ).toThrow();
+    model.dispose();
+  });
+
   it('clips the global gradient norm', () => {
     const model = new MusarModel(cfg, { seed: 1, adaLNZero: false });
     const trainer = new Trainer(model, { mode: 'full', clipNorm: 1e-3, learningRate: 1e-3 });

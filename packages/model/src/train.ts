@@ -18,6 +18,16 @@ export const ZTrainerOptions = z.object({
   learningRate: z.number().positive().max(1).default(3e-4),
   /** Linear learning-rate warm-up over this many steps (0: none). */
   warmupSteps: z.number().int().min(0).default(0),
+  /** Cosine decay from `learningRate` at step `fromStep` to `minLearningRate` at `fromStep +
+   * steps`, then constant (none: the rate stays constant after the warm-up). */
+  lrDecay: z
+    .object({
+      fromStep: z.number().int().min(0),
+      steps: z.number().int().min(1),
+      minLearningRate: z.number().min(0).max(1),
+    })
+    .strict()
+    .optional(),
   /** Clip the global gradient norm to this value. */
   clipNorm: z.number().positive().default(1),
   /** EMA decay of the trained weights; 0 disables EMA. */
@@ -138,10 +148,15 @@ export class Trainer {
     return norm;
   }
 
-  /** The learning rate of step `step` (linear warm-up, then constant). */
+  /** The learning rate of step `step`: linear warm-up, then constant or a cosine decay. */
   learningRateAt(step: number): number {
-    const w = this.options.warmupSteps;
-    return this.options.learningRate * (w > 0 ? Math.min(1, (step + 1) / w) : 1);
+    const { learningRate: lr, warmupSteps: w, lrDecay: d } = this.options;
+    const warm = w > 0 ? Math.min(1, (step + 1) / w) : 1;
+    if (!d || step < d.fromStep) return lr * warm;
+    const t = Math.min(1, (step - d.fromStep) / d.steps);
+    return (
+      warm * (d.minLearningRate + (lr - d.minLearningRate) * 0.5 * (1 + Math.cos(Math.PI * t)))
+    );
   }
 
   /** Number of trained scalars: the length of a flat gradient. */

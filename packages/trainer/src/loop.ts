@@ -131,6 +131,7 @@ export async function runStage(
     mode: stage.mode,
     learningRate: stage.learningRate,
     warmupSteps: stage.warmupSteps,
+    lrDecay: stage.lrDecay,
     emaDecay: stage.emaDecay,
     promptDropout: stage.promptDropout,
     referenceDropout: stage.referenceDropout,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZTrainerOptions } from '@musar/model';
 
 // ---------------------------------------------------------------------------------------------
 // Training stages as data. Every shipped model is one of these plus a seed and a step budget;
@@ -40,6 +41,9 @@ export const ZStageConfig = z
     learningRate: z.number().positive().max(1).default(1e-3),
     /** Linear learning-rate warm-up (steps). */
     warmupSteps: z.number().int().min(0).default(0),
+    /** Cosine decay of the learning rate from step `fromStep` over `steps` steps to
+     * `minLearningRate` (then constant); none: constant after the warm-up. */
+    lrDecay: ZTrainerOptions.shape.lrDecay,
     /** Output head of a fresh base model: clean image (x0, faster to learn) or velocity (v). */
     prediction: z.enum(['v', 'x0']).default('x0'),
     /** Evaluate a fixed subset every this many samples (0: never) for the learning curve. */
