@@ -29,6 +29,7 @@ import { getPreset, type TPresetName } from '../src/config';
 import { MusarModel, type TContextCache } from '../src/model/dit';
 import type { TModelInputs } from '../src/model/inputs';
 import { Trainer } from '../src/train';
+import { torchEnv } from './torch-env';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (name: string, def: string) => {
@@ -356,7 +357,7 @@ else {
       String(top),
       '--json',
     ],
-    { encoding: 'utf8', timeout: 10 * 60_000, maxBuffer: 1 << 24 },
+    { encoding: 'utf8', timeout: 10 * 60_000, maxBuffer: 1 << 24, env: torchEnv(1) },
   );
   const lines = (r.stdout ?? '').trim().split('\n');
   const json = lines.filter((l) => l.startsWith('{')).pop();

@@ -10,6 +10,7 @@ import { appendFileSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { torchEnv } from './torch-env';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (name: string, def: string) => {
@@ -219,6 +220,7 @@ if (tiny && existsSync(anchor) && !process.argv.includes('--no-anchor')) {
   try {
     const txt = execFileSync('/usr/bin/python3', [anchor, '1'], {
       encoding: 'utf8',
+      env: torchEnv(1),
       timeout: 10 * 60_000,
     });
     const num = (re: RegExp) => Number(re.exec(txt)?.[1]);

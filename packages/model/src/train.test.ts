@@ -81,7 +81,7 @@ describe('Trainer', () => {
   });
 
   it('learning rate: linear warm-up, then constant or a cosine decay to its floor', () => {
-    const model = new MusarModel(cfg, 1);
+    const model = new MusarModel(cfg, { seed: 1 });
     const constant = new Trainer(model, { learningRate: 1e-3, warmupSteps: 10 });
     expect(constant.learningRateAt(0)).toBeCloseTo(1e-4, 12);
     expect(constant.learningRateAt(9)).toBeCloseTo(1e-3, 12);
