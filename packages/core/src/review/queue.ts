@@ -25,9 +25,12 @@ export async function claimNext(db: Db, reviewer: SessionUser, opts: TClaimOptio
   const hold = opts.hold ?? DEFAULT_HOLD;
   const lease = opts.leaseSeconds ?? LEASE_SECONDS;
   const me = reviewer.id;
-  // routing previews are the operator's, never a reviewer's item
+  // Routing previews are the operator's, never a reviewer's item. Written as NOT IN (a hashed
+  // filter, not a join): as NOT EXISTS, a skewed estimate of that anti-join (all outputs of one
+  // request) made PostgreSQL sort every pending row for each claim (15 ms at 8,000 items) instead
+  // of walking the queue index to the first free ones (≤ 1 ms). request_id and id are never null.
   const claimable = sql`c.state = 'pending_review'
-    and not exists (select 1 from generation_requests g where g.id = c.request_id and g.purpose = 'preview')
+    and c.request_id not in (select g.id from generation_requests g where g.purpose = 'preview')
     and (c.lease_expires_at is null or c.lease_expires_at <= now())
     and not exists (select 1 from reviews v where v.output_id = c.id and v.reviewer_id = ${me} and v.undone_at is null)
     and not exists (select 1 from review_adjudications a where a.output_id = c.id and a.resolved_at is null)`;
