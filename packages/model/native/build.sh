@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Builds the OpenBLAS matmul addon (blas.c → a Node addon, N-API 8, no node-gyp, no network).
+# -O3: the elementwise loops (fused GELU) are vectorised only at -O3.
 # usage: build.sh [OUT]   (default native/build/musar_blas-<hash>.node, the name the loader looks for:
 #        the first 12 hex digits of sha256(blas.c ‖ build.sh), so an edited source is rebuilt)
 # Needs a C compiler (cc/gcc) and OpenBLAS with its CBLAS header (Debian: gcc libopenblas-dev).
@@ -25,7 +26,7 @@ done
 mkdir -p "$(dirname "$out")"
 tmp="$out.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
-"$cc" -O2 -std=c11 -Wall -Wextra -shared -fPIC -fvisibility=hidden -I"$inc" "${blasinc[@]}" \
+"$cc" -O3 -std=gnu11 -Wall -Wextra -shared -fPIC -fvisibility=hidden -I"$inc" "${blasinc[@]}" \
   "$here/blas.c" -o "$tmp" -lopenblas
 mv -f "$tmp" "$out"   # atomic: concurrent builds (worker threads, test files) never see half a file
 # builds of older sources (other hashes) are never loaded again

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DualBranchLora, TBranch } from '../lora';
+import { nativeGelu } from './native-matmul';
 import type { TBlockParams, TLinear } from './params';
 
 // ---------------------------------------------------------------------------------------------
@@ -47,6 +48,11 @@ export function silu(x: tf.Tensor2D): tf.Tensor2D {
  * σ(2z) — because wasm's sigmoid is ~15× faster than its tanh (and x·x·x than pow).
  */
 export function gelu(x: tf.Tensor2D): tf.Tensor2D {
+  return nativeGelu(x) ?? composedGelu(x);
+}
+
+/** gelu() from stock kernels (every backend; the reference the native kernel is tested against). */
+export function composedGelu(x: tf.Tensor2D): tf.Tensor2D {
   const z2 = tf.mul(
     tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)),
     2 * Math.sqrt(2 / Math.PI),

@@ -7,10 +7,12 @@ import { currentBackend } from '../backend';
 import { getPreset } from '../config';
 import type { TTrainBatch } from '../diffusion';
 import { Trainer } from '../train';
+import { composedGelu, gelu } from './block';
 import { MusarModel } from './dit';
 import {
   installNativeMatMul,
   loadBlasAddon,
+  nativeGelu,
   nativeMatMulActive,
   setNativeMatMulEnabled,
 } from './native-matmul';
@@ -174,6 +176,29 @@ describe.skipIf(skip)('native OpenBLAS BatchMatMul on the wasm heap', () => {
       expect(relErr(stock, native)).toBeLessThanOrEqual(1e-5);
       tf.dispose([x, stock, native]);
     }
+  });
+
+  it('fused GELU matches the composed one to 1e-5, values and gradients, saturated tails too', () => {
+    const x = tf.concat(
+      [
+        tf.mul(tf.randomNormal([2816, 64], 0, 1, 'float32', 5), 3),
+        tf.reshape(tf.linspace(-120, 120, 2816 * 4), [2816, 4]),
+      ],
+      1,
+    ) as tf.Tensor2D;
+    const dy = tf.randomNormal([2816, 68], 0, 1, 'float32', 6) as tf.Tensor2D;
+    const f = (t: tf.Tensor2D) => tf.sum(tf.mul(gelu(t), dy));
+    const { stock, native } = both(() => [gelu(x), tf.grad(f)(x)] as const);
+    expect(nativeGelu(x)).not.toBeNull();
+    expect(relErr(stock[0], native[0])).toBeLessThanOrEqual(1e-5);
+    expect(relErr(stock[1], native[1])).toBeLessThanOrEqual(1e-5);
+    expect(relErr(composedGelu(x), native[0])).toBeLessThanOrEqual(1e-5);
+    // far tails: gelu(x) → x for large x, → 0 for very negative x; no NaN or Inf anywhere
+    const tails = native[0].dataSync();
+    expect(tails.every(Number.isFinite)).toBe(true);
+    expect(native[1].dataSync().every(Number.isFinite)).toBe(true);
+    setNativeMatMulEnabled(false);
+    expect(nativeGelu(x)).toBeNull(); // off: the composed kernels run instead
   });
 
   it('trains tiny (full) and micro (adapter, 2 subjects) on the stock loss curve within 1e-4', () => {

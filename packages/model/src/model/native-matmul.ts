@@ -40,6 +40,8 @@ type TBlasAddon = {
     strideB: number,
     strideC: number,
   ): void;
+  geluForward(heap: Uint8Array, xOff: number, yOff: number, n: number): void;
+  geluBackward(heap: Uint8Array, xOff: number, dyOff: number, dxOff: number, n: number): void;
   threads(): number;
   config(): string;
 };
@@ -233,6 +235,59 @@ function nativeSum(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | tf.Tenso
   return out;
 }
 
+// Fused GELU: one native pass forward and one backward (the composite gelu() in block.ts is 7
+// wasm kernels forward and ~12 backward over [rows, 4·D] activations). Kernels of their own
+// names on the wasm backend, joined by a custom gradient; used only while the native path is on.
+const GELU = 'MusarGelu';
+const GELU_GRAD = 'MusarGeluGrad';
+
+function geluKernel(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const x = args.inputs.x as tf.TensorInfo;
+  const backend = args.backend as unknown as TWasmBackend;
+  const out = backend.makeOutput([...x.shape], 'float32');
+  const map = backend.dataIdMap;
+  addon!.geluForward(
+    backend.wasm.HEAPU8,
+    map.get(x.dataId).memoryOffset,
+    map.get(out.dataId).memoryOffset,
+    tf.util.sizeFromShape(x.shape),
+  );
+  return out;
+}
+
+function geluGradKernel(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const backend = args.backend as unknown as TWasmBackend;
+  const out = backend.makeOutput([...x.shape], 'float32');
+  const map = backend.dataIdMap;
+  addon!.geluBackward(
+    backend.wasm.HEAPU8,
+    map.get(x.dataId).memoryOffset,
+    map.get(dy.dataId).memoryOffset,
+    map.get(out.dataId).memoryOffset,
+    tf.util.sizeFromShape(x.shape),
+  );
+  return out;
+}
+
+// customGrad's callback receives its inputs and then the save function in one rest list.
+const fusedGelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+  const x = args[0] as tf.Tensor;
+  (args[1] as tf.GradSaveFunc)([x]);
+  return {
+    value: tf.engine().runKernel(GELU, { x }) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+      tf.engine().runKernel(GELU_GRAD, { x: saved[0]!, dy }) as tf.Tensor,
+  };
+});
+
+/** GELU (tanh form) in one native pass each way, or null where the native path is off (the
+ * caller then composes it from stock kernels). */
+export function nativeGelu<T extends tf.Tensor>(x: T): T | null {
+  if (!enabled || x.dtype !== 'float32' || tf.getBackend() !== 'wasm') return null;
+  return fusedGelu(x) as T;
+}
+
 let status: TNativeStatus | null = null;
 
 /**
@@ -256,6 +311,12 @@ export function installNativeMatMul(
   if (!stock) {
     stock = replaceWasmKernel('BatchMatMul', () => nativeBatchMatMul);
     stockSum = replaceWasmKernel('Sum', () => nativeSum);
+    for (const [kernelName, kernelFunc] of [
+      [GELU, geluKernel],
+      [GELU_GRAD, geluGradKernel],
+    ] as const)
+      if (!tf.getKernel(kernelName, 'wasm'))
+        tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
     // OpenBLAS transposes while packing: gradients pass transpose flags instead of transposing.
     useTransposeFlagsWhen(nativeMatMulActive);
   }
