@@ -11,6 +11,7 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <cblas.h>
+#include <math.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -157,6 +158,60 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void gelu_bw
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Fused layer norm without affine parameters over the last axis of [rows, D] (the model's
+// layerNorm(): (x − mean)·rsqrt(var + eps), biased variance, two passes as tf.moments):
+//   layerNormForward(heap, xOff, yOff, rows, D, eps)
+//   layerNormBackward(heap, xOff, dyOff, dxOff, rows, D, eps)
+//     dx = rstd·(dy − mean(dy) − x̂·mean(dy·x̂)), recomputing mean and rstd from x.
+// ---------------------------------------------------------------------------------------------
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void ln_fwd(
+    const float* restrict x, float* restrict y, int64_t rows, int64_t D, float eps) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * D;
+    float* yr = y + r * D;
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < D; i++) sum += xr[i];
+    const float mean = sum / (float)D;
+    float sq = 0.0f;
+#pragma omp simd reduction(+ : sq)
+    for (int64_t i = 0; i < D; i++) sq += (xr[i] - mean) * (xr[i] - mean);
+    const float rstd = 1.0f / sqrtf(sq / (float)D + eps);
+#pragma omp simd
+    for (int64_t i = 0; i < D; i++) yr[i] = (xr[i] - mean) * rstd;
+  }
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void ln_bwd(
+    const float* restrict x, const float* restrict dy, float* restrict dx, int64_t rows,
+    int64_t D, float eps) {
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * D;
+    const float* gr = dy + r * D;
+    float* dr = dx + r * D;
+    float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+    for (int64_t i = 0; i < D; i++) sum += xr[i];
+    const float mean = sum / (float)D;
+    float sq = 0.0f;
+#pragma omp simd reduction(+ : sq)
+    for (int64_t i = 0; i < D; i++) sq += (xr[i] - mean) * (xr[i] - mean);
+    const float rstd = 1.0f / sqrtf(sq / (float)D + eps);
+    float g1 = 0.0f, g2 = 0.0f;
+#pragma omp simd reduction(+ : g1, g2)
+    for (int64_t i = 0; i < D; i++) {
+      g1 += gr[i];
+      g2 += gr[i] * (xr[i] - mean) * rstd;
+    }
+    g1 /= (float)D;
+    g2 /= (float)D;
+#pragma omp simd
+    for (int64_t i = 0; i < D; i++) dr[i] = rstd * (gr[i] - g1 - (xr[i] - mean) * rstd * g2);
+  }
+}
+
 // Reads `count` byte offsets and an element count; checks each operand lies in the heap.
 static int elementwise_args(napi_env env, napi_callback_info info, size_t count, float** ptr,
                             int64_t* n) {
@@ -201,6 +256,58 @@ static napi_value GeluBackward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// (heap, offsets…, rows, D, eps): checks sizes and that each operand lies in the heap.
+static int rows_args(napi_env env, napi_callback_info info, size_t count, float** ptr,
+                     int64_t* rows, int64_t* D, float* eps) {
+  size_t argc = count + 4;
+  napi_value argv[8];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count + 4) {
+    napi_throw_type_error(env, NULL, "musar_blas: wrong number of arguments");
+    return 0;
+  }
+  uint8_t* heap;
+  size_t length;
+  double e;
+  if (!heap_pointer(env, argv[0], &heap, &length)) {
+    napi_throw_type_error(env, NULL, "musar_blas: heap must be an ArrayBuffer or Uint8Array");
+    return 0;
+  }
+  if (napi_get_value_int64(env, argv[count + 1], rows) != napi_ok ||
+      napi_get_value_int64(env, argv[count + 2], D) != napi_ok ||
+      napi_get_value_double(env, argv[count + 3], &e) != napi_ok || *rows < 0 || *D < 1 ||
+      !(e >= 0)) {
+    napi_throw_range_error(env, NULL, "musar_blas: bad rows, width or eps");
+    return 0;
+  }
+  *eps = (float)e;
+  for (size_t i = 0; i < count; i++) {
+    double off;
+    if (napi_get_value_double(env, argv[1 + i], &off) != napi_ok ||
+        !fits(off, 1, 0, *rows, *D, length)) {
+      napi_throw_range_error(env, NULL, "musar_blas: operand outside the heap");
+      return 0;
+    }
+    ptr[i] = (float*)(heap + (int64_t)off);
+  }
+  return 1;
+}
+
+static napi_value LayerNormForward(napi_env env, napi_callback_info info) {
+  float* p[2];
+  int64_t rows, D;
+  float eps;
+  if (rows_args(env, info, 2, p, &rows, &D, &eps)) ln_fwd(p[0], p[1], rows, D, eps);
+  return NULL;
+}
+
+static napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
+  float* p[3];
+  int64_t rows, D;
+  float eps;
+  if (rows_args(env, info, 3, p, &rows, &D, &eps)) ln_bwd(p[0], p[1], p[2], rows, D, eps);
+  return NULL;
+}
+
 static napi_value Threads(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
@@ -222,6 +329,8 @@ NAPI_MODULE_INIT() {
       {"sgemmBatched", NULL, SgemmBatched, NULL, NULL, NULL, napi_enumerable, NULL},
       {"geluForward", NULL, GeluForward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"geluBackward", NULL, GeluBackward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layerNormForward", NULL, LayerNormForward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"layerNormBackward", NULL, LayerNormBackward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"threads", NULL, Threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { DualBranchLora, TBranch } from '../lora';
-import { nativeGelu } from './native-matmul';
+import { nativeGelu, nativeLayerNorm } from './native-matmul';
 import type { TBlockParams, TLinear } from './params';
 
 // ---------------------------------------------------------------------------------------------
@@ -62,6 +62,11 @@ export function composedGelu(x: tf.Tensor2D): tf.Tensor2D {
 
 /** LayerNorm without affine parameters (adaLN supplies shift and scale). */
 export function layerNorm(x: tf.Tensor2D): tf.Tensor2D {
+  return nativeLayerNorm(x, 1e-6) ?? composedLayerNorm(x);
+}
+
+/** layerNorm() from stock kernels (every backend; the reference for the native kernel). */
+export function composedLayerNorm(x: tf.Tensor2D): tf.Tensor2D {
   const { mean, variance } = tf.moments(x, -1, true);
   return tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-6)));
 }

@@ -7,12 +7,13 @@ import { currentBackend } from '../backend';
 import { getPreset } from '../config';
 import type { TTrainBatch } from '../diffusion';
 import { Trainer } from '../train';
-import { composedGelu, gelu } from './block';
+import { composedGelu, composedLayerNorm, gelu, layerNorm } from './block';
 import { MusarModel } from './dit';
 import {
   installNativeMatMul,
   loadBlasAddon,
   nativeGelu,
+  nativeLayerNorm,
   nativeMatMulActive,
   setNativeMatMulEnabled,
 } from './native-matmul';
@@ -187,7 +188,7 @@ describe.skipIf(skip)('native OpenBLAS BatchMatMul on the wasm heap', () => {
       1,
     ) as tf.Tensor2D;
     const dy = tf.randomNormal([2816, 68], 0, 1, 'float32', 6) as tf.Tensor2D;
-    const f = (t: tf.Tensor2D) => tf.sum(tf.mul(gelu(t), dy));
+    const f = (t: tf.Tensor) => tf.sum(tf.mul(gelu(t as tf.Tensor2D), dy));
     const { stock, native } = both(() => [gelu(x), tf.grad(f)(x)] as const);
     expect(nativeGelu(x)).not.toBeNull();
     expect(relErr(stock[0], native[0])).toBeLessThanOrEqual(1e-5);
@@ -199,6 +200,35 @@ describe.skipIf(skip)('native OpenBLAS BatchMatMul on the wasm heap', () => {
     expect(native[1].dataSync().every(Number.isFinite)).toBe(true);
     setNativeMatMulEnabled(false);
     expect(nativeGelu(x)).toBeNull(); // off: the composed kernels run instead
+  });
+
+  it('fused layer norm matches the composed one to 1e-5, values and gradients', () => {
+    for (const [rows, D] of [
+      [2816, 128],
+      [7, 5],
+    ] as const) {
+      // rows with different offsets and scales, and one constant row (variance 0)
+      const x = tf.tidy(() =>
+        tf.concat([
+          tf.add(
+            tf.mul(
+              tf.randomNormal([rows, D], 0, 1, 'float32', 7),
+              tf.randomUniform([rows, 1], 0.1, 10, 'float32', 8),
+            ),
+            tf.randomUniform([rows, 1], -5, 5, 'float32', 9),
+          ),
+          tf.fill([1, D], 3),
+        ]),
+      ) as tf.Tensor2D;
+      const dy = tf.randomNormal(x.shape, 0, 1, 'float32', 10) as tf.Tensor2D;
+      const f = (t: tf.Tensor) => tf.sum(tf.mul(layerNorm(t as tf.Tensor2D), dy));
+      const { stock, native } = both(() => [layerNorm(x), tf.grad(f)(x)] as const);
+      expect(nativeLayerNorm(x, 1e-6)).not.toBeNull();
+      expect(relErr(stock[0], native[0])).toBeLessThanOrEqual(1e-5);
+      expect(relErr(stock[1], native[1])).toBeLessThanOrEqual(1e-5);
+      expect(relErr(composedLayerNorm(x), native[0])).toBeLessThanOrEqual(1e-5);
+      expect(native[1].dataSync().every(Number.isFinite)).toBe(true);
+    }
   });
 
   it('trains tiny (full) and micro (adapter, 2 subjects) on the stock loss curve within 1e-4', () => {

@@ -42,6 +42,23 @@ type TBlasAddon = {
   ): void;
   geluForward(heap: Uint8Array, xOff: number, yOff: number, n: number): void;
   geluBackward(heap: Uint8Array, xOff: number, dyOff: number, dxOff: number, n: number): void;
+  layerNormForward(
+    heap: Uint8Array,
+    xOff: number,
+    yOff: number,
+    rows: number,
+    D: number,
+    eps: number,
+  ): void;
+  layerNormBackward(
+    heap: Uint8Array,
+    xOff: number,
+    dyOff: number,
+    dxOff: number,
+    rows: number,
+    D: number,
+    eps: number,
+  ): void;
   threads(): number;
   config(): string;
 };
@@ -288,6 +305,75 @@ export function nativeGelu<T extends tf.Tensor>(x: T): T | null {
   return fusedGelu(x) as T;
 }
 
+// Fused layer norm (no affine; over the last axis): one native pass each way where the composed
+// one (tf.moments, sub, rsqrt, mul) is ~7 kernels forward and ~15 backward.
+const LAYER_NORM = 'MusarLayerNorm';
+const LAYER_NORM_GRAD = 'MusarLayerNormGrad';
+
+function rowsOf(x: tf.TensorInfo): [number, number] {
+  const D = x.shape[x.shape.length - 1]!;
+  return [tf.util.sizeFromShape(x.shape) / D, D];
+}
+
+function layerNormKernel(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const x = args.inputs.x as tf.TensorInfo;
+  const { eps } = args.attrs as unknown as { eps: number };
+  const backend = args.backend as unknown as TWasmBackend;
+  const out = backend.makeOutput([...x.shape], 'float32');
+  const map = backend.dataIdMap;
+  const [rows, D] = rowsOf(x);
+  addon!.layerNormForward(
+    backend.wasm.HEAPU8,
+    map.get(x.dataId).memoryOffset,
+    map.get(out.dataId).memoryOffset,
+    rows,
+    D,
+    eps,
+  );
+  return out;
+}
+
+function layerNormGradKernel(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
+  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const { eps } = args.attrs as unknown as { eps: number };
+  const backend = args.backend as unknown as TWasmBackend;
+  const out = backend.makeOutput([...x.shape], 'float32');
+  const map = backend.dataIdMap;
+  const [rows, D] = rowsOf(x);
+  addon!.layerNormBackward(
+    backend.wasm.HEAPU8,
+    map.get(x.dataId).memoryOffset,
+    map.get(dy.dataId).memoryOffset,
+    map.get(out.dataId).memoryOffset,
+    rows,
+    D,
+    eps,
+  );
+  return out;
+}
+
+const fusedLayerNorms = new Map<number, (x: tf.Tensor) => tf.Tensor>();
+
+/** Layer norm without affine parameters over the last axis, (x − mean)·rsqrt(var + eps), in one
+ * native pass each way; null where the native path is off (the caller composes it). */
+export function nativeLayerNorm<T extends tf.Tensor>(x: T, eps: number): T | null {
+  if (!enabled || x.dtype !== 'float32' || x.rank < 1 || tf.getBackend() !== 'wasm') return null;
+  let f = fusedLayerNorms.get(eps);
+  if (!f) {
+    f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+      const input = args[0] as tf.Tensor;
+      (args[1] as tf.GradSaveFunc)([input]);
+      return {
+        value: tf.engine().runKernel(LAYER_NORM, { x: input }, { eps }) as tf.Tensor,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+          tf.engine().runKernel(LAYER_NORM_GRAD, { x: saved[0]!, dy }, { eps }) as tf.Tensor,
+      };
+    });
+    fusedLayerNorms.set(eps, f);
+  }
+  return f(x) as T;
+}
+
 let status: TNativeStatus | null = null;
 
 /**
@@ -314,6 +400,8 @@ export function installNativeMatMul(
     for (const [kernelName, kernelFunc] of [
       [GELU, geluKernel],
       [GELU_GRAD, geluGradKernel],
+      [LAYER_NORM, layerNormKernel],
+      [LAYER_NORM_GRAD, layerNormGradKernel],
     ] as const)
       if (!tf.getKernel(kernelName, 'wasm'))
         tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc });
