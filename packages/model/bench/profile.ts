@@ -30,6 +30,7 @@ import { MusarModel, type TContextCache } from '../src/model/dit';
 import type { TModelInputs } from '../src/model/inputs';
 import { Trainer } from '../src/train';
 import { torchEnv } from './torch-env';
+import { f, pushTable } from './markdown';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (name: string, def: string) => {
@@ -226,18 +227,9 @@ const sample = await profileStep(() => {
 // Tables
 // ---------------------------------------------------------------------------------------------
 
-const f = (x: number | undefined, d = 1) =>
-  x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d);
 const pct = (x: number, of: number) => `${f((100 * x) / of)}%`;
 const out: string[] = [];
-const table = (head: string[], body: string[][]) => {
-  out.push(
-    `| ${head.join(' | ')} |`,
-    `|${head.map(() => '---').join('|')}|`,
-    ...body.map((r) => `| ${r.join(' | ')} |`),
-    '',
-  );
-};
+const table = (head: string[], body: string[][]) => pushTable(out, head, body);
 out.push(
   `Kernel profile — ${preset}, ${info.name} (${info.note}), Node ${process.version}, ` +
     `${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load ${os

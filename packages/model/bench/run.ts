@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { torchEnv } from './torch-env';
+import { f, pushTable } from './markdown';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const arg = (name: string, def: string) => {
@@ -91,17 +92,8 @@ for (const preset of presets)
     if (arg('json', '')) appendFileSync(arg('json', ''), `${line}\n`);
   }
 
-const f = (x: number | undefined, d = 1) =>
-  x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d);
 const out: string[] = [];
-const table = (head: string[], body: string[][]) => {
-  out.push(
-    `| ${head.join(' | ')} |`,
-    `|${head.map(() => '---').join('|')}|`,
-    ...body.map((r) => `| ${r.join(' | ')} |`),
-    '',
-  );
-};
+const table = (head: string[], body: string[][]) => pushTable(out, head, body);
 out.push(
   `Node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load ${os
     .loadavg()

@@ -212,12 +212,16 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void ln_bwd(
   }
 }
 
-// Reads `count` byte offsets and an element count; checks each operand lies in the heap.
-static int elementwise_args(napi_env env, napi_callback_info info, size_t count, float** ptr,
-                            int64_t* n) {
-  size_t argc = count + 2;
-  napi_value argv[8];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count + 2) {
+// The arguments of the fused kernels: (heap, `count` byte offsets, then `nint` integers, then
+// `nfloat` numbers). Each operand holds ints[0] floats (one int: a count) or ints[0]·ints[1]
+// (rows, width), and must lie in the heap.
+static int kernel_args(napi_env env, napi_callback_info info, size_t count, float** ptr,
+                       size_t nint, int64_t* ints, size_t nfloat, double* floats) {
+  size_t argc = 1 + count + nint + nfloat;
+  const size_t want = argc;
+  napi_value argv[10];
+  if (want > 10 || napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok ||
+      argc != want) {
     napi_throw_type_error(env, NULL, "musar_blas: wrong number of arguments");
     return 0;
   }
@@ -227,13 +231,22 @@ static int elementwise_args(napi_env env, napi_callback_info info, size_t count,
     napi_throw_type_error(env, NULL, "musar_blas: heap must be an ArrayBuffer or Uint8Array");
     return 0;
   }
-  if (napi_get_value_int64(env, argv[count + 1], n) != napi_ok || *n < 0) {
-    napi_throw_range_error(env, NULL, "musar_blas: bad element count");
-    return 0;
-  }
+  for (size_t i = 0; i < nint; i++)
+    if (napi_get_value_int64(env, argv[1 + count + i], &ints[i]) != napi_ok || ints[i] < 0) {
+      napi_throw_range_error(env, NULL, "musar_blas: bad size argument");
+      return 0;
+    }
+  for (size_t i = 0; i < nfloat; i++)
+    if (napi_get_value_double(env, argv[1 + count + nint + i], &floats[i]) != napi_ok ||
+        !(floats[i] >= 0)) {
+      napi_throw_range_error(env, NULL, "musar_blas: bad numeric argument");
+      return 0;
+    }
+  const int64_t elems = nint == 1 ? ints[0] : ints[0] * ints[1];
   for (size_t i = 0; i < count; i++) {
     double off;
-    if (napi_get_value_double(env, argv[1 + i], &off) != napi_ok || !fits(off, 1, 0, 1, *n, length)) {
+    if (napi_get_value_double(env, argv[1 + i], &off) != napi_ok ||
+        !fits(off, 1, 0, 1, elems, length)) {
       napi_throw_range_error(env, NULL, "musar_blas: operand outside the heap");
       return 0;
     }
@@ -245,66 +258,32 @@ static int elementwise_args(napi_env env, napi_callback_info info, size_t count,
 static napi_value GeluForward(napi_env env, napi_callback_info info) {
   float* p[2];
   int64_t n;
-  if (elementwise_args(env, info, 2, p, &n)) gelu_fwd(p[0], p[1], n);
+  if (kernel_args(env, info, 2, p, 1, &n, 0, NULL)) gelu_fwd(p[0], p[1], n);
   return NULL;
 }
 
 static napi_value GeluBackward(napi_env env, napi_callback_info info) {
   float* p[3];
   int64_t n;
-  if (elementwise_args(env, info, 3, p, &n)) gelu_bwd(p[0], p[1], p[2], n);
+  if (kernel_args(env, info, 3, p, 1, &n, 0, NULL)) gelu_bwd(p[0], p[1], p[2], n);
   return NULL;
-}
-
-// (heap, offsets…, rows, D, eps): checks sizes and that each operand lies in the heap.
-static int rows_args(napi_env env, napi_callback_info info, size_t count, float** ptr,
-                     int64_t* rows, int64_t* D, float* eps) {
-  size_t argc = count + 4;
-  napi_value argv[8];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count + 4) {
-    napi_throw_type_error(env, NULL, "musar_blas: wrong number of arguments");
-    return 0;
-  }
-  uint8_t* heap;
-  size_t length;
-  double e;
-  if (!heap_pointer(env, argv[0], &heap, &length)) {
-    napi_throw_type_error(env, NULL, "musar_blas: heap must be an ArrayBuffer or Uint8Array");
-    return 0;
-  }
-  if (napi_get_value_int64(env, argv[count + 1], rows) != napi_ok ||
-      napi_get_value_int64(env, argv[count + 2], D) != napi_ok ||
-      napi_get_value_double(env, argv[count + 3], &e) != napi_ok || *rows < 0 || *D < 1 ||
-      !(e >= 0)) {
-    napi_throw_range_error(env, NULL, "musar_blas: bad rows, width or eps");
-    return 0;
-  }
-  *eps = (float)e;
-  for (size_t i = 0; i < count; i++) {
-    double off;
-    if (napi_get_value_double(env, argv[1 + i], &off) != napi_ok ||
-        !fits(off, 1, 0, *rows, *D, length)) {
-      napi_throw_range_error(env, NULL, "musar_blas: operand outside the heap");
-      return 0;
-    }
-    ptr[i] = (float*)(heap + (int64_t)off);
-  }
-  return 1;
 }
 
 static napi_value LayerNormForward(napi_env env, napi_callback_info info) {
   float* p[2];
-  int64_t rows, D;
-  float eps;
-  if (rows_args(env, info, 2, p, &rows, &D, &eps)) ln_fwd(p[0], p[1], rows, D, eps);
+  int64_t n[2];  // rows, D
+  double eps;
+  if (kernel_args(env, info, 2, p, 2, n, 1, &eps) && n[1] > 0)
+    ln_fwd(p[0], p[1], n[0], n[1], (float)eps);
   return NULL;
 }
 
 static napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
   float* p[3];
-  int64_t rows, D;
-  float eps;
-  if (rows_args(env, info, 3, p, &rows, &D, &eps)) ln_bwd(p[0], p[1], p[2], rows, D, eps);
+  int64_t n[2];  // rows, D
+  double eps;
+  if (kernel_args(env, info, 3, p, 2, n, 1, &eps) && n[1] > 0)
+    ln_bwd(p[0], p[1], p[2], n[0], n[1], (float)eps);
   return NULL;
 }
 

@@ -258,34 +258,32 @@ function nativeSum(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo | tf.Tenso
 const GELU = 'MusarGelu';
 const GELU_GRAD = 'MusarGeluGrad';
 
-function geluKernel(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
-  const x = args.inputs.x as tf.TensorInfo;
+/** A fused elementwise kernel: `run` gets the heap, the byte offsets of the named inputs and
+ * of a new output shaped like the first input, and that input's shape. */
+function heapKernel(
+  args: Parameters<tf.KernelFunc>[0],
+  names: string[],
+  run: (heap: Uint8Array, offsets: number[], shape: number[]) => void,
+): tf.TensorInfo {
   const backend = args.backend as unknown as TWasmBackend;
-  const out = backend.makeOutput([...x.shape], 'float32');
+  const inputs = names.map((n) => args.inputs[n] as tf.TensorInfo);
+  const out = backend.makeOutput([...inputs[0]!.shape], 'float32');
+  // The heap and offsets only after makeOutput: allocating may grow (and replace) the memory.
   const map = backend.dataIdMap;
-  addon!.geluForward(
-    backend.wasm.HEAPU8,
-    map.get(x.dataId).memoryOffset,
-    map.get(out.dataId).memoryOffset,
-    tf.util.sizeFromShape(x.shape),
-  );
+  const offsets = [...inputs, out].map((t) => map.get(t.dataId).memoryOffset);
+  run(backend.wasm.HEAPU8, offsets, inputs[0]!.shape);
   return out;
 }
 
-function geluGradKernel(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
-  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const backend = args.backend as unknown as TWasmBackend;
-  const out = backend.makeOutput([...x.shape], 'float32');
-  const map = backend.dataIdMap;
-  addon!.geluBackward(
-    backend.wasm.HEAPU8,
-    map.get(x.dataId).memoryOffset,
-    map.get(dy.dataId).memoryOffset,
-    map.get(out.dataId).memoryOffset,
-    tf.util.sizeFromShape(x.shape),
+const geluKernel: tf.KernelFunc = (args) =>
+  heapKernel(args, ['x'], (heap, [x, y], shape) =>
+    addon!.geluForward(heap, x!, y!, tf.util.sizeFromShape(shape)),
   );
-  return out;
-}
+
+const geluGradKernel: tf.KernelFunc = (args) =>
+  heapKernel(args, ['x', 'dy'], (heap, [x, dy, dx], shape) =>
+    addon!.geluBackward(heap, x!, dy!, dx!, tf.util.sizeFromShape(shape)),
+  );
 
 // customGrad's callback receives its inputs and then the save function in one rest list.
 const fusedGelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
@@ -310,47 +308,24 @@ export function nativeGelu<T extends tf.Tensor>(x: T): T | null {
 const LAYER_NORM = 'MusarLayerNorm';
 const LAYER_NORM_GRAD = 'MusarLayerNormGrad';
 
-function rowsOf(x: tf.TensorInfo): [number, number] {
-  const D = x.shape[x.shape.length - 1]!;
-  return [tf.util.sizeFromShape(x.shape) / D, D];
+/** [rows, D] of a tensor normalised over its last axis. */
+function rowsOf(shape: number[]): [number, number] {
+  const D = shape[shape.length - 1]!;
+  return [tf.util.sizeFromShape(shape) / D, D];
 }
 
-function layerNormKernel(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
-  const x = args.inputs.x as tf.TensorInfo;
-  const { eps } = args.attrs as unknown as { eps: number };
-  const backend = args.backend as unknown as TWasmBackend;
-  const out = backend.makeOutput([...x.shape], 'float32');
-  const map = backend.dataIdMap;
-  const [rows, D] = rowsOf(x);
-  addon!.layerNormForward(
-    backend.wasm.HEAPU8,
-    map.get(x.dataId).memoryOffset,
-    map.get(out.dataId).memoryOffset,
-    rows,
-    D,
-    eps,
-  );
-  return out;
-}
+const epsOf = (args: Parameters<tf.KernelFunc>[0]) =>
+  (args.attrs as unknown as { eps: number }).eps;
 
-function layerNormGradKernel(args: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
-  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
-  const { eps } = args.attrs as unknown as { eps: number };
-  const backend = args.backend as unknown as TWasmBackend;
-  const out = backend.makeOutput([...x.shape], 'float32');
-  const map = backend.dataIdMap;
-  const [rows, D] = rowsOf(x);
-  addon!.layerNormBackward(
-    backend.wasm.HEAPU8,
-    map.get(x.dataId).memoryOffset,
-    map.get(dy.dataId).memoryOffset,
-    map.get(out.dataId).memoryOffset,
-    rows,
-    D,
-    eps,
+const layerNormKernel: tf.KernelFunc = (args) =>
+  heapKernel(args, ['x'], (heap, [x, y], shape) =>
+    addon!.layerNormForward(heap, x!, y!, ...rowsOf(shape), epsOf(args)),
   );
-  return out;
-}
+
+const layerNormGradKernel: tf.KernelFunc = (args) =>
+  heapKernel(args, ['x', 'dy'], (heap, [x, dy, dx], shape) =>
+    addon!.layerNormBackward(heap, x!, dy!, dx!, ...rowsOf(shape), epsOf(args)),
+  );
 
 const fusedLayerNorms = new Map<number, (x: tf.Tensor) => tf.Tensor>();
 
