@@ -166,19 +166,27 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void gelu_bw
 //     dx = rstd·(dy − mean(dy) − x̂·mean(dy·x̂)), recomputing mean and rstd from x.
 // ---------------------------------------------------------------------------------------------
 
+// Mean and 1/sqrt(biased variance + eps) of one row, in two passes (as tf.moments).
+static inline __attribute__((always_inline)) void row_stats(const float* restrict xr, int64_t D,
+                                                            float eps, float* mean, float* rstd) {
+  float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t i = 0; i < D; i++) sum += xr[i];
+  const float m = sum / (float)D;
+  float sq = 0.0f;
+#pragma omp simd reduction(+ : sq)
+  for (int64_t i = 0; i < D; i++) sq += (xr[i] - m) * (xr[i] - m);
+  *mean = m;
+  *rstd = 1.0f / sqrtf(sq / (float)D + eps);
+}
+
 __attribute__((target_clones("avx512f", "avx2", "default"))) static void ln_fwd(
     const float* restrict x, float* restrict y, int64_t rows, int64_t D, float eps) {
   for (int64_t r = 0; r < rows; r++) {
     const float* xr = x + r * D;
     float* yr = y + r * D;
-    float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-    for (int64_t i = 0; i < D; i++) sum += xr[i];
-    const float mean = sum / (float)D;
-    float sq = 0.0f;
-#pragma omp simd reduction(+ : sq)
-    for (int64_t i = 0; i < D; i++) sq += (xr[i] - mean) * (xr[i] - mean);
-    const float rstd = 1.0f / sqrtf(sq / (float)D + eps);
+    float mean, rstd;
+    row_stats(xr, D, eps, &mean, &rstd);
 #pragma omp simd
     for (int64_t i = 0; i < D; i++) yr[i] = (xr[i] - mean) * rstd;
   }
@@ -191,14 +199,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) static void ln_bwd(
     const float* xr = x + r * D;
     const float* gr = dy + r * D;
     float* dr = dx + r * D;
-    float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-    for (int64_t i = 0; i < D; i++) sum += xr[i];
-    const float mean = sum / (float)D;
-    float sq = 0.0f;
-#pragma omp simd reduction(+ : sq)
-    for (int64_t i = 0; i < D; i++) sq += (xr[i] - mean) * (xr[i] - mean);
-    const float rstd = 1.0f / sqrtf(sq / (float)D + eps);
+    float mean, rstd;
+    row_stats(xr, D, eps, &mean, &rstd);
     float g1 = 0.0f, g2 = 0.0f;
 #pragma omp simd reduction(+ : g1, g2)
     for (int64_t i = 0; i < D; i++) {
