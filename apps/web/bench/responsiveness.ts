@@ -19,6 +19,7 @@ import { parseArgs } from 'node:util';
 import { createDb } from '@musar/db';
 import {
   benchPassword,
+  CPU_PROF_OPTION,
   ensureWebBuild,
   insertAccounts,
   signIn,
@@ -32,8 +33,7 @@ const { values: a } = parseArgs({
     'retrain-steps': { type: 'string', default: '500' },
     port: { type: 'string', default: '3194' },
     'timeout-s': { type: 'string', default: '900' },
-    /** Writes the server's V8 CPU profile into this folder when it stops. */
-    'cpu-prof': { type: 'string' },
+    ...CPU_PROF_OPTION,
   },
 });
 const IMAGES = Number(a.images);
@@ -75,8 +75,7 @@ try {
       MUSAR_DEMO: '1',
       MUSAR_RETRAIN_EVERY: '1000000', // only "Retrain now" starts one
     },
-    undefined,
-    a['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${a['cpu-prof']}`] : [],
+    { cpuProfDir: a['cpu-prof'] },
   );
 
   const cookie = Object.fromEntries(

@@ -21,6 +21,7 @@ import { startThrowawayPostgres } from '@musar/db/testing/postgres';
 import { seedReviewItems } from '@musar/core/testing/review-fixtures';
 import {
   benchPassword,
+  CPU_PROF_OPTION,
   ensureWebBuild,
   insertAccounts,
   signIn,
@@ -36,8 +37,7 @@ const { values: a } = parseArgs({
     items: { type: 'string', default: '8000' },
     port: { type: 'string', default: '3193' },
     saturate: { type: 'boolean', default: false },
-    /** Writes the server's V8 CPU profile into this folder when it stops. */
-    'cpu-prof': { type: 'string' },
+    ...CPU_PROF_OPTION,
   },
 });
 const R = Number(a.reviewers),
@@ -89,8 +89,7 @@ try {
       MUSAR_DATA_DIR: dataDir,
       MUSAR_DEMO: '0',
     },
-    120_000,
-    a['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${a['cpu-prof']}`] : [],
+    { readyWithinMs: 120_000, cpuProfDir: a['cpu-prof'] },
   );
 
   // Sign every reviewer in over HTTP (8 at a time).

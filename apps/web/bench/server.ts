@@ -68,15 +68,20 @@ export type TWebServer = {
   stop(): Promise<void>;
 };
 
+/** The benches' `--cpu-prof DIR` flag (parseArgs option): the server's V8 CPU profile is written
+ * into DIR when it stops. */
+export const CPU_PROF_OPTION = { 'cpu-prof': { type: 'string' } } as const;
+
 /** `next start` of the built app in production mode on 127.0.0.1:port, ready when /api/trpc/health
  * answers. `env` adds to (and overrides) this process's environment. */
 export async function startWebServer(
   port: number,
   env: Record<string, string>,
-  readyWithinMs = 180_000,
-  /** Node flags for the server process (e.g. `--cpu-prof`, which NODE_OPTIONS refuses). */
-  nodeArgs: string[] = [],
+  opts: { readyWithinMs?: number; cpuProfDir?: string } = {},
 ): Promise<TWebServer> {
+  const readyWithinMs = opts.readyWithinMs ?? 180_000;
+  // a Node flag, not NODE_OPTIONS (which refuses --cpu-prof)
+  const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
