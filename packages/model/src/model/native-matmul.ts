@@ -285,22 +285,30 @@ const geluGradKernel: tf.KernelFunc = (args) =>
     addon!.geluBackward(heap, x!, dy!, dx!, tf.util.sizeFromShape(shape)),
   );
 
-// customGrad's callback receives its inputs and then the save function in one rest list.
-const fusedGelu = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-  const x = args[0] as tf.Tensor;
-  (args[1] as tf.GradSaveFunc)([x]);
-  return {
-    value: tf.engine().runKernel(GELU, { x }) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-      tf.engine().runKernel(GELU_GRAD, { x: saved[0]!, dy }) as tf.Tensor,
-  };
-});
+/** A unary op run by the wasm kernel `kernel`, its gradient by `gradKernel` (inputs x, dy), both
+ * with `attrs`. customGrad's callback receives its inputs and then the save function in one list. */
+function fusedUnary(kernel: string, gradKernel: string, attrs: tf.NamedAttrMap = {}) {
+  return tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const x = args[0] as tf.Tensor;
+    (args[1] as tf.GradSaveFunc)([x]);
+    return {
+      value: tf.engine().runKernel(kernel, { x }, attrs) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(gradKernel, { x: saved[0]!, dy }, attrs) as tf.Tensor,
+    };
+  });
+}
+
+/** The fused kernels run only while the native path is on, for float32 on the wasm backend. */
+const fusedUsable = (x: tf.Tensor) =>
+  enabled && x.dtype === 'float32' && tf.getBackend() === 'wasm';
+
+const fusedGelu = fusedUnary(GELU, GELU_GRAD);
 
 /** GELU (tanh form) in one native pass each way, or null where the native path is off (the
  * caller then composes it from stock kernels). */
 export function nativeGelu<T extends tf.Tensor>(x: T): T | null {
-  if (!enabled || x.dtype !== 'float32' || tf.getBackend() !== 'wasm') return null;
-  return fusedGelu(x) as T;
+  return fusedUsable(x) ? (fusedGelu(x) as T) : null;
 }
 
 // Fused layer norm (no affine; over the last axis): one native pass each way where the composed
@@ -332,20 +340,9 @@ const fusedLayerNorms = new Map<number, (x: tf.Tensor) => tf.Tensor>();
 /** Layer norm without affine parameters over the last axis, (x − mean)·rsqrt(var + eps), in one
  * native pass each way; null where the native path is off (the caller composes it). */
 export function nativeLayerNorm<T extends tf.Tensor>(x: T, eps: number): T | null {
-  if (!enabled || x.dtype !== 'float32' || x.rank < 1 || tf.getBackend() !== 'wasm') return null;
+  if (!fusedUsable(x) || x.rank < 1) return null;
   let f = fusedLayerNorms.get(eps);
-  if (!f) {
-    f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-      const input = args[0] as tf.Tensor;
-      (args[1] as tf.GradSaveFunc)([input]);
-      return {
-        value: tf.engine().runKernel(LAYER_NORM, { x: input }, { eps }) as tf.Tensor,
-        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-          tf.engine().runKernel(LAYER_NORM_GRAD, { x: saved[0]!, dy }, { eps }) as tf.Tensor,
-      };
-    });
-    fusedLayerNorms.set(eps, f);
-  }
+  if (!f) fusedLayerNorms.set(eps, (f = fusedUnary(LAYER_NORM, LAYER_NORM_GRAD, { eps })));
   return f(x) as T;
 }
 

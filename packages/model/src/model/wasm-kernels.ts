@@ -14,6 +14,22 @@ type TWasmBackend = {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 };
 
+/** One typed view over the whole wasm heap (the element type of the tensors) and the element
+ * index where each tensor's data starts: copies between them are copyWithin calls, with no
+ * subarray object per copy. Call after the kernel's makeOutput: allocating may grow (and
+ * replace) the heap. */
+function heapIndex(
+  backend: TWasmBackend,
+  tensors: tf.TensorInfo[],
+): { heap: Float32Array; at: number[] } {
+  const views = tensors.map((t) => backend.typedArrayFromHeap(t));
+  const Heap = views[0]!.constructor as Float32ArrayConstructor;
+  return {
+    heap: new Heap(views[0]!.buffer),
+    at: views.map((v) => v.byteOffset / v.BYTES_PER_ELEMENT),
+  };
+}
+
 function sliceInto(
   backend: TWasmBackend,
   x: tf.TensorInfo,
@@ -21,28 +37,25 @@ function sliceInto(
   size: number[],
 ): tf.TensorInfo {
   const out = backend.makeOutput(size, x.dtype);
-  // Views only after makeOutput: allocating may grow (and replace) the wasm heap.
-  const xv = backend.typedArrayFromHeap(x);
-  const ov = backend.typedArrayFromHeap(out);
+  const {
+    heap,
+    at: [xBase, outBase],
+  } = heapIndex(backend, [x, out]);
   const rank = x.shape.length;
   const strides = tf.util.computeStrides(x.shape);
   if (tf.slice_util.isSliceContinous(x.shape, begin, size)) {
-    const off = tf.slice_util.computeFlatOffset(begin, strides);
-    ov.set(xv.subarray(off, off + tf.util.sizeFromShape(size)));
+    const off = xBase! + tf.slice_util.computeFlatOffset(begin, strides);
+    heap.copyWithin(outBase!, off, off + tf.util.sizeFromShape(size));
     return out;
   }
-  // Copy runs along the last axis, walking the outer indices like an odometer. Input and output
-  // live in the same wasm heap, so each run is one copyWithin on a view of the whole heap (no
-  // subarray object per row: a [2816, 384] → 3 × [2816, 128] split is 8 448 runs).
-  const Heap = xv.constructor as Float32ArrayConstructor;
-  const heap = new Heap(xv.buffer);
-  const xBase = xv.byteOffset / xv.BYTES_PER_ELEMENT;
-  let dst = ov.byteOffset / ov.BYTES_PER_ELEMENT;
+  // Copy runs along the last axis, walking the outer indices like an odometer (a [2816, 384] →
+  // 3 × [2816, 128] split is 8 448 runs).
+  let dst = outBase!;
   const run = size[rank - 1]!;
   const outer = tf.util.sizeFromShape(size) / Math.max(run, 1);
   const idx = new Array<number>(Math.max(rank - 1, 0)).fill(0);
   for (let o = 0; o < outer; o++, dst += run) {
-    let off = xBase + begin[rank - 1]!;
+    let off = xBase! + begin[rank - 1]!;
     for (let d = 0; d < rank - 1; d++) off += (begin[d]! + idx[d]!) * strides[d]!;
     heap.copyWithin(dst, off, off + run);
     for (let d = rank - 2; d >= 0; d--) {
@@ -119,19 +132,14 @@ export function installFastWasmSlices(): void {
       axis,
     );
     const out = backend.makeOutput(outShape, inputs[0]!.dtype);
-    const ov = backend.typedArrayFromHeap(out);
-    const views = inputs.map((t) => backend.typedArrayFromHeap(t));
-    const Heap = ov.constructor as Float32ArrayConstructor;
-    const heap = new Heap(ov.buffer);
-    const E = ov.BYTES_PER_ELEMENT;
+    const { heap, at } = heapIndex(backend, [out, ...inputs]);
     const outer = tf.util.sizeFromShape(outShape.slice(0, axis));
     const inner = inputs.map((t) => tf.util.sizeFromShape(t.shape.slice(axis)));
-    const bases = views.map((v) => v.byteOffset / E);
-    let dst = ov.byteOffset / E;
+    let dst = at[0]!;
     for (let o = 0; o < outer; o++)
       for (let i = 0; i < inputs.length; i++) {
         const n = inner[i]!;
-        const src = bases[i]! + o * n;
+        const src = at[i + 1]! + o * n;
         heap.copyWithin(dst, src, src + n);
         dst += n;
       }
