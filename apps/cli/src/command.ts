@@ -57,3 +57,19 @@ export function intOption(
     throw new UsageError(`--${name} must be an integer ≥ ${min} (got ${String(v)})`);
   return n;
 }
+
+/** A finite number option within [min, max]; `fallback` when it is absent. */
+export function numberOption(
+  values: Record<string, unknown>,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const v = values[name];
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+    throw new UsageError(`--${name} must be a number in [${min}, ${max}] (got ${String(v)})`);
+  return n;
+}

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -181,6 +181,65 @@ describe('musar eval', () => {
       'report.json',
       'report.md',
     ]);
+  });
+});
+
+describe('musar eval sampling options', () => {
+  it('records the sampling settings, lets guidance change the images, and refuses bad values', async () => {
+    const suite = join(dir, 'suite-g');
+    await main(
+      ['world', 'suite', '--name', 'two-subject', '--out', suite, '--count', '1'],
+      capture().io,
+    );
+    const run = async (out: string, extra: string[]) => {
+      const c = capture();
+      const code = await main(
+        [
+          'eval',
+          '--model',
+          join(models, 'musar'),
+          '--suite',
+          suite,
+          '--out',
+          out,
+          '--steps',
+          '3',
+          '--backend',
+          'wasm',
+          ...extra,
+        ],
+        c.io,
+      );
+      return { code, c };
+    };
+    const a = await run(join(dir, 'g1'), ['--guidance', '1', '--method', 'heun']);
+    expect(a.code).toBe(0);
+    const ma = JSON.parse(a.c.out.at(-1)!);
+    expect(ma.sampling).toEqual({
+      steps: 3,
+      method: 'heun',
+      guidance: { prompt: 1, reference: 1 },
+      seed: 0,
+    });
+    const b = await run(join(dir, 'g5'), ['--guidance', '5', '--reference-guidance', '2']);
+    expect(b.code).toBe(0);
+    expect(JSON.parse(b.c.out.at(-1)!).sampling.guidance).toEqual({ prompt: 5, reference: 2 });
+    const png = async (d: string) => {
+      const [name] = (await readdir(join(d, 'images'))).filter((f) => f.endsWith('.png'));
+      return readFile(join(d, 'images', name!));
+    };
+    expect((await png(join(dir, 'g1'))).equals(await png(join(dir, 'g5')))).toBe(false);
+    for (const bad of [
+      ['--guidance', 'x'],
+      ['--guidance=-1'],
+      ['--reference-guidance', '51'],
+      ['--method', 'rk4'],
+    ]) {
+      const r = await run(join(dir, 'bad'), bad);
+      expect(r.code).toBe(2);
+      expect(r.c.err.join('\n')).toMatch(/--(guidance|reference-guidance|method) must be/);
+    }
+    expect(existsSync(join(dir, 'bad'))).toBe(false);
   });
 });
 

@@ -5,7 +5,7 @@ import { encodeRgbPng, readPngFile, conditionText, tokenize } from '@musar/toywo
 import { readSuiteDir, scoreFolder } from '@musar/toyworld/io';
 import { writeReport } from '@musar/toyworld/report';
 import { loadModelDir, toRgb, type TMetrics } from '@musar/trainer';
-import { intOption, requireOption, UsageError, type TCommandGroup } from '../command';
+import { intOption, numberOption, requireOption, UsageError, type TCommandGroup } from '../command';
 import { readRoutingParams, writeAtomic } from './generate';
 
 /**
@@ -52,13 +52,16 @@ export const evaluate: TCommandGroup = {
     default: {
       summary: 'musar eval --model DIR --suite DIR --out DIR',
       usage:
-        'musar eval --model DIR --suite DIR (from `musar world suite`) --out DIR [--count N] [--steps N] [--seed N] [--routing params.json | --no-routing] [--batch N] [--backend wasm]',
+        'musar eval --model DIR --suite DIR (from `musar world suite`) --out DIR [--count N] [--steps N] [--guidance P] [--reference-guidance R] [--method euler|heun] [--seed N] [--routing params.json | --no-routing] [--batch N] [--backend wasm]',
       options: {
         model: { type: 'string' },
         suite: { type: 'string' },
         out: { type: 'string' },
         count: { type: 'string' },
         steps: { type: 'string' },
+        guidance: { type: 'string' },
+        'reference-guidance': { type: 'string' },
+        method: { type: 'string' },
         seed: { type: 'string' },
         routing: { type: 'string' },
         'no-routing': { type: 'boolean' },
@@ -69,6 +72,15 @@ export const evaluate: TCommandGroup = {
         const modelDir = requireOption(v, 'model', this.usage);
         const suiteDir = requireOption(v, 'suite', this.usage);
         const outDir = requireOption(v, 'out', this.usage);
+        const steps = intOption(v, 'steps', 20, 1);
+        const prompt = numberOption(v, 'guidance', 3, 0, 50);
+        const guidance = {
+          prompt,
+          reference: numberOption(v, 'reference-guidance', prompt, 0, 50),
+        };
+        const method = v.method ?? 'euler';
+        if (method !== 'euler' && method !== 'heun')
+          throw new UsageError(`--method must be euler or heun (got ${String(method)})`);
         const suite = await readSuiteDir(suiteDir).catch((e: Error) => {
           throw new UsageError(e.message);
         });
@@ -107,7 +119,9 @@ export const evaluate: TCommandGroup = {
               tokenize,
             );
             const res = sample(model, inputs, {
-              steps: intOption(v, 'steps', 20, 1),
+              steps,
+              guidance,
+              method,
               seed: seed + i,
               ...(routing ? { routing } : {}),
             });
@@ -142,6 +156,7 @@ export const evaluate: TCommandGroup = {
             modelDir,
             suite: suite.name,
             routing: routing ?? 'off',
+            sampling: { steps, method, guidance, seed },
             seconds: (Date.now() - t0) / 1000,
           },
         );
