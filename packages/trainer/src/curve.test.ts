@@ -16,6 +16,26 @@ describe('curve scoring', () => {
       expect(p[k], k).toBeGreaterThanOrEqual(0.97);
     expect(p.leakage).toBeLessThanOrEqual(0.02);
     expect(p.fidelity).toBeGreaterThanOrEqual(0.95);
+    if (suite !== 'base')
+      for (const k of ['accent', 'pattern', 'glyph'] as const)
+        expect(p[k], k).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('single: a subject drawn with another pattern and glyph loses pattern and glyph, not shape', () => {
+    const n = 16;
+    const swapped = Array.from({ length: n }, (_, i) => {
+      const s = structuredClone(suiteItem('single', i).scene);
+      for (const p of s.placements) {
+        p.subject.pattern = p.subject.pattern === 'checker' ? 'ring' : 'checker';
+        p.subject.glyph = p.subject.glyph.map((g) => 1 - g) as typeof p.subject.glyph;
+      }
+      return renderScene(s, 32).image;
+    });
+    const good = curvePointFromImages('single', truth('single', n), 0);
+    const bad = curvePointFromImages('single', swapped, 0);
+    expect(bad.pattern).toBeLessThan(good.pattern - 0.3);
+    expect(bad.glyph).toBeLessThan(good.glyph - 0.3);
+    expect(bad.shape).toBeGreaterThan(good.shape - 0.05);
   });
 
   it('base: body is the named colour only — a wrong colour on a named subject costs, on an unnamed one it does not', () => {
@@ -88,6 +108,9 @@ describe('evaluateCurvePoint on a freshly initialised tiny model', () => {
           'relation',
           'background',
           'fidelity',
+          'accent',
+          'pattern',
+          'glyph',
           'leakage',
         ] as const) {
           expect(Number.isFinite(p[k]), `${suite} ${k}`).toBe(true);

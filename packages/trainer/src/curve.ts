@@ -30,6 +30,10 @@ export type TCurvePoint = {
   count: number;
   relation: number;
   background: number;
+  /** identity parts the reference carries: accent colour, pattern layout, glyph (mean over subjects) */
+  accent: number;
+  pattern: number;
+  glyph: number;
   /** combined identity fidelity (on `base` a perfect prompt-only render reaches only ≈ 0.47) */
   fidelity: number;
   /** badness: 0 = no subject wears another's colours or pattern */
@@ -106,6 +110,9 @@ export function curvePointFromImages(
     count: m.count,
     relation: m.relation,
     background: m.background,
+    accent: m.accent,
+    pattern: m.pattern,
+    glyph: m.glyph,
     fidelity: m.fidelity,
     leakage: m.leakage,
     seconds,
