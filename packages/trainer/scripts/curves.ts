@@ -11,7 +11,18 @@ import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
 type TPoint = { run: string; samples: number; metric: string; value: number };
-const METRICS = ['shape', 'body', 'count', 'relation', 'background', 'fidelity', 'leakage'];
+const METRICS = [
+  'shape',
+  'body',
+  'count',
+  'relation',
+  'background',
+  'fidelity',
+  'accent',
+  'pattern',
+  'glyph',
+  'leakage',
+];
 
 function readPoints(source: string): TPoint[] {
   const [name, path] = source.includes('=')
