@@ -289,6 +289,211 @@ static napi_value LayerNormBackward(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Fused optimizer update of data-parallel training (tf's Adam and the trainer's EMA are ~13
+// small wasm kernels per variable, ~70 variables a step). Per element, in float32 and in
+// tf.js's operation order (AdamOptimizer.applyGradients, then Trainer.applyGradients' EMA):
+//   g = grad·scale;  m = m·β1 + g·(1−β1);  v = v·β2 + (g·g)·(1−β2)
+//   w = (m/(1−acc1)) / (sqrt(v/(1−acc2)) + ε) · (−lr) + w;  e = e·d + w·(1−d)
+// Every constant is rounded to float as tf.js rounds a JS number into a scalar tensor, and no
+// multiply–add is contracted into an FMA (wasm has none): the results are the wasm kernels'.
+//   adamEmaUpdate(heap, wOff, mOff, vOff, eOff (−1: no EMA), grad, gradOffset, n, scale, lr,
+//                 beta1, beta2, epsilon, oneMinusAccBeta1, oneMinusAccBeta2, emaDecay)
+// w, m, v, e: byte offsets into the heap, disjoint; grad: a Float32Array (JS memory), from
+// element gradOffset. 1 − acc1 and 1 − acc2 come as tf computes them (float32 subtractions).
+//   gradAverage(out | null, slots, weights) → Σ avg² (a double)
+// avg[i] = Σ_k weights[k]·slots[k][i], each term added in double and rounded to float, as the
+// JS loop `avg[i] += f * g[i]` over a Float32Array (out null: only the sum of squares).
+// ---------------------------------------------------------------------------------------------
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off")
+#endif
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void adam_ema(
+    float* restrict w, float* restrict m, float* restrict v, float* restrict e,
+    const float* restrict grad, int64_t n, float scale, float b1, float omb1, float b2,
+    float omb2, float omab1, float omab2, float eps, float nlr, float d, float omd) {
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+  for (int64_t i = 0; i < n; i++) {
+    const float g = grad[i] * scale;
+    const float mi = m[i] * b1 + g * omb1;
+    const float vi = v[i] * b2 + (g * g) * omb2;
+    m[i] = mi;
+    v[i] = vi;
+    w[i] = ((mi / omab1) / (__builtin_sqrtf(vi / omab2) + eps)) * nlr + w[i];
+  }
+  if (e)
+    for (int64_t i = 0; i < n; i++) e[i] = e[i] * d + w[i] * omd;
+}
+
+__attribute__((target_clones("avx512f", "avx2", "default"))) static void average_into(
+    float* restrict out, const float* const* slots, const double* f, int64_t K, int64_t n) {
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+  for (int64_t i = 0; i < n; i++) {
+    float a = 0.0f;
+    for (int64_t k = 0; k < K; k++) a = (float)((double)a + f[k] * (double)slots[k][i]);
+    out[i] = a;
+  }
+}
+
+// Σ x² in double over 8 interleaved partial sums, added in a fixed order (deterministic: every
+// replica gets the same bits; it may differ from one sequential sum in the last bits).
+__attribute__((target_clones("avx512f", "avx2", "default"))) static double sum_squares(
+    const float* restrict x, int64_t n) {
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#endif
+  double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (int j = 0; j < 8; j++) s[j] += (double)x[i + j] * (double)x[i + j];
+  for (int j = 0; i < n; i++, j++) s[j] += (double)x[i] * (double)x[i];
+  return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC pop_options
+#endif
+
+static int float32_array(napi_env env, napi_value v, float** data, size_t* length) {
+  bool is;
+  napi_typedarray_type type;
+  void* p;
+  napi_value ab;
+  size_t offset;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is ||
+      napi_get_typedarray_info(env, v, &type, length, &p, &ab, &offset) != napi_ok ||
+      type != napi_float32_array)
+    return 0;
+  *data = (float*)p;
+  return 1;
+}
+
+static napi_value AdamEmaUpdate(napi_env env, napi_callback_info info) {
+  size_t argc = 16;
+  napi_value argv[16];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 16) {
+    napi_throw_type_error(env, NULL, "adamEmaUpdate: expected 16 arguments");
+    return NULL;
+  }
+  uint8_t* heap;
+  size_t length;
+  if (!heap_pointer(env, argv[0], &heap, &length)) {
+    napi_throw_type_error(env, NULL, "adamEmaUpdate: heap must be an ArrayBuffer or Uint8Array");
+    return NULL;
+  }
+  float* grad;
+  size_t gradLength;
+  if (!float32_array(env, argv[5], &grad, &gradLength)) {
+    napi_throw_type_error(env, NULL, "adamEmaUpdate: grad must be a Float32Array");
+    return NULL;
+  }
+  double off[4];
+  for (int i = 0; i < 4; i++) CHECK(napi_get_value_double(env, argv[1 + i], &off[i]));
+  int64_t gradOffset, n;
+  CHECK(napi_get_value_int64(env, argv[6], &gradOffset));
+  CHECK(napi_get_value_int64(env, argv[7], &n));
+  double c[8];  // scale, lr, beta1, beta2, epsilon, 1 − acc1, 1 − acc2, ema decay
+  for (int i = 0; i < 8; i++) CHECK(napi_get_value_double(env, argv[8 + i], &c[i]));
+  if (n < 0 || gradOffset < 0 || (uint64_t)gradOffset + (uint64_t)n > gradLength) {
+    napi_throw_range_error(env, NULL, "adamEmaUpdate: gradient range outside grad");
+    return NULL;
+  }
+  const int ema = off[3] >= 0;
+  const int count = ema ? 4 : 3;
+  for (int i = 0; i < count; i++)
+    if (!fits(off[i], 1, 0, 1, n, length)) {
+      napi_throw_range_error(env, NULL, "adamEmaUpdate: operand outside the heap");
+      return NULL;
+    }
+  for (int i = 0; i < count; i++)
+    for (int j = i + 1; j < count; j++)
+      if (n > 0 && off[i] < off[j] + n * 4 && off[j] < off[i] + n * 4) {
+        napi_throw_range_error(env, NULL, "adamEmaUpdate: operands overlap");
+        return NULL;
+      }
+  float* p[4];
+  for (int i = 0; i < count; i++) p[i] = (float*)(heap + (int64_t)off[i]);
+  adam_ema(p[0], p[1], p[2], ema ? p[3] : NULL, grad + gradOffset, n, (float)c[0], (float)c[2],
+           (float)(1.0 - c[2]), (float)c[3], (float)(1.0 - c[3]), (float)c[5], (float)c[6],
+           (float)c[4], (float)(-c[1]), (float)c[7], (float)(1.0 - c[7]));
+  return NULL;
+}
+
+#define MAX_SLOTS 256
+
+static napi_value GradAverage(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 3) {
+    napi_throw_type_error(env, NULL, "gradAverage: expected 3 arguments");
+    return NULL;
+  }
+  napi_valuetype outType;
+  CHECK(napi_typeof(env, argv[0], &outType));
+  float* out = NULL;
+  size_t n = 0;
+  if (outType != napi_null && !float32_array(env, argv[0], &out, &n)) {
+    napi_throw_type_error(env, NULL, "gradAverage: out must be a Float32Array or null");
+    return NULL;
+  }
+  uint32_t K, Kw;
+  bool isArray;
+  CHECK(napi_is_array(env, argv[1], &isArray));
+  if (isArray) CHECK(napi_get_array_length(env, argv[1], &K));
+  if (!isArray || napi_is_array(env, argv[2], &isArray) != napi_ok || !isArray ||
+      napi_get_array_length(env, argv[2], &Kw) != napi_ok || K != Kw || K < 1 ||
+      K > MAX_SLOTS) {
+    napi_throw_type_error(env, NULL, "gradAverage: slots and weights: arrays of 1–256, alike");
+    return NULL;
+  }
+  const float* slots[MAX_SLOTS];
+  double f[MAX_SLOTS];
+  for (uint32_t k = 0; k < K; k++) {
+    napi_value s, w;
+    float* data;
+    size_t len;
+    CHECK(napi_get_element(env, argv[1], k, &s));
+    CHECK(napi_get_element(env, argv[2], k, &w));
+    if (!float32_array(env, s, &data, &len) || napi_get_value_double(env, w, &f[k]) != napi_ok) {
+      napi_throw_type_error(env, NULL, "gradAverage: slots are Float32Arrays, weights numbers");
+      return NULL;
+    }
+    if (!out && k == 0) n = len;
+    if (len != n) {
+      napi_throw_range_error(env, NULL, "gradAverage: slots and out differ in length");
+      return NULL;
+    }
+    slots[k] = data;
+  }
+  double sq;
+  if (out) {
+    for (uint32_t k = 0; k < K; k++)
+      if ((const float*)out < slots[k] + n && slots[k] < (const float*)out + n) {
+        napi_throw_range_error(env, NULL, "gradAverage: out overlaps a slot");
+        return NULL;
+      }
+    average_into(out, slots, f, K, (int64_t)n);
+    sq = sum_squares(out, (int64_t)n);
+  } else if (K == 1 && f[0] == 1.0) {
+    sq = sum_squares(slots[0], (int64_t)n);
+  } else {
+    napi_throw_range_error(env, NULL, "gradAverage: without out, one slot of weight 1");
+    return NULL;
+  }
+  napi_value result;
+  CHECK(napi_create_double(env, sq, &result));
+  return result;
+}
+
 static napi_value Threads(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
@@ -312,6 +517,8 @@ NAPI_MODULE_INIT() {
       {"geluBackward", NULL, GeluBackward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNormForward", NULL, LayerNormForward, NULL, NULL, NULL, napi_enumerable, NULL},
       {"layerNormBackward", NULL, LayerNormBackward, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"adamEmaUpdate", NULL, AdamEmaUpdate, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"gradAverage", NULL, GradAverage, NULL, NULL, NULL, napi_enumerable, NULL},
       {"threads", NULL, Threads, NULL, NULL, NULL, napi_enumerable, NULL},
       {"config", NULL, Config, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the OpenBLAS matmul addon (blas.c → a Node addon, N-API 8, no node-gyp, no network).
 # -O3: the elementwise loops (fused GELU) are vectorised only at -O3; -fopenmp-simd lets the
-# layer-norm row sums vectorise (the `omp simd reduction` pragmas; no OpenMP runtime).
+# layer-norm row sums vectorise (the `omp simd reduction` pragmas; no OpenMP runtime);
+# -fno-math-errno lets sqrtf vectorise (the fused Adam update; sqrt is exact either way).
 # usage: build.sh [OUT]   (default native/build/musar_blas-<hash>.node, the name the loader looks for:
 #        the first 12 hex digits of sha256(blas.c ‖ build.sh), so an edited source is rebuilt)
 # Needs a C compiler (cc/gcc) and OpenBLAS with its CBLAS header (Debian: gcc libopenblas-dev).
@@ -27,7 +28,7 @@ done
 mkdir -p "$(dirname "$out")"
 tmp="$out.tmp.$$"
 trap 'rm -f "$tmp"' EXIT
-"$cc" -O3 -fopenmp-simd -std=gnu11 -Wall -Wextra -shared -fPIC -fvisibility=hidden -I"$inc" "${blasinc[@]}" \
+"$cc" -O3 -fopenmp-simd -fno-math-errno -std=gnu11 -Wall -Wextra -shared -fPIC -fvisibility=hidden -I"$inc" "${blasinc[@]}" \
   "$here/blas.c" -o "$tmp" -lopenblas -lm
 mv -f "$tmp" "$out"   # atomic: concurrent builds (worker threads, test files) never see half a file
 # builds of older sources (other hashes) are never loaded again

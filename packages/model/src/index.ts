@@ -49,6 +49,7 @@ export type { TTrainBatch, TAttentionMode } from './diffusion';
 export { generate, ZSampleOptions } from './sampler';
 export type { TSampleOptions, TSampleProgress, TSampleResult } from './sampler';
 export { Trainer, ZTrainerOptions } from './train';
+export { averageGradients } from './model/native-matmul';
 export type { TTrainerOptions, TStepResult } from './train';
 export {
   saveCheckpoint,

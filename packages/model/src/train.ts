@@ -4,6 +4,7 @@ import { decodeSafetensors, encodeSafetensors, type TNamedArray } from './checkp
 import { CheckpointError, parseOrThrow } from './errors';
 import { rectifiedFlowLoss, type TTrainBatch } from './diffusion';
 import type { MusarModel } from './model/dit';
+import { averageGradients, fusedAdamEmaUpdate, fusedAdamUsable } from './model/native-matmul';
 import { deriveSeed, mulberry32 } from './random';
 
 // ---------------------------------------------------------------------------------------------
@@ -42,6 +43,20 @@ export const ZTrainerOptions = z.object({
 });
 export type TTrainerOptions = z.input<typeof ZTrainerOptions>;
 export type TStepResult = { loss: number; gradNorm: number; step: number };
+
+/** What Trainer reads and advances of tf's AdamOptimizer for the fused update (tfjs-core 4.22,
+ * adam_optimizer.ts): moments made lazily by the first applyGradients, position i ↔ variable i. */
+type TAdamInternals = {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: ({ variable: tf.Variable } | undefined)[];
+  accumulatedSecondMoment: ({ variable: tf.Variable } | undefined)[];
+  incrementIterations(): void;
+};
 
 export class Trainer {
   readonly options: z.output<typeof ZTrainerOptions>;
@@ -181,10 +196,15 @@ export class Trainer {
     return value;
   }
 
-  /** Applies a flat gradient (variable order, as written by gradientsInto); returns its norm. */
-  applyFlat(flat: Float32Array): number {
-    let sq = 0;
-    for (let i = 0; i < flat.length; i++) sq += flat[i]! * flat[i]!;
+  /**
+   * Applies a flat gradient (variable order, as written by gradientsInto); returns its norm.
+   * `sumSquares`: Σ flat² when the caller has it (averageGradients returns it). On the wasm
+   * backend with the native addon the update is one fused native pass per variable
+   * (applyFlatFused), else tf's Adam and the EMA kernels (applyGradients).
+   */
+  applyFlat(flat: Float32Array, sumSquares?: number): number {
+    const sq = sumSquares ?? averageGradients([flat], [1], null);
+    if (this.applyFlatFused(flat, Math.sqrt(sq))) return Math.sqrt(sq);
     let o = 0;
     const grads = this.variables.map((v) => {
       const g = tf.tensor(flat.subarray(o, o + v.size), v.shape);
@@ -192,6 +212,56 @@ export class Trainer {
       return g;
     });
     return this.applyGradients(grads, Math.sqrt(sq));
+  }
+
+  /**
+   * applyGradients' update (clip, Adam, EMA, step) from a flat gradient through the native
+   * fused kernel, the moments and accBeta1/2 kept in tf's optimizer (state save and load read
+   * them there) and advanced as tf advances them. False, having changed nothing, where it cannot
+   * run: no addon or another backend, or before the first step (tf's Adam makes the moments).
+   */
+  private applyFlatFused(flat: Float32Array, norm: number): boolean {
+    if (!fusedAdamUsable()) return false;
+    const opt = this.optimizer as unknown as TAdamInternals;
+    const n = this.variables.length;
+    const m = opt.accumulatedFirstMoment;
+    const v = opt.accumulatedSecondMoment;
+    if (m.length !== n || v.length !== n || !m.every(Boolean) || !v.every(Boolean)) return false;
+    const scale = Math.min(1, this.options.clipNorm / (norm + 1e-6));
+    const lr = this.learningRateAt(this.step);
+    opt.learningRate = lr;
+    // accBeta1/2 are float32 scalars: tf computes 1 − acc and acc·β in float32 (fround: the
+    // double result of one float operation rounds to the float one).
+    const acc1 = opt.accBeta1.dataSync()[0]!;
+    const acc2 = opt.accBeta2.dataSync()[0]!;
+    const ok = fusedAdamEmaUpdate(
+      this.variables.map((w, i) => ({
+        w,
+        m: m[i]!.variable,
+        v: v[i]!.variable,
+        e: this.ema?.[i] ?? null,
+      })),
+      flat,
+      {
+        // tf multiplies the gradient only when clipping (× 1 leaves a float unchanged).
+        scale: scale < 1 ? scale : 1,
+        learningRate: lr,
+        beta1: opt.beta1,
+        beta2: opt.beta2,
+        epsilon: opt.epsilon,
+        oneMinusAccBeta1: Math.fround(1 - acc1),
+        oneMinusAccBeta2: Math.fround(1 - acc2),
+        emaDecay: Math.min(this.options.emaDecay, (1 + this.step) / (10 + this.step)),
+      },
+    );
+    if (!ok) return false;
+    tf.tidy(() => {
+      opt.accBeta1.assign(tf.scalar(Math.fround(acc1 * Math.fround(opt.beta1))));
+      opt.accBeta2.assign(tf.scalar(Math.fround(acc2 * Math.fround(opt.beta2))));
+    });
+    opt.incrementIterations();
+    this.step++;
+    return true;
   }
 
   /** One full training step on a batch. */

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import {
+  averageGradients,
   deriveSeed,
   initBackend,
   loadAdapter,
@@ -100,6 +101,7 @@ export function runTrainWorker(): void {
   let trainer: Trainer | null = null;
   let slots: Float32Array[] = [];
   let shardSizes: number[] = [];
+  let avg: Float32Array | null = null;
   const handle = async (m: TRequest): Promise<TReply> => {
     switch (m.type) {
       case 'init': {
@@ -121,6 +123,7 @@ export function runTrainWorker(): void {
           { length: m.threads },
           (_, w) => new Float32Array(m.grads, w * size * 4, size),
         );
+        avg = null;
         shardSizes = Array.from({ length: m.threads }, (_, w) => {
           const r = shardSlots(m.stage.batchSize, m.threads, w);
           return r.end - r.start;
@@ -145,12 +148,14 @@ export function runTrainWorker(): void {
       }
       case 'apply': {
         const total = shardSizes.reduce((a, b) => a + b, 0);
-        const avg = new Float32Array(slots[0]!.length);
-        slots.forEach((g, w) => {
-          const f = shardSizes[w]! / total;
-          for (let i = 0; i < avg.length; i++) avg[i]! += f * g[i]!;
-        });
-        return { type: 'applied', gradNorm: trainer!.applyFlat(avg) };
+        avg ??= new Float32Array(slots[0]!.length);
+        // The weighted average and its Σ² in one pass (native with the addon).
+        const sq = averageGradients(
+          slots,
+          shardSizes.map((n) => n / total),
+          avg,
+        );
+        return { type: 'applied', gradNorm: trainer!.applyFlat(avg, sq) };
       }
       case 'snapshot': {
         await Promise.all(trainer!.variables.map((v) => v.data()));

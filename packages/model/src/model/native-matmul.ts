@@ -59,13 +59,32 @@ type TBlasAddon = {
     D: number,
     eps: number,
   ): void;
+  adamEmaUpdate(
+    heap: Uint8Array,
+    wOff: number,
+    mOff: number,
+    vOff: number,
+    eOff: number,
+    grad: Float32Array,
+    gradOffset: number,
+    n: number,
+    scale: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    epsilon: number,
+    oneMinusAccBeta1: number,
+    oneMinusAccBeta2: number,
+    emaDecay: number,
+  ): void;
+  gradAverage(out: Float32Array | null, slots: Float32Array[], weights: number[]): number;
   threads(): number;
   config(): string;
 };
 
 type TWasmBackend = {
   wasm: { HEAPU8: Uint8Array };
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
+  dataIdMap: { get(id: tf.DataId): { memoryOffset: number; refCount: number } };
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   disposeData(id: tf.DataId): boolean;
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array;
@@ -344,6 +363,187 @@ export function nativeLayerNorm<T extends tf.Tensor>(x: T, eps: number): T | nul
   let f = fusedLayerNorms.get(eps);
   if (!f) fusedLayerNorms.set(eps, (f = fusedUnary(LAYER_NORM, LAYER_NORM_GRAD, { eps })));
   return f(x) as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fused optimizer update (data-parallel training): the averaged flat gradient goes into tf's
+// Adam moments, the weights and the EMA in one native pass per variable (blas.c adamEmaUpdate),
+// writing the tensors' wasm buffers in place, where tf's Adam + the EMA run ~13 small kernels
+// per variable. The shard average and its sum of squares are one native pass (gradAverage).
+// ---------------------------------------------------------------------------------------------
+
+// MUSAR_FUSED_ADAM=off keeps tf's Adam + EMA kernels (benchmarks compare the two in one window).
+let fusedAdamOn = process.env.MUSAR_FUSED_ADAM !== 'off';
+const fusedAdamCounts = { updates: 0, copies: 0 };
+
+/** Switches the fused optimizer update on or off (tests compare it with tf's Adam). */
+export function setFusedAdamEnabled(on: boolean): void {
+  fusedAdamOn = on;
+}
+
+/** Fused updates applied on this thread, and private buffer copies they had to make. */
+export function fusedAdamStats(): { updates: number; copies: number } {
+  return { ...fusedAdamCounts };
+}
+
+/** Whether fusedAdamEmaUpdate can run: the native path on, the wasm backend, the addon new
+ * enough (an addon given by MUSAR_NATIVE_ADDON may predate the function). */
+export function fusedAdamUsable(): boolean {
+  return (
+    fusedAdamOn &&
+    enabled &&
+    tf.getBackend() === 'wasm' &&
+    typeof addon?.adamEmaUpdate === 'function' &&
+    typeof addon.gradAverage === 'function'
+  );
+}
+
+/**
+ * out = Σ_k weights[k]·slots[k] (each term added in double and rounded to float32, the order of
+ * the JS loop it replaces); returns Σ out² (a double). `out` null: only Σ slots[0]² (one slot of
+ * weight 1). Native where the fused update is usable, else the JS loops.
+ */
+export function averageGradients(
+  slots: Float32Array[],
+  weights: number[],
+  out: Float32Array | null,
+): number {
+  if (fusedAdamUsable()) return addon!.gradAverage(out, slots, weights);
+  let flat = slots[0]!;
+  if (out) {
+    out.fill(0);
+    slots.forEach((g, k) => {
+      const f = weights[k]!;
+      for (let i = 0; i < out.length; i++) out[i]! += f * g[i]!;
+    });
+    flat = out;
+  }
+  let sq = 0;
+  for (let i = 0; i < flat.length; i++) sq += flat[i]! * flat[i]!;
+  return sq;
+}
+
+/** One variable of a fused update: weights, tf's Adam moments, EMA (null: none). */
+export type TFusedAdamVariable = {
+  w: tf.Variable;
+  m: tf.Variable;
+  v: tf.Variable;
+  e: tf.Variable | null;
+};
+
+/** The numbers of one Adam + EMA step, as tf.js uses them (see blas.c adamEmaUpdate). */
+export type TFusedAdamStep = {
+  scale: number;
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+  /** 1 − accBeta1 and 1 − accBeta2 as float32 (tf's sub(1, accBeta)). */
+  oneMinusAccBeta1: number;
+  oneMinusAccBeta2: number;
+  /** The EMA decay of this step (ignored without EMA). */
+  emaDecay: number;
+};
+
+/** Gives variable `t` a new buffer holding a copy of its data: tf.clone will not do, it shares
+ * the buffer on wasm here (installZeroCopyIdentity), and tf's own Identity copy may be replaced
+ * too. The variable drops its share of the old buffer; other tensors keep it. */
+function privateCopy(backend: TWasmBackend, t: tf.Variable): void {
+  const out = backend.makeOutput([...t.shape], 'float32');
+  // The heap only after makeOutput: allocating may grow (and replace) the wasm memory.
+  const from = backend.dataIdMap.get(t.dataId).memoryOffset;
+  const to = backend.dataIdMap.get(out.dataId).memoryOffset;
+  backend.wasm.HEAPU8.copyWithin(to, from, from + t.size * 4);
+  const fresh = tf.engine().makeTensorFromTensorInfo(out);
+  t.assign(fresh);
+  fresh.dispose();
+}
+
+/**
+ * Applies one Adam step with gradient `grad` (the variables' gradients back to back, in order)
+ * and the EMA update, in place in the variables' wasm buffers. A buffer shared with another
+ * tensor (reshape, a variable made from a tensor still alive) is first replaced by a private
+ * copy, as tf's own update would replace it by a new buffer: the other tensor keeps its values.
+ * Returns false, having changed no values, where it cannot run (the caller applies tf's Adam).
+ * accBeta1/2 and the optimizer's iteration count are the caller's.
+ */
+export function fusedAdamEmaUpdate(
+  vars: TFusedAdamVariable[],
+  grad: Float32Array,
+  c: TFusedAdamStep,
+): boolean {
+  if (!fusedAdamUsable()) return false;
+  const total = vars.reduce((n, x) => n + x.w.size, 0);
+  const all = vars.flatMap((x) => (x.e ? [x.w, x.m, x.v, x.e] : [x.w, x.m, x.v]));
+  if (
+    total !== grad.length ||
+    all.some((t) => t.dtype !== 'float32' || t.isDisposed) ||
+    vars.some(
+      (x) =>
+        !tf.util.arraysEqual(x.m.shape, x.w.shape) ||
+        !tf.util.arraysEqual(x.v.shape, x.w.shape) ||
+        (x.e !== null && !tf.util.arraysEqual(x.e.shape, x.w.shape)),
+    )
+  )
+    return false;
+  const backend = tf.backend() as unknown as TWasmBackend;
+  const map = backend.dataIdMap;
+  // Absent for data still on another backend (moved on first use).
+  const info = (t: tf.Tensor) =>
+    map.get(t.dataId) as { memoryOffset: number; refCount: number } | undefined;
+  // In place only into buffers that belong to exactly one tensor, each a different one.
+  const owned = (): boolean => {
+    const seen = new Set<number>();
+    return all.every((t) => {
+      const d = info(t);
+      if (!d || d.refCount !== 1 || (t.size > 0 && seen.has(d.memoryOffset))) return false;
+      if (t.size > 0) seen.add(d.memoryOffset);
+      return true;
+    });
+  };
+  if (all.some((t) => !info(t))) return false; // data on another backend
+  if (!owned()) {
+    const seen = new Set<tf.DataId>();
+    for (const t of all) {
+      const d = info(t);
+      if (d && d.refCount === 1 && !seen.has(t.dataId)) {
+        seen.add(t.dataId);
+        continue;
+      }
+      privateCopy(backend, t as tf.Variable);
+      seen.add(t.dataId);
+      fusedAdamCounts.copies++;
+    }
+    if (!owned()) return false;
+  }
+  // The heap only now: the copies may have grown (and replaced) the wasm memory.
+  const heap = backend.wasm.HEAPU8;
+  const at = (t: tf.Tensor) => map.get(t.dataId).memoryOffset;
+  let o = 0;
+  for (const { w, m, v, e } of vars) {
+    if (w.size > 0)
+      addon!.adamEmaUpdate(
+        heap,
+        at(w),
+        at(m),
+        at(v),
+        e ? at(e) : -1,
+        grad,
+        o,
+        w.size,
+        c.scale,
+        c.learningRate,
+        c.beta1,
+        c.beta2,
+        c.epsilon,
+        c.oneMinusAccBeta1,
+        c.oneMinusAccBeta2,
+        c.emaDecay,
+      );
+    o += w.size;
+  }
+  fusedAdamCounts.updates++;
+  return true;
 }
 
 let status: TNativeStatus | null = null;
