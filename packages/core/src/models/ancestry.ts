@@ -5,7 +5,7 @@ import { eq, sql } from 'drizzle-orm';
 import { executeRows, type DbOrTx } from '@musar/db';
 import { modelVersions } from '@musar/db/schema';
 import {
-  ALL_VERSION_COLUMNS,
+  VERSION_COLUMNS,
   versionColumns,
   type TModelKind,
   type TModelVersionRow,
@@ -50,11 +50,11 @@ export async function versionChain(db: DbOrTx, id: string): Promise<TVersionLink
 }
 
 /** The base the version runs on (itself when it is one), with the columns asked for (the whole
- * row by default); null when its chain reaches no base (an adapter without a parent). */
+ * row but the checkpoint by default: readCheckpoint); null when its chain reaches no base (an adapter without a parent). */
 export async function baseVersion<K extends TVersionColumn = TVersionColumn>(
   db: DbOrTx,
   id: string,
-  columns: readonly K[] = ALL_VERSION_COLUMNS as K[],
+  columns: readonly K[] = VERSION_COLUMNS as K[],
 ): Promise<Pick<TModelVersionRow, K> | null> {
   const base = (await versionChain(db, id)).at(-1);
   if (base?.kind !== 'base') return null;

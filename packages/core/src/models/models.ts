@@ -9,18 +9,19 @@ import type { SessionUser } from '../common/actor';
 import { notFound, ServiceError } from '../common/errors';
 import { iso } from '../common/schemas';
 import type { TModelVersion } from './schemas';
-import { ALL_VERSION_COLUMNS, servingVersions, versionColumns } from './serving';
+import {
+  servingVersions,
+  VERSION_COLUMNS,
+  versionColumns,
+  type TModelVersionRow,
+} from './serving';
 
-type Row = typeof modelVersions.$inferSelect;
+type Row = TModelVersionRow;
 const actorOf = (u: SessionUser) => ({ id: u.id, email: u.email });
-
-/** Every column but the weights: a list never needs megabytes of checkpoint per version (on the
- * embedded database, reading them all stalled the web process for a quarter second per call). */
-const LISTED = ALL_VERSION_COLUMNS.filter((c) => c !== 'checkpoint');
 
 export async function listModels(db: Db): Promise<TModelVersion[]> {
   const rows = await db
-    .select(versionColumns(LISTED))
+    .select(versionColumns(VERSION_COLUMNS))
     .from(modelVersions)
     .orderBy(desc(modelVersions.createdAt));
   const counts = await db
@@ -58,7 +59,11 @@ export async function listModels(db: Db): Promise<TModelVersion[]> {
 }
 
 async function lock(tx: Tx, id: string): Promise<Row> {
-  const [row] = await tx.select().from(modelVersions).where(eq(modelVersions.id, id)).for('update');
+  const [row] = await tx
+    .select(versionColumns(VERSION_COLUMNS))
+    .from(modelVersions)
+    .where(eq(modelVersions.id, id))
+    .for('update');
   if (!row) throw notFound('Model version');
   return row;
 }

@@ -28,10 +28,12 @@ describe('which version is serving', () => {
     await insert({ kind: 'adapter', name: 'cand', state: 'candidate', parentId: base.id });
     expect((await servingGenerationVersion(handle.db, ['id']))?.id).toBe(base.id);
     expect(await servingVersion(handle.db, 'adapter')).toBeNull();
-    // the whole row by default, only the columns asked for otherwise
+    // the whole row but the checkpoint by default (readCheckpoint reads that), only the columns
+    // asked for otherwise
     const row = await servingVersion(handle.db, 'base');
     expect(row?.id).toBe(base.id);
-    expect([...row!.checkpoint!]).toEqual([1, 2, 3]); // (a Buffer on PostgreSQL)
+    expect(row?.name).toBe('b');
+    expect(row).not.toHaveProperty('checkpoint');
     expect(await servingVersion(handle.db, 'base', ['id', 'name'])).toEqual({
       id: base.id,
       name: 'b',

@@ -1,20 +1,24 @@
 // Which model version is serving: the one query for it. Generation's default model, the
 // retrain's parent, routing validation, promotion and the revocation cascade all ask here.
-// Callers pick the columns they need: a row's checkpoint (megabytes) stays in the database
-// unless asked for.
+// Callers pick the columns they need; the checkpoint (megabytes) is never one of them: it is read
+// in pieces by checkpoint-io.ts.
 import { and, desc, eq, getTableColumns, sql } from 'drizzle-orm';
 import type { DbOrTx } from '@musar/db';
 import { modelVersions } from '@musar/db/schema';
 
-export type TModelVersionRow = typeof modelVersions.$inferSelect;
+/** A row of model_versions without its checkpoint (readCheckpoint reads that). */
+export type TModelVersionRow = Omit<typeof modelVersions.$inferSelect, 'checkpoint'>;
 export type TModelKind = TModelVersionRow['kind'];
 export type TVersionColumn = keyof TModelVersionRow;
 
 const COLUMNS = getTableColumns(modelVersions);
-/** Every column of model_versions (the whole row). */
-export const ALL_VERSION_COLUMNS = Object.keys(COLUMNS) as TVersionColumn[];
+/** Every column of model_versions but the checkpoint: one statement never carries a whole
+ * checkpoint (on the embedded database that stalled the web process for a quarter second). */
+export const VERSION_COLUMNS = (Object.keys(COLUMNS) as (keyof typeof COLUMNS)[]).filter(
+  (c): c is TVersionColumn => c !== 'checkpoint',
+);
 
-/** A select list of the named columns of model_versions. */
+/** A select list of the named columns of model_versions (never the checkpoint). */
 export function versionColumns<K extends TVersionColumn>(keys: readonly K[]) {
   return Object.fromEntries(keys.map((k) => [k, COLUMNS[k]])) as {
     [P in K]: (typeof COLUMNS)[P];
@@ -29,7 +33,7 @@ export function versionColumns<K extends TVersionColumn>(keys: readonly K[]) {
 export async function servingVersions<K extends TVersionColumn = TVersionColumn>(
   db: DbOrTx,
   kind: TModelKind,
-  columns: readonly K[] = ALL_VERSION_COLUMNS as K[],
+  columns: readonly K[] = VERSION_COLUMNS as K[],
   opts: { lock?: boolean } = {},
 ): Promise<Pick<TModelVersionRow, K>[]> {
   const query = db
@@ -49,7 +53,7 @@ export async function servingVersions<K extends TVersionColumn = TVersionColumn>
 export async function servingVersion<K extends TVersionColumn = TVersionColumn>(
   db: DbOrTx,
   kind: TModelKind,
-  columns: readonly K[] = ALL_VERSION_COLUMNS as K[],
+  columns: readonly K[] = VERSION_COLUMNS as K[],
 ): Promise<Pick<TModelVersionRow, K> | null> {
   return (await servingVersions(db, kind, columns))[0] ?? null;
 }
@@ -58,7 +62,7 @@ export async function servingVersion<K extends TVersionColumn = TVersionColumn>(
  * base; null = none serves (the worker then uses a freshly initialised tiny model). */
 export async function servingGenerationVersion<K extends TVersionColumn = TVersionColumn>(
   db: DbOrTx,
-  columns: readonly K[] = ALL_VERSION_COLUMNS as K[],
+  columns: readonly K[] = VERSION_COLUMNS as K[],
 ): Promise<Pick<TModelVersionRow, K> | null> {
   return (
     (await servingVersion(db, 'adapter', columns)) ?? (await servingVersion(db, 'base', columns))

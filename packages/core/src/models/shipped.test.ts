@@ -46,6 +46,8 @@ describe('registerShippedModels', () => {
     expect(adapter.state).toBe('serving');
     expect(adapter.parentId).toBe(base.id);
     expect(Array.from(adapter.checkpoint!)).toEqual([1, 2, 3, 5]);
+    expect(Array.from(base.checkpoint!)).toEqual([1, 2, 3, 4]);
+    expect([base.sizeBytes, adapter.sizeBytes]).toEqual([4, 4]);
     expect(adapter.trainingSteps).toBe(7);
     const audits = await handle.db
       .select()

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { writeAudit, type Db } from '@musar/db';
 import { modelVersions } from '@musar/db/schema';
+import { writeCheckpoint } from './checkpoint-io';
 
 // The models shipped in the repository (models/base, models/musar) become the serving versions of
 // a fresh database, so the first generation uses the trained MUSAR adapter rather than noise.
@@ -76,12 +77,12 @@ export async function registerShippedModels(
           config: m.config,
           metrics: (m.card.metrics as Record<string, unknown>) ?? {},
           modelCard: m.card,
-          checkpoint: m.weights,
-          sizeBytes: m.weights.byteLength,
           trainingSteps: Number(m.card.steps ?? 0),
           promotedAt: now,
         })
         .returning({ id: modelVersions.id });
+      // the weights (and size_bytes) in pieces, in this transaction
+      await writeCheckpoint(tx, row!.id, m.weights);
       await writeAudit(tx, {
         actor: 'system',
         action: 'model.register_shipped',

@@ -4,14 +4,21 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '@musar/db';
 import { modelVersions } from '@musar/db/schema';
-import { servingGenerationVersion, servingVersion } from '@musar/core/models/serving';
+import {
+  servingGenerationVersion,
+  servingVersion,
+  VERSION_COLUMNS,
+  versionColumns,
+  type TModelVersionRow,
+} from '@musar/core/models/serving';
 import { baseVersion } from '@musar/core/models/ancestry';
+import { readCheckpoint } from '@musar/core/models/checkpoint-io';
 import { assertRoutingFits, routingShapeOf } from '@musar/model/routing';
 import type { TRoutingOverrides } from '@musar/core/generation/routing-params';
 import type { TModelSource } from '../thread/types';
 import { PermanentError } from './store';
 
-type Row = typeof modelVersions.$inferSelect;
+type Row = TModelVersionRow;
 
 export type TResolvedModel = {
   source: TModelSource;
@@ -20,22 +27,28 @@ export type TResolvedModel = {
 };
 
 async function byId(db: Db, id: string): Promise<Row | undefined> {
-  const [row] = await db.select().from(modelVersions).where(eq(modelVersions.id, id));
+  const [row] = await db
+    .select(versionColumns(VERSION_COLUMNS))
+    .from(modelVersions)
+    .where(eq(modelVersions.id, id));
   return row;
 }
 
-function fromRows(base: Row, adapter: Row | null): TResolvedModel {
-  if (!base.checkpoint)
+/** The rows' weights, read in pieces (readCheckpoint). */
+async function fromRows(db: Db, base: Row, adapter: Row | null): Promise<TResolvedModel> {
+  const baseWeights = await readCheckpoint(db, base.id);
+  if (!baseWeights)
     throw new PermanentError(`model version "${base.name}" has no stored checkpoint`);
-  if (adapter && !adapter.checkpoint)
+  const adapterWeights = adapter ? await readCheckpoint(db, adapter.id) : null;
+  if (adapter && !adapterWeights)
     throw new PermanentError(`adapter "${adapter.name}" has no stored checkpoint`);
   return {
     source: {
       kind: 'checkpoint',
       key: `${base.id}+${adapter?.id ?? ''}`,
       config: base.config,
-      base: base.checkpoint,
-      adapter: adapter?.checkpoint ?? null,
+      base: baseWeights,
+      adapter: adapterWeights,
     },
     modelVersionId: (adapter ?? base).id,
     fresh: false,
@@ -53,11 +66,11 @@ export async function resolveModel(db: Db, requested: string | null): Promise<TR
       modelVersionId: null,
       fresh: true,
     };
-  if (chosen.kind === 'base') return fromRows(chosen, null);
+  if (chosen.kind === 'base') return fromRows(db, chosen, null);
   // The adapter runs on its base; one whose parents reach no base runs on the serving base.
   const base = (await baseVersion(db, chosen.id)) ?? (await servingVersion(db, 'base'));
   if (!base) throw new PermanentError(`adapter "${chosen.name}" has no base model stored`);
-  return fromRows(base, chosen);
+  return fromRows(db, base, chosen);
 }
 
 /** Routing the model rejects (a strength per subject, a layer under its depth, a map of its grid:

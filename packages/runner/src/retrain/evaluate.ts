@@ -115,7 +115,7 @@ export async function handleEvaluate(deps: TFeedbackDeps, job: TFeedbackJob) {
   );
   await db.transaction(async (tx) => {
     const [fresh] = await tx
-      .select()
+      .select({ metrics: modelVersions.metrics })
       .from(modelVersions)
       .where(eq(modelVersions.id, candidate.id))
       .for('update');

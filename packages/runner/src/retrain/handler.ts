@@ -15,7 +15,8 @@ import { failJobPermanently, sendInTransaction } from '@musar/core/jobs/job-sql'
 import { PermanentError } from '../generation/store';
 import { QUEUES } from '@musar/core/jobs/names';
 import { describeZodError, ZEvaluatePayload, ZRetrainPayload } from '@musar/core/jobs/payloads';
-import { servingVersion } from '@musar/core/models/serving';
+import { servingVersion, VERSION_COLUMNS, versionColumns } from '@musar/core/models/serving';
+import { writeCheckpoint } from '@musar/core/models/checkpoint-io';
 import { runInThread } from './run-thread';
 import { byId, num, weightsOf, type TFeedbackDeps, type TFeedbackJob } from './versions';
 
@@ -146,7 +147,7 @@ async function retrain(
   };
   // One candidate per job (a retried attempt reuses it).
   const [existing] = await db
-    .select()
+    .select(versionColumns(VERSION_COLUMNS))
     .from(modelVersions)
     .where(sql`${modelVersions.metrics}->'training'->>'jobId' = ${job.id}`);
   const candidate =
@@ -162,7 +163,7 @@ async function retrain(
           config: parent.config,
           metrics: { training: { status: 'running', step: 0, steps, ...base } },
         })
-        .returning();
+        .returning(versionColumns(VERSION_COLUMNS));
       await writeAudit(tx, {
         actor: 'system',
         action: 'model.retrain_started',
@@ -236,7 +237,7 @@ async function retrain(
     const finished = await db.transaction(async (tx) => {
       // The candidate is still ours to finish (a revocation may have stopped it meanwhile).
       const [row] = await tx
-        .select()
+        .select({ state: modelVersions.state, metrics: modelVersions.metrics })
         .from(modelVersions)
         .where(eq(modelVersions.id, candidate.id))
         .for('update');
@@ -246,8 +247,6 @@ async function retrain(
         .update(modelVersions)
         .set({
           state: 'candidate',
-          checkpoint: result.adapter,
-          sizeBytes: result.adapter.byteLength,
           trainingSteps: (parent.trainingSteps ?? 0) + result.steps,
           metrics: {
             ...metrics,
@@ -263,6 +262,8 @@ async function retrain(
           },
         })
         .where(eq(modelVersions.id, candidate.id));
+      // the adapter (and size_bytes) in pieces, in this transaction
+      await writeCheckpoint(tx, candidate.id, result.adapter);
       await recordLineage(tx, 'system', {
         modelVersionId: candidate.id,
         subjectIds: [],

@@ -3,9 +3,12 @@ import { eq } from 'drizzle-orm';
 import type { Db } from '@musar/db';
 import { modelVersions } from '@musar/db/schema';
 import { baseVersion } from '@musar/core/models/ancestry';
+import { readCheckpoint } from '@musar/core/models/checkpoint-io';
+import { VERSION_COLUMNS, versionColumns, type TModelVersionRow } from '@musar/core/models/serving';
 import type { TWeights } from './types';
 
-export type TVersionRow = typeof modelVersions.$inferSelect;
+/** A version's row without its checkpoint (weightsOf reads that in pieces). */
+export type TVersionRow = TModelVersionRow;
 export type TFeedbackJob = {
   id: string;
   data: unknown;
@@ -24,19 +27,22 @@ export type TFeedbackDeps = {
 
 export const num = (v: string | undefined, d: number) =>
   Number.isFinite(Number(v)) && Number(v) > 0 ? Number(v) : d;
-export const byId = async (db: Db, id: string) =>
-  (await db.select().from(modelVersions).where(eq(modelVersions.id, id)))[0];
+export const byId = async (db: Db, id: string): Promise<TVersionRow | undefined> =>
+  (
+    await db
+      .select(versionColumns(VERSION_COLUMNS))
+      .from(modelVersions)
+      .where(eq(modelVersions.id, id))
+  )[0];
 
 /** The base and adapter weights of a version (an adapter's parents lead to its base). */
 export async function weightsOf(db: Db, version: TVersionRow): Promise<TWeights> {
-  const base = await baseVersion(db, version.id, ['checkpoint', 'config']);
-  if (!base?.checkpoint)
+  const base = await baseVersion(db, version.id, ['id', 'config']);
+  const baseWeights = base ? await readCheckpoint(db, base.id) : null;
+  if (!base || !baseWeights)
     throw new Error(`model version "${version.name}" has no stored base checkpoint`);
-  if (version.kind === 'adapter' && !version.checkpoint)
+  const adapter = version.kind === 'adapter' ? await readCheckpoint(db, version.id) : null;
+  if (version.kind === 'adapter' && !adapter)
     throw new Error(`adapter "${version.name}" has no stored checkpoint`);
-  return {
-    baseWeights: base.checkpoint,
-    baseConfig: base.config,
-    adapter: version.kind === 'adapter' ? version.checkpoint : null,
-  };
+  return { baseWeights, baseConfig: base.config, adapter };
 }
