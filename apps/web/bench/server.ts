@@ -3,7 +3,7 @@
 // HTTP. Loopback only.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -13,10 +13,34 @@ import { account, user } from '@musar/db/schema';
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Builds the web app when there is no production build yet. */
+/** The newest tracked source file the web build bundles (the app, packages, db), or null when
+ * git cannot list them (then only a missing build triggers a build). */
+function newestSource(): { path: string; mtimeMs: number } | null {
+  const ls = spawnSync('git', ['ls-files', '-z', 'apps/web', 'packages', 'db'], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  if (ls.status !== 0) return null;
+  let newest: { path: string; mtimeMs: number } | null = null;
+  for (const path of ls.stdout.split('\0')) {
+    if (!/\.(ts|tsx|js|mjs|css|json)$/.test(path) || /(^|\/)(bench|test)\//.test(path)) continue;
+    const full = join(repoRoot, path);
+    if (!existsSync(full)) continue;
+    const { mtimeMs } = statSync(full);
+    if (!newest || mtimeMs > newest.mtimeMs) newest = { path, mtimeMs };
+  }
+  return newest;
+}
+
+/** Builds the web app when there is no production build yet, or when a source file it bundles is
+ * newer than the build (a stale build would measure old code). */
 export function ensureWebBuild(): void {
-  if (existsSync(join(repoRoot, 'apps/web/.next/BUILD_ID'))) return;
-  console.log('no production build: building it (npm run build -w @musar/web)…');
+  const buildId = join(repoRoot, 'apps/web/.next/BUILD_ID');
+  if (existsSync(buildId)) {
+    const newest = newestSource();
+    if (!newest || newest.mtimeMs <= statSync(buildId).mtimeMs) return;
+    console.log(`the production build is older than ${newest.path}: rebuilding it…`);
+  } else console.log('no production build: building it (npm run build -w @musar/web)…');
   const built = spawnSync('npm', ['run', 'build', '-w', '@musar/web'], {
     cwd: repoRoot,
     stdio: 'inherit',
@@ -82,6 +106,7 @@ export async function startWebServer(
   const readyWithinMs = opts.readyWithinMs ?? 180_000;
   // a Node flag, not NODE_OPTIONS (which refuses --cpu-prof)
   const nodeArgs = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+  if (opts.cpuProfDir) mkdirSync(opts.cpuProfDir, { recursive: true });
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(
     process.execPath,
@@ -104,6 +129,8 @@ export async function startWebServer(
   child.stdout!.on('data', (d: Buffer) => logs.push(d.toString()));
   child.stderr!.on('data', (d: Buffer) => logs.push(d.toString()));
   const stop = async () => {
+    // with --cpu-prof, the server's output (e.g. MUSAR_DB_SLOW_MS reports) lands beside the profile
+    if (opts.cpuProfDir) writeFileSync(join(opts.cpuProfDir, 'server.log'), logs.join(''));
     if (child.exitCode !== null) return;
     child.kill('SIGTERM');
     for (let i = 0; i < 30 && child.exitCode === null; i++) await sleep(100);
