@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { buildInputs, generate as sample, initBackend } from '@musar/model';
+import { buildInputs, generate as sample, initBackend, ZSampleOptions } from '@musar/model';
 import { encodeRgbPng, readPngFile, conditionText, tokenize } from '@musar/toyworld';
 import { readSuiteDir, scoreFolder } from '@musar/toyworld/io';
 import { writeReport } from '@musar/toyworld/report';
@@ -78,9 +78,13 @@ export const evaluate: TCommandGroup = {
           prompt,
           reference: numberOption(v, 'reference-guidance', prompt, 0, 50),
         };
-        const method = v.method ?? 'euler';
-        if (method !== 'euler' && method !== 'heun')
-          throw new UsageError(`--method must be euler or heun (got ${String(method)})`);
+        // the sampler's own schema says which methods exist (one rule), checked before any loading
+        const methods = ZSampleOptions.shape.method.unwrap().options;
+        const method = methods.find((m) => m === (v.method ?? 'euler'));
+        if (!method)
+          throw new UsageError(
+            `--method must be ${methods.join(' or ')} (got ${String(v.method)})`,
+          );
         const suite = await readSuiteDir(suiteDir).catch((e: Error) => {
           throw new UsageError(e.message);
         });
