@@ -18,6 +18,9 @@ export type TTrainBatch = TModelInputs & {
   regions?: Int32Array | number[][] | null;
   /** Optional [B][k] condition dropout: false hides subject i from sample b. */
   keepSubject?: boolean[][] | null;
+  /** Optional float32 [B, H, W, 1] per-pixel loss weights (e.g. subject pixels above background);
+   * the loss is then the weighted mean. Null or absent: every pixel counts the same. */
+  lossWeights?: tf.Tensor4D | null;
 };
 
 /** Attention layout used while training: MUSAR's static routing, or full attention (ablation). */
@@ -47,8 +50,9 @@ export function trainingPlan(
 }
 
 /**
- * Mean squared error between predicted and true velocity. `t` and `noise` may be fixed by the
- * caller (tests, overfit checks); otherwise they are drawn from `seed`.
+ * Mean squared error between predicted and true velocity (weighted by `batch.lossWeights` where
+ * given). `t` and `noise` may be fixed by the caller (tests, overfit checks); otherwise they are
+ * drawn from `seed`.
  */
 export function rectifiedFlowLoss(
   model: MusarModel,
@@ -67,6 +71,14 @@ export function rectifiedFlowLoss(
     const tb = tf.reshape(t, [B, 1, 1, 1]);
     const xt = tf.add(tf.mul(tf.sub(1, tb), x0), tf.mul(tb, eps)) as tf.Tensor4D;
     const v = model.forward(batch, xt, t, plan);
-    return tf.mean(tf.square(tf.sub(v, tf.sub(eps, x0)))) as tf.Scalar;
+    const sq = tf.square(tf.sub(v, tf.sub(eps, x0)));
+    const w = batch.lossWeights;
+    if (!w) return tf.mean(sq) as tf.Scalar;
+    if (w.shape.join() !== [...x0.shape.slice(0, 3), 1].join())
+      throw new Error(
+        `lossWeights is [${w.shape.join(', ')}], want [${x0.shape.slice(0, 3).join(', ')}, 1]`,
+      );
+    // Σ w·err² / (3·Σ w): the plain mean when every weight is equal.
+    return tf.div(tf.sum(tf.mul(sq, w)), tf.mul(tf.sum(w), 3)) as tf.Scalar;
   });
 }

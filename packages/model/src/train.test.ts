@@ -161,3 +161,49 @@ describe('Trainer', () => {
     expect(Math.max(...w(a).map((x, i) => Math.abs(x - w(b)[i]!)))).toBeLessThan(1e-6);
   });
 });
+
+describe('loss weights', () => {
+  const model = new MusarModel(cfg, { seed: 3 });
+  const batch = randomBatch(cfg, 2, 1, 5);
+  const S = cfg.imageSize;
+  const t = tf.tensor1d([0.4, 0.6]);
+  const noise = tf.randomNormal([2, S, S, 3], 0, 1, 'float32', 8) as tf.Tensor4D;
+  const lossWith = (w: Float32Array | null) =>
+    rectifiedFlowLoss(
+      model,
+      { ...batch, lossWeights: w ? tf.tensor4d(w, [2, S, S, 1]) : null },
+      { t, noise },
+    ).dataSync()[0]!;
+
+  it('equal weights give the plain mean; a zero weight removes a sample', () => {
+    const plain = lossWith(null);
+    expect(lossWith(new Float32Array(2 * S * S).fill(5))).toBeCloseTo(plain, 5);
+    // weight only sample 1: the loss is sample 1's own mean
+    const only1 = new Float32Array(2 * S * S);
+    only1.fill(1, S * S);
+    const one = rectifiedFlowLoss(
+      model,
+      {
+        ...batch,
+        images: tf.slice(batch.images, [1], [1]),
+        prompt: tf.slice(batch.prompt, [1], [1]),
+        condText: tf.slice(batch.condText!, [1], [1]),
+        references: tf.slice(batch.references!, [1], [1]),
+        regions: null,
+      },
+      { t: tf.slice(t, [1], [1]), noise: tf.slice(noise, [1], [1]) },
+    ).dataSync()[0]!;
+    expect(lossWith(only1)).toBeCloseTo(one, 4);
+    expect(Math.abs(lossWith(only1) - plain)).toBeGreaterThan(1e-4);
+  });
+
+  it('rejects weights of the wrong shape', () => {
+    expect(() =>
+      rectifiedFlowLoss(
+        model,
+        { ...batch, lossWeights: tf.ones([2, S, S, 3]) as tf.Tensor4D },
+        { t, noise },
+      ),
+    ).toThrow(/lossWeights is \[2, 16, 16, 3\]/);
+  });
+});

@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, MusarModel, Trainer } from '@musar/model';
 import { runBatchWorker } from '../src/prefetch';
 import { modelConfigFor, runStage, toTensors } from '../src/loop';
-import { nextBatch, toBatchArrays } from '../src/data';
+import { batchOptions, nextBatch, toBatchArrays } from '../src/data';
 import { stageConfig, type TStageName } from '../src/stages';
 
 const OUT = process.env.OUT ?? '/tmp/out';
@@ -78,7 +78,7 @@ async function bench(): Promise<Record<string, number>> {
     const stage = stageConfig(name, { batchSize: B });
     const model = new MusarModel(modelConfigFor(stage));
     const trainer = new Trainer(model, { mode: stage.mode, attention: stage.attention });
-    const arrays = toBatchArrays(nextBatch(stage, 0), model.cfg, { regions: stage.regions });
+    const arrays = toBatchArrays(nextBatch(stage, 0), model.cfg, batchOptions(stage));
     const msStep = await time(async () => {
       const b = toTensors(arrays, model.cfg);
       await trainer.trainStepAsync(b);

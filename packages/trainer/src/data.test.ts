@@ -1,12 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { getPreset, staticRoutingPlan } from '@musar/model';
 import { sampleAt } from '@musar/toyworld';
-import { nextBatch, toBatchArrays, type TTrainSample } from './data';
+import { batchOptions, nextBatch, toBatchArrays, type TTrainSample } from './data';
 import { stageConfig } from './stages';
 
 const cfg = getPreset('tiny', { promptLength: 24 });
 
 describe('training batches', () => {
+  it('weigh subject pixels by subjectLossWeight, background pixels by 1', () => {
+    const plain = stageConfig('single-ref', { batchSize: 2 });
+    expect(toBatchArrays(nextBatch(plain, 0), cfg, batchOptions(plain)).lossWeights).toBeNull();
+    const stage = stageConfig('single-ref', { batchSize: 2, subjectLossWeight: 4 });
+    const samples = nextBatch(stage, 0);
+    const w = toBatchArrays(samples, cfg, batchOptions(stage)).lossWeights!;
+    const S = cfg.imageSize;
+    expect(w.length).toBe(2 * S * S);
+    samples.forEach((s, b) => {
+      let subject = 0;
+      for (let p = 0; p < S * S; p++) {
+        expect(w[b * S * S + p]).toBe(s.ownerMap[p]! >= 0 ? 4 : 1);
+        if (s.ownerMap[p]! >= 0) subject++;
+      }
+      expect(subject).toBeGreaterThan(10); // the subject is there and weighted
+      expect(subject).toBeLessThan(S * S);
+    });
+    expect(() => stageConfig('single-ref', { subjectLossWeight: 0.5 })).toThrow();
+  });
+
   it('are a pure function of (stage, step): the same step gives identical arrays', () => {
     const stage = stageConfig('musar', { batchSize: 3 });
     for (const step of [0, 1, 7]) {

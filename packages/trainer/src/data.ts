@@ -111,7 +111,21 @@ export type TBatchArrays = {
   references: Float32Array;
   /** [B, g·g] or null */
   regions: Int32Array | null;
+  /** [B, S, S] per-pixel loss weights, or null (every pixel weighs the same) */
+  lossWeights: Float32Array | null;
 };
+
+/** How a stage turns samples into batch arrays (the one place these stage fields are read). */
+export type TBatchOptions = {
+  /** Carry region maps (static routing limited to regions: diptych halves, repaints). */
+  regions: boolean;
+  /** Loss weight of a subject's pixels relative to background pixels (1: no weighting). */
+  subjectLossWeight?: number;
+};
+
+export function batchOptions(stage: TStageConfig): TBatchOptions {
+  return { regions: stage.regions, subjectLossWeight: stage.subjectLossWeight };
+}
 
 export type TLayoutSpec = {
   imageSize: number;
@@ -123,7 +137,7 @@ export type TLayoutSpec = {
 export function toBatchArrays(
   samples: TTrainSample[],
   cfg: TLayoutSpec,
-  opts: { regions: boolean },
+  opts: TBatchOptions,
 ): TBatchArrays {
   const S = cfg.imageSize;
   const B = samples.length;
@@ -144,12 +158,22 @@ export function toBatchArrays(
   );
   const hasRegion = opts.regions && samples.some((s) => s.kind === 'diptych' || s.regionGrid);
   const regions = hasRegion ? new Int32Array(B * grid * grid).fill(-1) : null;
+  const subjectWeight = opts.subjectLossWeight ?? 1;
+  const lossWeights = subjectWeight !== 1 ? new Float32Array(B * S * S) : null;
   samples.forEach((s, b) => {
     if (s.target.width !== S || s.target.height !== S)
       throw new Error(
         `sample ${s.index}: target is ${s.target.width}×${s.target.height}, model wants ${S}×${S}`,
       );
     modelPixels(s.target, S, images, b * px);
+    if (lossWeights) {
+      if (s.ownerMap.length !== S * S)
+        throw new Error(
+          `sample ${s.index}: owner map has ${s.ownerMap.length} pixels, want ${S * S}`,
+        );
+      for (let p = 0; p < S * S; p++)
+        lossWeights[b * S * S + p] = s.ownerMap[p]! >= 0 ? subjectWeight : 1;
+    }
     if (regions) {
       const grid2 = grid * grid;
       if (s.regionGrid) regions.set(s.regionGrid, b * grid2);
@@ -158,5 +182,5 @@ export function toBatchArrays(
       else for (let t = 0; t < grid2; t++) regions[b * grid2 + t] = k === 1 ? 0 : -1;
     }
   });
-  return { batch: B, subjects: k, images, prompt, condText, references, regions };
+  return { batch: B, subjects: k, images, prompt, condText, references, regions, lossWeights };
 }

@@ -11,7 +11,7 @@ import {
   Trainer,
   type TMusarConfig,
 } from '@musar/model';
-import { nextBatch, toBatchArrays, type TTrainSample } from './data';
+import { batchOptions, nextBatch, toBatchArrays, type TTrainSample } from './data';
 import { attachVariant } from './variants';
 import { BatchPrefetcher, type TWorkerSpec } from './prefetch';
 import { disposeBatch, toTensors } from './batch-tensors';
@@ -246,9 +246,7 @@ export async function runStage(
       } else {
         const arrays = prefetcher
           ? await prefetcher.take(state.step)
-          : toBatchArrays(nextBatch(stage, state.step, o.feedback), model.cfg, {
-              regions: stage.regions,
-            });
+          : toBatchArrays(nextBatch(stage, state.step, o.feedback), model.cfg, batchOptions(stage));
         batchSize = arrays.batch;
         const batch = toTensors(arrays, model.cfg);
         try {

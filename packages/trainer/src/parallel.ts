@@ -13,7 +13,7 @@ import {
   type TTrainerOptions,
 } from '@musar/model';
 import { disposeBatch, toTensors } from './batch-tensors';
-import { nextBatch, toBatchArrays, type TTrainSample } from './data';
+import { batchOptions, nextBatch, toBatchArrays, type TTrainSample } from './data';
 import type { TStageConfig } from './stages';
 import { attachVariant } from './variants';
 import type { TWorkerSpec } from './prefetch';
@@ -133,9 +133,11 @@ export function runTrainWorker(): void {
       case 'gradients': {
         const o = init!;
         const slotsOf = shardSlots(o.stage.batchSize, o.threads, o.index);
-        const arrays = toBatchArrays(nextBatch(o.stage, m.step, o.feedback, slotsOf), model!.cfg, {
-          regions: o.stage.regions,
-        });
+        const arrays = toBatchArrays(
+          nextBatch(o.stage, m.step, o.feedback, slotsOf),
+          model!.cfg,
+          batchOptions(o.stage),
+        );
         const batch = toTensors(arrays, model!.cfg);
         try {
           const loss = trainer!.gradientsInto(batch, slots[o.index]!, {

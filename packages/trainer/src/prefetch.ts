@@ -1,5 +1,12 @@
 import { isMainThread, parentPort, Worker } from 'node:worker_threads';
-import { nextBatch, toBatchArrays, type TBatchArrays, type TLayoutSpec } from './data';
+import {
+  batchOptions,
+  nextBatch,
+  toBatchArrays,
+  type TBatchArrays,
+  type TBatchOptions,
+  type TLayoutSpec,
+} from './data';
 import type { TStageConfig } from './stages';
 
 // ---------------------------------------------------------------------------------------------
@@ -7,7 +14,7 @@ import type { TStageConfig } from './stages';
 // so W threads build batches step % W === w ahead of the trainer (buffers are transferred).
 // ---------------------------------------------------------------------------------------------
 
-type TRequest = { stage: TStageConfig; step: number; layout: TLayoutSpec; regions: boolean };
+type TRequest = { stage: TStageConfig; step: number; layout: TLayoutSpec; opts: TBatchOptions };
 type TReply = { step: number; arrays?: TBatchArrays; error?: string };
 
 /** Body of a batch worker thread: answers batch requests until the port closes. */
@@ -16,13 +23,14 @@ export function runBatchWorker(): void {
   const port = parentPort;
   port.on('message', (r: TRequest) => {
     try {
-      const arrays = toBatchArrays(nextBatch(r.stage, r.step), r.layout, { regions: r.regions });
+      const arrays = toBatchArrays(nextBatch(r.stage, r.step), r.layout, r.opts);
       const buffers = [
         arrays.images,
         arrays.prompt,
         arrays.condText,
         arrays.references,
         arrays.regions,
+        arrays.lossWeights,
       ]
         .filter((x): x is Float32Array | Int32Array => x !== null)
         .map((x) => x.buffer as ArrayBuffer);
@@ -80,7 +88,7 @@ export class BatchPrefetcher {
       stage: this.stage,
       step,
       layout: this.layout,
-      regions: this.stage.regions,
+      opts: batchOptions(this.stage),
     } satisfies TRequest);
   }
 

@@ -34,6 +34,8 @@ export const ZStageConfig = z
     attention: z.enum(['static', 'full']).default('static'),
     /** Limit X → Ci to Ci's region for samples that carry one (diptych halves, repaints). */
     regions: z.boolean().default(true),
+    /** Loss weight of subject pixels relative to background pixels (1: the plain mean). */
+    subjectLossWeight: z.number().min(1).max(100).default(1),
     /** dual = noise branch on X + subject branch on conditions; single = one adapter on both. */
     lora: z.enum(['dual', 'single']).default('dual'),
     batchSize: z.number().int().min(1).max(1024).default(16),
