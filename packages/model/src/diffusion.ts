@@ -26,9 +26,9 @@ export type TTrainBatch = TModelInputs & {
 /** Attention layout used while training: MUSAR's static routing, or full attention (ablation). */
 export type TAttentionMode = 'static' | 'full';
 
-/** t = sigmoid(n), n ~ N(0, 1): more weight on the middle of the path (SD3's logit-normal). */
-export function logitNormalTimesteps(batch: number, seed: number): tf.Tensor1D {
-  return tf.tidy(() => tf.sigmoid(tf.randomNormal([batch], 0, 1, 'float32', seed)));
+/** t = sigmoid(n), n ~ N(location, 1): more weight on the middle of the path (SD3's logit-normal). */
+export function logitNormalTimesteps(batch: number, seed: number, location = 0): tf.Tensor1D {
+  return tf.tidy(() => tf.sigmoid(tf.randomNormal([batch], location, 1, 'float32', seed)));
 }
 
 /** The routing plan of a training batch. */
@@ -57,14 +57,21 @@ export function trainingPlan(
 export function rectifiedFlowLoss(
   model: MusarModel,
   batch: TTrainBatch,
-  opts: { seed?: number; t?: tf.Tensor1D; noise?: tf.Tensor4D; attention?: TAttentionMode } = {},
+  opts: {
+    seed?: number;
+    t?: tf.Tensor1D;
+    noise?: tf.Tensor4D;
+    attention?: TAttentionMode;
+    /** Location of the logit-normal timesteps (0: SD3's default). */
+    timestepLocation?: number;
+  } = {},
 ): tf.Scalar {
   const plan = trainingPlan(model, batch, opts.attention);
   return tf.tidy(() => {
     const x0 = batch.images;
     const B = x0.shape[0];
     const seed = opts.seed ?? 0;
-    const t = opts.t ?? logitNormalTimesteps(B, deriveSeed(seed, 1));
+    const t = opts.t ?? logitNormalTimesteps(B, deriveSeed(seed, 1), opts.timestepLocation ?? 0);
     const eps =
       opts.noise ??
       (tf.randomNormal(x0.shape, 0, 1, 'float32', deriveSeed(seed, 2)) as tf.Tensor4D);

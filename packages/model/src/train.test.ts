@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { microConfig as cfg, randomBatch } from '../test/fixtures';
-import { rectifiedFlowLoss } from './diffusion';
+import { logitNormalTimesteps, rectifiedFlowLoss } from './diffusion';
 import { MusarModel } from './model/dit';
 import { Trainer } from './train';
 
@@ -205,5 +205,18 @@ describe('loss weights', () => {
         { t, noise },
       ),
     ).toThrow(/lossWeights is \[2, 16, 16, 3\]/);
+  });
+});
+
+describe('timestep location', () => {
+  const median = (x: Float32Array) => [...x].sort((a, b) => a - b)[x.length >> 1]!;
+  it('moves the logit-normal median to sigmoid(location)', () => {
+    expect(median(logitNormalTimesteps(4096, 5).dataSync() as Float32Array)).toBeCloseTo(0.5, 1);
+    const low = median(logitNormalTimesteps(4096, 5, -1).dataSync() as Float32Array);
+    expect(Math.abs(low - 1 / (1 + Math.E))).toBeLessThan(0.03);
+  });
+  it('is validated as a trainer option', () => {
+    const model = new MusarModel(cfg, { seed: 3 });
+    expect(() => new Trainer(model, { timestepLocation: 5 })).toThrow();
   });
 });

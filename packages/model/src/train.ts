@@ -39,6 +39,9 @@ export const ZTrainerOptions = z.object({
   referenceDropout: z.number().min(0).max(1).default(0.1),
   /** Attention layout: MUSAR's static routing, or full attention (naive-diptych ablation). */
   attention: z.enum(['static', 'full']).default('static'),
+  /** Location m of the logit-normal timesteps t = sigmoid(n), n ~ N(m, 1): below 0 more
+   * low-noise steps (fine detail), above 0 more high-noise steps (layout). */
+  timestepLocation: z.number().min(-3).max(3).default(0),
   seed: z.number().int().min(0).default(0),
 });
 export type TTrainerOptions = z.input<typeof ZTrainerOptions>;
@@ -120,6 +123,7 @@ export class Trainer {
             t: opts.t,
             noise: opts.noise,
             attention: this.options.attention,
+            timestepLocation: this.options.timestepLocation,
           }),
         this.variables,
       );

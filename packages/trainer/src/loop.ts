@@ -136,6 +136,7 @@ export async function runStage(
     promptDropout: stage.promptDropout,
     referenceDropout: stage.referenceDropout,
     attention: stage.attention,
+    timestepLocation: stage.timestepLocation,
     seed: stage.seed,
   } as const;
   const trainer = new Trainer(model, trainerOptions);

@@ -53,6 +53,8 @@ export const ZStageConfig = z
     emaDecay: z.number().min(0).max(1).default(0.995),
     promptDropout: z.number().min(0).max(1).default(0.1),
     referenceDropout: z.number().min(0).max(1).default(0.1),
+    /** Logit-normal timestep location (ZTrainerOptions.timestepLocation). */
+    timestepLocation: ZTrainerOptions.shape.timestepLocation,
     checkpointEvery: z.number().int().min(1).default(100),
     seed: z.number().int().min(0).default(1),
     /** Image and reference size in pixels (must match the preset). */
