@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -220,6 +220,8 @@ describe('musar eval sampling options', () => {
       method: 'heun',
       guidance: { prompt: 1, reference: 1 },
       seed: 0,
+      // the shipped card has no `sampling`: the reference scale follows the prompt scale
+      source: { steps: 'flags', prompt: 'flags', reference: 'default' },
     });
     const b = await run(join(dir, 'g5'), ['--guidance', '5', '--reference-guidance', '2']);
     expect(b.code).toBe(0);
@@ -240,6 +242,125 @@ describe('musar eval sampling options', () => {
       expect(r.c.err.join('\n')).toMatch(/--(guidance|reference-guidance|method) must be/);
     }
     expect(existsSync(join(dir, 'bad'))).toBe(false);
+  });
+});
+
+describe("musar eval and generate with the model card's sampling defaults", () => {
+  /** A copy of a shipped model folder whose card gets `patch` (base: an absolute path). */
+  const modelCopy = async (from: string, name: string, patch: Record<string, unknown>) => {
+    const to = join(dir, name);
+    await cp(join(models, from), to, { recursive: true });
+    const card = JSON.parse(await readFile(join(to, 'card.json'), 'utf8'));
+    await writeFile(join(to, 'card.json'), JSON.stringify({ ...card, ...patch }));
+    return to;
+  };
+  const tuned = { guidance: { prompt: 1.5, reference: 4.5 }, steps: 3 };
+  let suite: string;
+  beforeAll(async () => {
+    suite = join(dir, 'suite-card');
+    await main(
+      ['world', 'suite', '--name', 'two-subject', '--out', suite, '--count', '1'],
+      capture().io,
+    );
+  });
+  const evaluate = async (model: string, out: string, extra: string[] = []) => {
+    const c = capture();
+    const code = await main(
+      ['eval', '--model', model, '--suite', suite, '--out', out, '--backend', 'wasm', ...extra],
+      c.io,
+    );
+    return { code, c };
+  };
+  const samplingIn = async (out: string) =>
+    JSON.parse(await readFile(join(out, 'metrics.json'), 'utf8')).sampling;
+
+  it("uses the card's guidance and steps when no flag is given, and flags over the card", async () => {
+    const model = await modelCopy('musar', 'tuned', {
+      base: join(models, 'base'),
+      sampling: tuned,
+    });
+    const a = await evaluate(model, join(dir, 'card-a'));
+    expect(a.code).toBe(0);
+    expect(await samplingIn(join(dir, 'card-a'))).toEqual({
+      steps: 3,
+      method: 'euler',
+      guidance: { prompt: 1.5, reference: 4.5 },
+      seed: 0,
+      source: { steps: 'card', prompt: 'card', reference: 'card' },
+    });
+    // one flag overrides its value only; the others still come from the card
+    const b = await evaluate(model, join(dir, 'card-b'), ['--guidance', '2', '--steps', '2']);
+    expect(b.code).toBe(0);
+    expect(await samplingIn(join(dir, 'card-b'))).toMatchObject({
+      steps: 2,
+      guidance: { prompt: 2, reference: 4.5 },
+      source: { steps: 'flags', prompt: 'flags', reference: 'card' },
+    });
+    const c = await evaluate(model, join(dir, 'card-c'), ['--reference-guidance', '1']);
+    expect(c.code).toBe(0);
+    expect(await samplingIn(join(dir, 'card-c'))).toMatchObject({
+      steps: 3,
+      guidance: { prompt: 1.5, reference: 1 },
+      source: { steps: 'card', prompt: 'card', reference: 'flags' },
+    });
+  });
+
+  it("an adapter's own card decides, not its base's", async () => {
+    const base = await modelCopy('base', 'base-with-sampling', {
+      sampling: { guidance: { prompt: 7, reference: 7 } },
+    });
+    const adapter = await modelCopy('musar', 'plain-adapter', { base });
+    const r = await evaluate(adapter, join(dir, 'card-d'), ['--steps', '2']);
+    expect(r.code).toBe(0);
+    expect(await samplingIn(join(dir, 'card-d'))).toMatchObject({
+      guidance: { prompt: 3, reference: 3 },
+      source: { steps: 'flags', prompt: 'default', reference: 'default' },
+    });
+  });
+
+  it('refuses a card whose guidance is out of range, naming the file and the field', async () => {
+    const model = await modelCopy('musar', 'bad-card', {
+      base: join(models, 'base'),
+      sampling: { guidance: { prompt: 999, reference: 3 } },
+    });
+    const r = await evaluate(model, join(dir, 'card-bad'), ['--steps', '2']);
+    expect(r.code).toBe(1);
+    expect(r.c.err.join('\n')).toContain(
+      `${join(model, 'card.json')}: invalid "sampling" in the model card: sampling.guidance.prompt:`,
+    );
+    expect(existsSync(join(dir, 'card-bad'))).toBe(false);
+  });
+
+  it("musar generate samples with the card's guidance", async () => {
+    const model = await modelCopy('musar', 'tuned-gen', {
+      base: join(models, 'base'),
+      sampling: tuned,
+    });
+    const args = (m: string, out: string) => [
+      'generate',
+      '--model',
+      m,
+      '--backend',
+      'wasm',
+      '--ref',
+      join(dir, 'a.png'),
+      '--ref',
+      join(dir, 'b.png'),
+      '--prompt',
+      'a star toy left of a heart toy on grass',
+      '--steps',
+      '3',
+      '--out',
+      join(dir, out),
+    ];
+    expect(await main(args(model, 'card-gen.png'), capture().io)).toBe(0);
+    expect(await main(args(join(models, 'musar'), 'plain-gen.png'), capture().io)).toBe(0);
+    const [x, y] = [
+      await readPngFile(join(dir, 'card-gen.png')),
+      await readPngFile(join(dir, 'plain-gen.png')),
+    ];
+    // same weights, seed and steps: only the guidance scales (card 1.5/4.5 vs default 3/3) differ
+    expect(Array.from(x.data)).not.toEqual(Array.from(y.data));
   });
 });
 

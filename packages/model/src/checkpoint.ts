@@ -4,6 +4,7 @@ import { parseConfig, ZMusarConfig, type TMusarConfig } from './config';
 import { CheckpointError, parseOrThrow } from './errors';
 import { MusarModel } from './model/dit';
 import { ZRoutingParams } from './routing/params';
+import { ZModelSampling } from './sampling';
 
 // ---------------------------------------------------------------------------------------------
 // Checkpoints in the safetensors layout: u64 little-endian header length, a JSON header
@@ -110,6 +111,8 @@ export const ZModelCard = z.object({
   metrics: z.record(z.string(), z.number()).default({}),
   /** Default dynamic-routing parameters for generation with this model. */
   routingDefaults: ZRoutingParams.partial().optional(),
+  /** Default sampling (guidance scales, steps) for generation and evaluation with this model. */
+  sampling: ZModelSampling.optional(),
   createdAt: z.string().default(() => new Date().toISOString()),
 });
 export type TModelCard = z.infer<typeof ZModelCard>;

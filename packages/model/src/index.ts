@@ -48,6 +48,18 @@ export { rectifiedFlowLoss, logitNormalTimesteps } from './diffusion';
 export type { TTrainBatch, TAttentionMode } from './diffusion';
 export { generate, ZSampleOptions } from './sampler';
 export type { TSampleOptions, TSampleProgress, TSampleResult } from './sampler';
+export {
+  CARD_STEPS_MAX,
+  DEFAULT_SAMPLING,
+  GUIDANCE_MAX,
+  GUIDANCE_MIN,
+  parseCardSampling,
+  resolveSampling,
+  ZGuidance,
+  ZGuidanceScale,
+  ZModelSampling,
+} from './sampling';
+export type { TGuidance, TModelSampling, TResolvedSampling, TSamplingSource } from './sampling';
 export { Trainer, ZTrainerOptions } from './train';
 export { averageGradients } from './model/native-matmul';
 export type { TTrainerOptions, TStepResult } from './train';

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { gridSide } from './config';
 import { parseOrThrow } from './errors';
 import { deriveSeed } from './random';
+import { DEFAULT_SAMPLING, ZGuidanceScale } from './sampling';
 import type { MusarModel, TContextCache } from './model/dit';
 import { validateInputs, type TModelInputs } from './model/inputs';
 import { dynamicRouter, type TDynamicRouter } from './routing/dynamic';
@@ -16,17 +17,18 @@ import { staticRoutingPlan, targetContextBias } from './routing/plan';
 
 export const ZSampleOptions = z.object({
   /** Number of integration steps. */
-  steps: z.number().int().min(1).max(1000).default(20),
+  steps: z.number().int().min(1).max(1000).default(DEFAULT_SAMPLING.steps),
   /** Euler (1 evaluation per step) or Heun (2, last step Euler). */
   method: z.enum(['euler', 'heun']).default('euler'),
   /**
    * Guidance scales: v = v∅ + p·(v_P − v∅) + r·(v_PR − v_P). p = r = 1 turns guidance off; p = r
-   * (the default) needs one reference-free pass, p ≠ r a second one (prompt only).
+   * (the default) needs one reference-free pass, p ≠ r a second one (prompt only). Bounds and
+   * default from ./sampling.ts, which also defines a model card's `sampling` defaults.
    */
   guidance: z
     .object({
-      prompt: z.number().min(0).max(50).default(3),
-      reference: z.number().min(0).max(50).default(3),
+      prompt: ZGuidanceScale.default(DEFAULT_SAMPLING.prompt),
+      reference: ZGuidanceScale.default(DEFAULT_SAMPLING.prompt),
     })
     .prefault({}),
   /** Seed of the initial noise; image i of the batch draws its noise from (seed, firstImageIndex + i). */

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { loadAdapter, type MusarModel } from '@musar/model';
+import { loadAdapter, parseCardSampling, type MusarModel, type TModelSampling } from '@musar/model';
 import { readBase } from './loop';
 
 // ---------------------------------------------------------------------------------------------
@@ -24,17 +24,23 @@ export type TCardFile = {
   command: string;
   metrics: Record<string, unknown>;
   routingDefaults?: Record<string, unknown>;
+  /** The model's own sampling defaults (guidance scales, steps): what `musar eval`, `musar generate`
+   * and the platform use when not told otherwise. Validated on read (ZModelSampling). */
+  sampling?: TModelSampling;
   notes?: string;
 };
 
 export async function readCard(dir: string): Promise<TCardFile> {
   const path = join(dir, 'card.json');
   if (!existsSync(path)) throw new Error(`${dir}: not a model folder (no card.json)`);
+  let card: TCardFile;
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as TCardFile;
+    card = JSON.parse(await readFile(path, 'utf8')) as TCardFile;
   } catch (e) {
     throw new Error(`${path}: malformed model card (${(e as Error).message})`, { cause: e });
   }
+  const sampling = parseCardSampling(card, path);
+  return sampling ? { ...card, sampling } : card;
 }
 
 /** Loads a base model, or an adapter together with the base its card names. */

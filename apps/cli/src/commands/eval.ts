@@ -1,6 +1,15 @@
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { buildInputs, generate as sample, initBackend, ZSampleOptions } from '@musar/model';
+import {
+  buildInputs,
+  DEFAULT_SAMPLING,
+  generate as sample,
+  GUIDANCE_MAX,
+  GUIDANCE_MIN,
+  initBackend,
+  resolveSampling,
+  ZSampleOptions,
+} from '@musar/model';
 import { encodeRgbPng, readPngFile, conditionText, tokenize } from '@musar/toyworld';
 import { readSuiteDir, scoreFolder } from '@musar/toyworld/io';
 import { writeReport } from '@musar/toyworld/report';
@@ -52,7 +61,7 @@ export const evaluate: TCommandGroup = {
     default: {
       summary: 'musar eval --model DIR --suite DIR --out DIR',
       usage:
-        'musar eval --model DIR --suite DIR (from `musar world suite`) --out DIR [--count N] [--steps N] [--guidance P] [--reference-guidance R] [--method euler|heun] [--seed N] [--routing params.json | --no-routing] [--batch N] [--backend wasm]',
+        'musar eval --model DIR --suite DIR (from `musar world suite`) --out DIR [--count N] [--steps N] [--guidance P] [--reference-guidance R] [--method euler|heun] [--seed N] [--routing params.json | --no-routing] [--batch N] [--backend wasm] — steps and guidance not given: the model card "sampling", else 20 steps, guidance 3 (reference = prompt)',
       options: {
         model: { type: 'string' },
         suite: { type: 'string' },
@@ -72,11 +81,18 @@ export const evaluate: TCommandGroup = {
         const modelDir = requireOption(v, 'model', this.usage);
         const suiteDir = requireOption(v, 'suite', this.usage);
         const outDir = requireOption(v, 'out', this.usage);
-        const steps = intOption(v, 'steps', 20, 1);
-        const prompt = numberOption(v, 'guidance', 3, 0, 50);
-        const guidance = {
-          prompt,
-          reference: numberOption(v, 'reference-guidance', prompt, 0, 50),
+        // Flags are checked here, before any loading; an absent one falls back to the model
+        // card's `sampling`, then to the defaults (resolveSampling, once the card is read).
+        const given = (name: string, parse: () => number) =>
+          v[name] === undefined ? undefined : parse();
+        const explicit = {
+          steps: given('steps', () => intOption(v, 'steps', 0, 1)),
+          prompt: given('guidance', () =>
+            numberOption(v, 'guidance', 0, GUIDANCE_MIN, GUIDANCE_MAX),
+          ),
+          reference: given('reference-guidance', () =>
+            numberOption(v, 'reference-guidance', 0, GUIDANCE_MIN, GUIDANCE_MAX),
+          ),
         };
         // the sampler's own schema says which methods exist (one rule), checked before any loading
         const methods = ZSampleOptions.shape.method.unwrap().options;
@@ -91,6 +107,12 @@ export const evaluate: TCommandGroup = {
         const routing = await readRoutingParams(v);
         await initBackend(typeof v.backend === 'string' ? v.backend : process.env.MUSAR_BACKEND);
         const { model, card } = await loadModelDir(modelDir);
+        // an adapter folder's own card decides (not its base's): its scales were tuned with it
+        const { steps, guidance, source } = resolveSampling(
+          explicit,
+          card.sampling,
+          DEFAULT_SAMPLING,
+        );
         const S = model.cfg.imageSize;
         if (suite.size !== S || suite.refSize !== S)
           throw new UsageError(
@@ -160,7 +182,7 @@ export const evaluate: TCommandGroup = {
             modelDir,
             suite: suite.name,
             routing: routing ?? 'off',
-            sampling: { steps, method, guidance, seed },
+            sampling: { steps, method, guidance, seed, source },
             seconds: (Date.now() - t0) / 1000,
           },
         );

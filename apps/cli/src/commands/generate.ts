@@ -3,9 +3,11 @@ import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   buildInputs,
+  DEFAULT_SAMPLING,
   generate as sample,
   initBackend,
   parseRoutingParams,
+  resolveSampling,
   subjectConditionText,
   type MusarModel,
   type TRoutingParamsInput,
@@ -100,8 +102,14 @@ export const generate: TCommandGroup = {
           );
         const routing = await readRoutingParams(v);
         await initBackend(typeof v.backend === 'string' ? v.backend : process.env.MUSAR_BACKEND);
-        const { model } = await loadModelDir(modelDir);
+        const { model, card } = await loadModelDir(modelDir);
         try {
+          // --steps, else the model card's `sampling` (steps, guidance), else the sampler's defaults
+          const { steps, guidance } = resolveSampling(
+            { steps: v.steps === undefined ? undefined : intOption(v, 'steps', 0, 1) },
+            card.sampling,
+            DEFAULT_SAMPLING,
+          );
           const refs = await readReferences((v.ref as string[] | undefined) ?? [], model);
           const k = refs.length;
           if (routing)
@@ -123,7 +131,8 @@ export const generate: TCommandGroup = {
             tokenize,
           );
           const res = sample(model, inputs, {
-            steps: intOption(v, 'steps', 20, 1),
+            steps,
+            guidance,
             seed: intOption(v, 'seed', 0),
             ...(routing ? { routing } : {}),
           });

@@ -14,7 +14,10 @@ beforeAll(async () => {
 });
 afterAll(() => handle.close());
 
-async function fakeModels(withAdapter: boolean): Promise<string> {
+async function fakeModels(
+  withAdapter: boolean,
+  adapterCard: Record<string, unknown> = {},
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'musar-models-'));
   for (const [name, kind] of [
     ['base', 'base'],
@@ -23,7 +26,13 @@ async function fakeModels(withAdapter: boolean): Promise<string> {
     await mkdir(join(dir, name));
     await writeFile(
       join(dir, name, 'card.json'),
-      JSON.stringify({ name, kind, steps: 7, metrics: { loss: 0.1 } }),
+      JSON.stringify({
+        name,
+        kind,
+        steps: 7,
+        metrics: { loss: 0.1 },
+        ...(kind === 'adapter' ? adapterCard : {}),
+      }),
     );
     await writeFile(join(dir, name, 'config.json'), JSON.stringify({ imageSize: 32 }));
     await writeFile(
@@ -35,8 +44,20 @@ async function fakeModels(withAdapter: boolean): Promise<string> {
 }
 
 describe('registerShippedModels', () => {
+  // first: it leaves the database empty for the next test
+  it("refuses a card whose sampling is out of range, naming the file, and registers nothing", async () => {
+    const dir = await fakeModels(true, {
+      sampling: { guidance: { prompt: 999, reference: 3 } },
+    });
+    await expect(registerShippedModels(handle.db, dir)).rejects.toThrow(
+      `${join(dir, 'musar', 'card.json')}: invalid "sampling" in the model card: sampling.guidance.prompt:`,
+    );
+    expect(await handle.db.select().from(modelVersions)).toHaveLength(0);
+  });
+
   it('registers base and MUSAR adapter as serving on an empty database, once, audited', async () => {
-    const dir = await fakeModels(true);
+    const sampling = { guidance: { prompt: 1.5, reference: 4.5 } };
+    const dir = await fakeModels(true, { sampling });
     expect(findModelsDir(join(dir, 'nowhere'))).toBeNull();
     expect(await registerShippedModels(handle.db, dir)).toEqual(['base', 'musar']);
     const rows = await handle.db.select().from(modelVersions);
@@ -49,6 +70,8 @@ describe('registerShippedModels', () => {
     expect(Array.from(base.checkpoint!)).toEqual([1, 2, 3, 4]);
     expect([base.sizeBytes, adapter.sizeBytes]).toEqual([4, 4]);
     expect(adapter.trainingSteps).toBe(7);
+    // the card is stored as it is: the runner reads its `sampling` from there
+    expect(adapter.modelCard?.sampling).toEqual(sampling);
     const audits = await handle.db
       .select()
       .from(auditLog)

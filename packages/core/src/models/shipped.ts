@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { eq } from 'drizzle-orm';
 import { writeAudit, type Db } from '@musar/db';
+import { parseCardSampling } from '@musar/model/sampling';
 import { modelVersions } from '@musar/db/schema';
 import { writeCheckpoint } from './checkpoint-io';
 
@@ -34,8 +35,11 @@ async function readShipped(dir: string): Promise<TShipped | null> {
     readFile(join(dir, 'config.json'), 'utf8'),
     readFile(join(dir, 'weights.safetensors')),
   ]);
+  const parsed = JSON.parse(card) as Record<string, unknown>;
+  // the card's sampling defaults are what generation uses: refused here, not at every generation
+  parseCardSampling(parsed, join(dir, 'card.json'));
   return {
-    card: JSON.parse(card) as Record<string, unknown>,
+    card: parsed,
     config: JSON.parse(config) as Record<string, unknown>,
     weights: new Uint8Array(weights),
   };

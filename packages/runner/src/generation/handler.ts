@@ -7,9 +7,13 @@ import type { TComputePool } from '../pool';
 import type { TLogger } from '../log';
 import type { TMetrics } from '../metrics';
 import type { TJobAttempt } from '@musar/core/jobs/job-sql';
-import { describeZodError, ZGeneratePayload } from '@musar/core/jobs/payloads';
-import type { TProgress } from '../thread/types';
-import { assertRoutingFitsModel, resolveModel } from './model-source';
+import {
+  describeZodError,
+  ZGeneratePayload,
+  type TGeneratePayload,
+} from '@musar/core/jobs/payloads';
+import type { TGenerateTask, TProgress } from '../thread/types';
+import { assertRoutingFitsModel, resolveModel, type TResolvedModel } from './model-source';
 import { signOutputs } from './provenance';
 import {
   beginGeneration,
@@ -103,18 +107,10 @@ export async function handleGenerate(
       );
     const subjects = await loadSubjects(db, p.subjectIds);
     const started = performance.now();
-    const result = await deps.pool.generate(
-      {
-        model: model.source,
-        prompt: p.prompt,
-        subjects,
-        count: p.count,
-        seed: p.seed,
-        steps: p.steps,
-        routing: p.routing,
-      },
-      { signal: abort.signal, onProgress },
-    );
+    const result = await deps.pool.generate(generateTask(p, model, subjects), {
+      signal: abort.signal,
+      onProgress,
+    });
     for (const img of result.images)
       deps.metrics.perImage.observe({ backend: result.backend }, img.seconds);
     const done = await completeGeneration(db, job, p, result, model.modelVersionId, (tx) =>
@@ -152,6 +148,29 @@ export async function handleGenerate(
     deps.cancels?.delete(p.requestId);
     signal?.removeEventListener('abort', onOuterAbort);
   }
+}
+
+/**
+ * What the compute thread gets for a request. The request's steps always win (its schema fills in
+ * 20, so the model card's `sampling.steps` does not apply here); the request has no guidance field,
+ * so the model's own scales (its card's `sampling.guidance`) apply when it has them, else the
+ * sampler's defaults.
+ */
+export function generateTask(
+  p: TGeneratePayload,
+  model: Pick<TResolvedModel, 'source' | 'sampling'>,
+  subjects: TGenerateTask['subjects'],
+): Omit<TGenerateTask, 'kind' | 'progress'> {
+  return {
+    model: model.source,
+    prompt: p.prompt,
+    subjects,
+    count: p.count,
+    seed: p.seed,
+    steps: p.steps,
+    ...(model.sampling?.guidance ? { guidance: { ...model.sampling.guidance } } : {}),
+    routing: p.routing,
+  };
 }
 
 /** The shortest interval between two progress writes of one generation. */

@@ -14,6 +14,7 @@ import {
 import { baseVersion } from '@musar/core/models/ancestry';
 import { readCheckpoint } from '@musar/core/models/checkpoint-io';
 import { assertRoutingFits, routingShapeOf } from '@musar/model/routing';
+import { parseCardSampling, type TModelSampling } from '@musar/model/sampling';
 import type { TRoutingOverrides } from '@musar/core/generation/routing-params';
 import type { TModelSource } from '../thread/types';
 import { PermanentError } from './store';
@@ -24,7 +25,22 @@ export type TResolvedModel = {
   source: TModelSource;
   modelVersionId: string | null;
   fresh: boolean;
+  /** The chosen version's own sampling defaults (its model card's `sampling`), or null. */
+  sampling: TModelSampling | null;
 };
+
+/**
+ * A version's sampling defaults from its stored model card. The chosen version's card decides —
+ * an adapter's, not its base's (the scales are tuned with the adapter). A card whose `sampling`
+ * is invalid can never run: a PermanentError naming the version.
+ */
+export function versionSampling(row: Pick<Row, 'name' | 'modelCard'>): TModelSampling | null {
+  try {
+    return parseCardSampling(row.modelCard, `model version "${row.name}"`) ?? null;
+  } catch (error) {
+    throw new PermanentError((error as Error).message);
+  }
+}
 
 async function byId(db: Db, id: string): Promise<Row | undefined> {
   const [row] = await db
@@ -36,6 +52,7 @@ async function byId(db: Db, id: string): Promise<Row | undefined> {
 
 /** The rows' weights, read in pieces (readCheckpoint). */
 async function fromRows(db: Db, base: Row, adapter: Row | null): Promise<TResolvedModel> {
+  const sampling = versionSampling(adapter ?? base);
   const baseWeights = await readCheckpoint(db, base.id);
   if (!baseWeights)
     throw new PermanentError(`model version "${base.name}" has no stored checkpoint`);
@@ -52,6 +69,7 @@ async function fromRows(db: Db, base: Row, adapter: Row | null): Promise<TResolv
     },
     modelVersionId: (adapter ?? base).id,
     fresh: false,
+    sampling,
   };
 }
 
@@ -65,6 +83,7 @@ export async function resolveModel(db: Db, requested: string | null): Promise<TR
       source: { kind: 'fresh', key: 'fresh:tiny:0', preset: 'tiny', seed: 0 },
       modelVersionId: null,
       fresh: true,
+      sampling: null,
     };
   if (chosen.kind === 'base') return fromRows(db, chosen, null);
   // The adapter runs on its base; one whose parents reach no base runs on the serving base.

@@ -25,6 +25,7 @@ import {
   ZSubjectSpec,
   type RgbImage,
 } from '@musar/toyworld';
+import { sampleOptions } from './sample-options';
 import type {
   TGenerateResult,
   TGenerateTask,
@@ -97,19 +98,22 @@ function runGenerate(task: TGenerateTask, info: TBackendInfo): TGenerateResult {
     for (let index = 0; index < task.count; index++) {
       const started = performance.now();
       const seed = (task.seed + index) % 2 ** 31;
-      const { images: out, routingMap } = generate(model, inputs, {
-        steps: task.steps,
-        seed,
-        routing: task.routing,
-        onStep: task.progress
-          ? (s) =>
-              task.progress!.postMessage({
-                step: index * task.steps + s.step,
-                total: task.count * task.steps,
-                evaluationsPerImage: s.totalEvaluations,
-              } satisfies TProgress)
-          : undefined,
-      });
+      const { images: out, routingMap } = generate(
+        model,
+        inputs,
+        sampleOptions(
+          task,
+          seed,
+          task.progress
+            ? (s) =>
+                task.progress!.postMessage({
+                  step: index * task.steps + s.step,
+                  total: task.count * task.steps,
+                  evaluationsPerImage: s.totalEvaluations,
+                } satisfies TProgress)
+            : undefined,
+        ),
+      );
       const data = out.dataSync() as Float32Array;
       out.dispose();
       const image: RgbImage = {

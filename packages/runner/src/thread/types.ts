@@ -23,6 +23,9 @@ export type TGenerateTask = {
   count: number;
   seed: number;
   steps: number;
+  /** Classifier-free guidance scales; omitted = the sampler's default (3, 3). The handler sets the
+   * model card's `sampling.guidance` here (the generation request has no guidance of its own). */
+  guidance?: { prompt: number; reference: number };
   routing: TRoutingOverrides;
   /** Receives a TProgress after every sampling step of every image. */
   progress?: MessagePort;
