@@ -372,5 +372,18 @@ describe('musar train', () => {
     expect(
       await main(['train', 'base', '--run', join(dir, 'run'), '--batch', '-3'], capture().io),
     ).toBe(2);
+    const b = capture();
+    expect(
+      await main(
+        ['train', 'base', '--run', join(dir, 'run'), '--init-adapter', join(dir, 'x.safetensors')],
+        b.io,
+      ),
+    ).toBe(2);
+    expect(b.err.join('\n')).toMatch(/--init-adapter starts an adapter/);
+    const g = capture();
+    expect(
+      await main(['train', 'base', '--run', join(dir, 'run'), '--eval-guidance', '99'], g.io),
+    ).toBe(2);
+    expect(g.err.join('\n')).toMatch(/--eval-guidance must be a number in \[0, 50\]/);
   });
 });

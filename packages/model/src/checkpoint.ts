@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseConfig, ZMusarConfig, type TMusarConfig } from './config';
+import { parseConfig, ZMusarConfig, type TLoraConfig, type TMusarConfig } from './config';
 import { CheckpointError, parseOrThrow } from './errors';
 import { MusarModel } from './model/dit';
 import { ZRoutingParams } from './routing/params';
@@ -132,7 +132,9 @@ export function saveCheckpoint(model: MusarModel, card: z.input<typeof ZModelCar
   if (c.kind === 'adapter' && !model.lora)
     throw new CheckpointError('model has no LoRA adapters to save');
   const vars = c.kind === 'adapter' ? model.lora!.namedVariables() : model.namedParams();
-  const metadata = { format: 'musar', kind: c.kind, config: JSON.stringify(model.cfg) };
+  // An adapter's config carries its own LoRA ranks (they belong to the adapter, not the base).
+  const config = c.kind === 'adapter' ? { ...model.cfg, lora: model.lora!.config } : model.cfg;
+  const metadata = { format: 'musar', kind: c.kind, config: JSON.stringify(config) };
   return { weights: encodeSafetensors(arraysOf(vars), metadata), config: model.cfg, card: c };
 }
 
@@ -163,7 +165,16 @@ function assignAll(
   }
 }
 
-function checkConfig(metadata: Record<string, string>, expected: TMusarConfig, what: string): void {
+/**
+ * Checks a checkpoint's stored config against the model's and returns it. `ignore` names fields
+ * that may differ: an adapter's `lora` (its ranks are its own; the base's are only defaults).
+ */
+function checkConfig(
+  metadata: Record<string, string>,
+  expected: TMusarConfig,
+  what: string,
+  ignore: (keyof TMusarConfig)[] = [],
+): TMusarConfig {
   if (!metadata.config) throw new CheckpointError(`${what} carries no config`);
   let stored: TMusarConfig;
   try {
@@ -179,12 +190,36 @@ function checkConfig(metadata: Record<string, string>, expected: TMusarConfig, w
       : new CheckpointError(`${what} config is not valid JSON`);
   }
   const diff = (Object.keys(expected) as (keyof TMusarConfig)[]).filter(
-    (k) => JSON.stringify(stored[k]) !== JSON.stringify(expected[k]),
+    (k) => !ignore.includes(k) && JSON.stringify(stored[k]) !== JSON.stringify(expected[k]),
   );
   if (diff.length)
     throw new CheckpointError(
       `${what} was trained with another config (differs in: ${diff.join(', ')})`,
     );
+  return stored;
+}
+
+const sameLora = (a: TLoraConfig, b: TLoraConfig) =>
+  a.noiseRank === b.noiseRank &&
+  a.noiseAlpha === b.noiseAlpha &&
+  a.subjectRank === b.subjectRank &&
+  a.subjectAlpha === b.subjectAlpha;
+
+const loraText = (l: TLoraConfig) =>
+  `noise ${l.noiseRank}/${l.noiseAlpha}, subject ${l.subjectRank}/${l.subjectAlpha}`;
+
+/** An adapter's kind and LoRA ranks, read from its header (validated against the model config). */
+export function adapterLora(
+  weights: Uint8Array,
+  modelCfg: TMusarConfig,
+): { shared: boolean; lora: TLoraConfig } {
+  const { tensors, metadata } = decodeSafetensors(weights);
+  if (metadata.kind !== 'adapter')
+    throw new CheckpointError(`expected an adapter checkpoint, got kind "${metadata.kind}"`);
+  const stored = checkConfig(metadata, modelCfg, 'adapter', ['lora']);
+  // A single-LoRA ablation adapter stores one `lora_shared` adapter per layer.
+  const shared = [...tensors.keys()].some((n) => n.includes('.lora_shared.'));
+  return { shared, lora: stored.lora };
 }
 
 /** A new model from a base checkpoint (weights + config); validates config, names and shapes. */
@@ -209,18 +244,59 @@ export function loadCheckpoint(ckpt: { weights: Uint8Array; config: unknown }): 
   return model;
 }
 
+/**
+ * Starts the model's LoRA from a trained adapter: the same kind loads as it is (loadAdapter); a
+ * single-branch (shared) adapter into a dual-branch LoRA is converted (subject branch = the
+ * shared adapter, noise branch = its truncated SVD; see DualBranchLora.initFromShared). A
+ * dual-branch adapter cannot start a single-branch LoRA (which of its branches?), so that is
+ * refused. `noiseEnergy` is reported for a conversion.
+ */
+export function initAdapter(
+  model: MusarModel,
+  weights: Uint8Array,
+): { converted: boolean; noiseEnergy?: number } {
+  const { shared, lora: ranks } = adapterLora(weights, model.cfg);
+  if (!model.lora || model.lora.shared || !shared) {
+    loadAdapter(model, weights);
+    return { converted: false };
+  }
+  const target = model.lora.config;
+  if (ranks.subjectRank !== target.subjectRank || ranks.subjectAlpha !== target.subjectAlpha)
+    throw new CheckpointError(
+      `a single-branch adapter of rank ${ranks.subjectRank}/${ranks.subjectAlpha} starts only a subject branch of the same rank (the LoRA has ${target.subjectRank}/${target.subjectAlpha})`,
+    );
+  const { tensors } = decodeSafetensors(weights);
+  const byLayer = new Map<string, { A: Float32Array; B: Float32Array }>();
+  for (const name of model.lora.adapters.keys()) {
+    const A = tensors.get(`${name}.lora_shared.A`);
+    const B = tensors.get(`${name}.lora_shared.B`);
+    if (!A || !B) throw new CheckpointError(`adapter is missing tensor(s): ${name}.lora_shared.*`);
+    byLayer.set(name, { A: A.data, B: B.data });
+  }
+  const extra = [...tensors.keys()].filter(
+    (n) => !byLayer.has(n.replace(/\.lora_shared\.[AB]$/, '')),
+  );
+  if (extra.length)
+    throw new CheckpointError(`adapter has unexpected tensor(s): ${extra.slice(0, 5).join(', ')}`);
+  try {
+    return { converted: true, ...model.lora.initFromShared(byLayer) };
+  } catch (e) {
+    throw new CheckpointError((e as Error).message);
+  }
+}
+
 /** Loads adapter bytes into the model (attaching a LoRA if needed); validates like loadCheckpoint. */
 export function loadAdapter(model: MusarModel, weights: Uint8Array): void {
-  const { tensors, metadata } = decodeSafetensors(weights);
-  if (metadata.kind !== 'adapter')
-    throw new CheckpointError(`expected an adapter checkpoint, got kind "${metadata.kind}"`);
-  checkConfig(metadata, model.cfg, 'adapter');
-  // A single-LoRA ablation adapter stores one `lora_shared` adapter per layer.
-  const shared = [...tensors.keys()].some((n) => n.includes('.lora_shared.'));
+  const { shared, lora: ranks } = adapterLora(weights, model.cfg);
+  const { tensors } = decodeSafetensors(weights);
   if (model.lora && model.lora.shared !== shared)
     throw new CheckpointError(
       `adapter is ${shared ? 'single-branch' : 'dual-branch'} but the model has a ${model.lora.shared ? 'single' : 'dual'}-branch LoRA attached`,
     );
-  const lora = model.lora ?? model.attachLora(0, { shared });
+  if (model.lora && !sameLora(model.lora.config, ranks))
+    throw new CheckpointError(
+      `adapter has LoRA ranks (${loraText(ranks)}) but the attached LoRA has (${loraText(model.lora.config)})`,
+    );
+  const lora = model.lora ?? model.attachLora(0, { shared, config: ranks });
   assignAll(lora.namedVariables(), tensors, 'adapter');
 }

@@ -67,6 +67,8 @@ export {
   saveCheckpoint,
   loadCheckpoint,
   loadAdapter,
+  initAdapter,
+  adapterLora,
   encodeSafetensors,
   decodeSafetensors,
   ZModelCard,

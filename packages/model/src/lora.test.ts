@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, microConfig as cfg, randomBatch } from '../test/fixtures';
-import { loadAdapter, saveCheckpoint } from './checkpoint';
+import { initAdapter, loadAdapter, saveCheckpoint } from './checkpoint';
+import { lowRankFactors } from './lora';
 import { MusarModel } from './model/dit';
 import { staticRoutingPlan, targetContextBias } from './routing/plan';
 
@@ -153,5 +154,171 @@ describe('DualBranchLora', () => {
     expect(names).toContain('final.linear.lora_noise.B');
     expect(names).not.toContain('final.linear.lora_subject.B'); // the head only sees X
     expect(names.some((n) => model.namedParams().has(n))).toBe(false);
+  });
+});
+
+describe('lowRankFactors (truncated SVD for LoRA factors)', () => {
+  const product = (A: Float32Array, B: Float32Array, m: number, r: number, n: number, s: number) =>
+    Array.from({ length: m * n }, (_, idx) => {
+      const i = Math.floor(idx / n);
+      const j = idx % n;
+      let acc = 0;
+      for (let q = 0; q < r; q++) acc += A[i * r + q]! * B[q * n + j]!;
+      return acc * s;
+    });
+
+  it('recovers a planted low-rank matrix exactly and keeps all its energy', () => {
+    const [m, n] = [7, 5];
+    const u = [1, -2, 0.5, 3, 0, 1, -1];
+    const w = [0.3, 2, -1, 0, 4, 1, 1];
+    const v1 = [1, 0, -1, 2, 0.5];
+    const v2 = [0, 1, 1, -1, 2];
+    const delta = new Float64Array(m * n).map((_, idx) => {
+      const i = Math.floor(idx / n);
+      const j = idx % n;
+      return u[i]! * v1[j]! + w[i]! * v2[j]!;
+    });
+    const f = lowRankFactors(delta, m, n, 3, 0.5);
+    const back = product(f.A, f.B, m, 3, n, 0.5);
+    back.forEach((x, k) => expect(x).toBeCloseTo(delta[k]!, 4));
+    expect(f.keptEnergy / f.totalEnergy).toBeCloseTo(1, 6);
+  });
+
+  it('leaves exactly the dropped singular values as error (Eckart–Young), A and B balanced', () => {
+    const [m, n, r] = [9, 6, 2];
+    const delta = Float32Array.from(tf.randomNormal([m * n], 0, 1, 'float32', 3).dataSync());
+    const f = lowRankFactors(delta, m, n, r, 2);
+    const back = product(f.A, f.B, m, r, n, 2);
+    const err = back.reduce((acc, x, k) => acc + (x - delta[k]!) ** 2, 0);
+    const total = delta.reduce((acc, x) => acc + x * x, 0);
+    expect(f.totalEnergy).toBeCloseTo(total, 3);
+    expect(err).toBeCloseTo(f.totalEnergy - f.keptEnergy, 3);
+    expect(f.keptEnergy).toBeLessThan(f.totalEnergy);
+    // The kept energy is the largest possible: more than any single column pair's projection.
+    expect(f.keptEnergy / f.totalEnergy).toBeGreaterThan(r / Math.min(m, n));
+    for (let q = 0; q < r; q++) {
+      let a = 0;
+      let b = 0;
+      for (let i = 0; i < m; i++) a += f.A[i * r + q]! ** 2;
+      for (let j = 0; j < n; j++) b += f.B[q * n + j]! ** 2;
+      expect(a).toBeCloseTo(b, 4);
+    }
+  });
+
+  it('refuses a size mismatch and a non-positive scaling', () => {
+    expect(() => lowRankFactors(new Float32Array(5), 2, 3, 1, 1)).toThrow(/size/);
+    expect(() => lowRankFactors(new Float32Array(6), 2, 3, 1, 0)).toThrow(/scaling/);
+  });
+});
+
+describe('initAdapter: a dual-branch LoRA from a single-branch adapter', () => {
+  function sharedAdapter(lowRank: boolean) {
+    const single = new MusarModel(cfg, { seed: 5, adaLNZero: false });
+    single.attachLora(1, { shared: true });
+    randomizeAdapters(single, 40);
+    if (lowRank)
+      // Rows ≥ noiseRank of every B are zero, so ΔW has rank ≤ noiseRank and converts exactly.
+      for (const [name, v] of single.lora!.namedVariables())
+        if (name.endsWith('.B'))
+          v.assign(
+            tf.tidy(() => {
+              const keep = tf.slice(v, [0, 0], [cfg.lora.noiseRank, -1]);
+              const drop = tf.zeros([v.shape[0]! - cfg.lora.noiseRank, v.shape[1]!]);
+              return tf.concat([keep, drop], 0);
+            }),
+          );
+    return { single, bytes: saveCheckpoint(single, { name: 's', kind: 'adapter' }).weights };
+  }
+
+  it('keeps the subject branch exactly and the noise branch to its rank (exact when ΔW fits)', () => {
+    const { single, bytes } = sharedAdapter(true);
+    const dual = new MusarModel(cfg, { seed: 5, adaLNZero: false });
+    dual.attachLora(9);
+    const r = initAdapter(dual, bytes);
+    expect(r.converted).toBe(true);
+    expect(r.noiseEnergy).toBeCloseTo(1, 5);
+    const a = outputs(single);
+    const b = outputs(dual);
+    expect(maxAbsDiff(a.C, b.C)).toBe(0); // condition tokens: the subject branch, unchanged
+    expect(maxAbsDiff(a.v, b.v)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(a.X, b.X)).toBeLessThan(1e-4);
+  });
+
+  it('a full-rank shared adapter converts to the best rank-r noise branch, reported', () => {
+    const { single, bytes } = sharedAdapter(false);
+    const dual = new MusarModel(cfg, { seed: 5, adaLNZero: false });
+    dual.attachLora(9);
+    const r = initAdapter(dual, bytes);
+    expect(r.noiseEnergy).toBeGreaterThan(0.3);
+    expect(r.noiseEnergy).toBeLessThan(1);
+    const name = 'blocks.0.attn.qkv';
+    const shared = single.lora!.deltaWeight(name, 'subject');
+    const noise = dual.lora!.deltaWeight(name, 'noise');
+    const subject = dual.lora!.deltaWeight(name, 'subject');
+    expect(maxAbsDiff(shared, subject)).toBe(0);
+    // Noise ΔW is rank-limited: close to the shared ΔW, not equal to it.
+    const rel = tf.norm(tf.sub(shared, noise)).dataSync()[0]! / tf.norm(shared).dataSync()[0]!;
+    expect(rel).toBeGreaterThan(1e-3);
+    expect(rel).toBeLessThan(1);
+  });
+
+  it('loads a same-kind adapter as it is and refuses a dual adapter for a single LoRA', () => {
+    const dual = new MusarModel(cfg, { seed: 5, adaLNZero: false });
+    dual.attachLora(2);
+    randomizeAdapters(dual, 70);
+    const bytes = saveCheckpoint(dual, { name: 'd', kind: 'adapter' }).weights;
+    const other = new MusarModel(cfg, { seed: 5, adaLNZero: false });
+    other.attachLora(3);
+    expect(initAdapter(other, bytes)).toEqual({ converted: false });
+    expect(maxAbsDiff(outputs(dual).v, outputs(other).v)).toBe(0);
+    const single = new MusarModel(cfg, { seed: 5, adaLNZero: false });
+    single.attachLora(3, { shared: true });
+    expect(() => initAdapter(single, bytes)).toThrow(/dual-branch/);
+  });
+
+  it('refuses an adapter trained with another config', () => {
+    const other = new MusarModel({ ...cfg, promptLength: 6 }, { seed: 5, adaLNZero: false });
+    other.attachLora(1, { shared: true });
+    const bytes = saveCheckpoint(other, { name: 'o', kind: 'adapter' }).weights;
+    const dual = new MusarModel(cfg, { seed: 5, adaLNZero: false });
+    dual.attachLora(2);
+    expect(() => initAdapter(dual, bytes)).toThrow(/another config.*promptLength/);
+  });
+});
+
+describe('adapter ranks belong to the adapter', () => {
+  const ranks = { noiseRank: 4, noiseAlpha: 4, subjectRank: 4, subjectAlpha: 4 };
+
+  it('an adapter with its own ranks saves them and loads into a bare model with them', () => {
+    const a = new MusarModel(cfg, { seed: 5, adaLNZero: false });
+    a.attachLora(1, { config: ranks });
+    randomizeAdapters(a, 90);
+    const bytes = saveCheckpoint(a, { name: 'r', kind: 'adapter' }).weights;
+    const b = new MusarModel(cfg, { seed: 5, adaLNZero: false });
+    loadAdapter(b, bytes);
+    expect(b.lora!.config).toEqual(ranks);
+    expect(b.lora!.adapters.get('blocks.0.attn.qkv')!.noise!.A.shape[1]).toBe(4);
+    expect(maxAbsDiff(outputs(a).v, outputs(b).v)).toBe(0);
+    // A LoRA already attached with other ranks refuses it, naming both.
+    const c = new MusarModel(cfg, { seed: 5, adaLNZero: false });
+    c.attachLora(2);
+    expect(() => loadAdapter(c, bytes)).toThrow(/noise 4\/4, subject 4\/4.*noise 2\/2/);
+  });
+
+  it('a single adapter converts exactly into a dual LoRA whose noise rank equals its rank', () => {
+    const single = new MusarModel(cfg, { seed: 5, adaLNZero: false });
+    single.attachLora(1, { shared: true });
+    randomizeAdapters(single, 41);
+    const bytes = saveCheckpoint(single, { name: 's', kind: 'adapter' }).weights;
+    const dual = new MusarModel(cfg, { seed: 5, adaLNZero: false });
+    dual.attachLora(9, { config: ranks });
+    expect(initAdapter(dual, bytes).noiseEnergy).toBeCloseTo(1, 5);
+    const [a, b] = [outputs(single), outputs(dual)];
+    expect(maxAbsDiff(a.C, b.C)).toBe(0);
+    expect(maxAbsDiff(a.v, b.v)).toBeLessThan(1e-4);
+    // Its subject rank must match the adapter's (the subject branch is the adapter itself).
+    const wide = new MusarModel(cfg, { seed: 5, adaLNZero: false });
+    wide.attachLora(9, { config: { ...ranks, subjectRank: 8, subjectAlpha: 8 } });
+    expect(() => initAdapter(wide, bytes)).toThrow(/same rank/);
   });
 });

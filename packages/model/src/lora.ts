@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { Matrix, SingularValueDecomposition } from 'ml-matrix';
 import type { TLoraConfig } from './config';
 
 // ---------------------------------------------------------------------------------------------
@@ -23,7 +24,11 @@ type TAdapter = { A: tf.Variable; B: tf.Variable; scaling: number; rank: number 
  * `shared: true` builds the ablations' single LoRA: one adapter (subject rank) used by both X and
  * condition tokens, so the noise and subject branches are the same weights. MUSAR uses two.
  */
-export type TLoraOptions = { shared?: boolean };
+export type TLoraOptions = {
+  shared?: boolean;
+  /** Ranks and alphas (an adapter's own; default: the model config's `lora`). */
+  config?: TLoraConfig;
+};
 
 export class DualBranchLora {
   readonly adapters = new Map<string, Partial<Record<TAdapterBranch, TAdapter>>>();
@@ -150,6 +155,48 @@ export class DualBranchLora {
     return out;
   }
 
+  /**
+   * Starts this dual-branch LoRA from a trained single (shared) adapter, e.g. the identity
+   * adapter, so a MUSAR stage begins where identity training ended: the subject branch takes the
+   * shared adapter as it is (same rank and alpha), the noise branch its best rank-`noiseRank`
+   * approximation (truncated SVD of ΔW). `shared` maps layer name → its shared A [in, r] and B
+   * [r, out]. Returns the share of ΔW's energy (Σσ² kept / Σσ²) the noise branches keep, over all
+   * layers, so the caller can report what the smaller rank loses.
+   */
+  initFromShared(shared: Map<string, { A: Float32Array; B: Float32Array }>): {
+    noiseEnergy: number;
+  } {
+    if (this.shared) throw new Error('initFromShared: this LoRA is itself single-branch');
+    let kept = 0;
+    let total = 0;
+    for (const [name, entry] of this.adapters) {
+      const src = shared.get(name);
+      if (!src) throw new Error(`initFromShared: no shared adapter for layer ${name}`);
+      const ref = entry.subject ?? entry.noise!;
+      const [inDim, outDim] = [ref.A.shape[0]!, ref.B.shape[1]!];
+      const rank = this.config.subjectRank;
+      if (src.A.length !== inDim * rank || src.B.length !== rank * outDim)
+        throw new Error(
+          `initFromShared: layer ${name} expects A [${inDim}, ${rank}] and B [${rank}, ${outDim}]`,
+        );
+      if (entry.subject) {
+        entry.subject.A.assign(tf.tensor2d(src.A, [inDim, rank]));
+        entry.subject.B.assign(tf.tensor2d(src.B, [rank, outDim]));
+      }
+      if (entry.noise) {
+        const scaling = this.config.subjectAlpha / this.config.subjectRank;
+        const delta = matMulScaled(src.A, src.B, inDim, rank, outDim, scaling);
+        const f = lowRankFactors(delta, inDim, outDim, entry.noise.rank, entry.noise.scaling);
+        entry.noise.A.assign(tf.tensor2d(f.A, [inDim, entry.noise.rank]));
+        entry.noise.B.assign(tf.tensor2d(f.B, [entry.noise.rank, outDim]));
+        kept += f.keptEnergy;
+        total += f.totalEnergy;
+      }
+    }
+    this.unmerge();
+    return { noiseEnergy: total > 0 ? kept / total : 1 };
+  }
+
   dispose(): void {
     this.unmerge();
     for (const v of this.variables()) v.dispose();
@@ -160,4 +207,60 @@ export class DualBranchLora {
     if (!a) throw new Error(`no LoRA adapter for layer ${layer}`);
     return a;
   }
+}
+
+/** scaling · A·B for row-major A [m, k] and B [k, n]. */
+function matMulScaled(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  scaling: number,
+): Float64Array {
+  const out = new Float64Array(m * n);
+  for (let i = 0; i < m; i++)
+    for (let p = 0; p < k; p++) {
+      const aip = a[i * k + p]! * scaling;
+      if (aip === 0) continue;
+      for (let j = 0; j < n; j++) out[i * n + j]! += aip * b[p * n + j]!;
+    }
+  return out;
+}
+
+/**
+ * The best rank-`rank` factors of a [rows, cols] matrix for a LoRA with this scaling:
+ * scaling · A·B ≈ delta (Eckart–Young: the truncated SVD), with √σ on both sides so A and B have
+ * balanced norms for further training. Uses ml-matrix's SVD.
+ */
+export function lowRankFactors(
+  delta: Float64Array | Float32Array,
+  rows: number,
+  cols: number,
+  rank: number,
+  scaling: number,
+): { A: Float32Array; B: Float32Array; keptEnergy: number; totalEnergy: number } {
+  if (delta.length !== rows * cols) throw new Error('lowRankFactors: size mismatch');
+  if (!(scaling > 0)) throw new Error('lowRankFactors: scaling must be positive');
+  const m = new Matrix(rows, cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) m.set(i, j, delta[i * cols + j]!);
+  const svd = new SingularValueDecomposition(m, { autoTranspose: true });
+  const sigma = svd.diagonal;
+  const U = svd.leftSingularVectors;
+  const V = svd.rightSingularVectors;
+  const r = Math.min(rank, sigma.length);
+  const A = new Float32Array(rows * rank);
+  const B = new Float32Array(rank * cols);
+  for (let q = 0; q < r; q++) {
+    const root = Math.sqrt(Math.max(0, sigma[q]!) / scaling);
+    for (let i = 0; i < rows; i++) A[i * rank + q] = U.get(i, q) * root;
+    for (let j = 0; j < cols; j++) B[q * cols + j] = V.get(j, q) * root;
+  }
+  let keptEnergy = 0;
+  let totalEnergy = 0;
+  sigma.forEach((s, q) => {
+    totalEnergy += s * s;
+    if (q < r) keptEnergy += s * s;
+  });
+  return { A, B, keptEnergy, totalEnergy };
 }

@@ -143,6 +143,26 @@ describe('evaluateCurvePoint on a freshly initialised tiny model', () => {
     }
   });
 
+  it('reference guidance is its own scale when given, the prompt scale otherwise', async () => {
+    const model = new MusarModel(getPreset('tiny'), { seed: 6, adaLNZero: false });
+    try {
+      const point = (referenceGuidance?: number) =>
+        evaluateCurvePoint(model, {
+          suite: 'single',
+          count: 2,
+          steps: 2,
+          guidance: 2,
+          ...(referenceGuidance === undefined ? {} : { referenceGuidance }),
+        }).then((p) => ({ ...p, seconds: 0 }));
+      const [same, omitted, strong] = [await point(2), await point(), await point(8)];
+      expect(omitted).toEqual(same);
+      expect(strong).not.toEqual(same);
+      await expect(point(99)).rejects.toThrow();
+    } finally {
+      model.dispose();
+    }
+  });
+
   it('rejects bad options', async () => {
     const model = new MusarModel(getPreset('tiny'), { seed: 3 });
     try {

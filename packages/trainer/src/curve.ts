@@ -49,6 +49,8 @@ const ZCurveOptions = z
     steps: z.number().int().min(1).max(1000),
     /** classifier-free guidance scale, on the prompt and (where there are references) on them */
     guidance: z.number().min(0).max(50).default(3),
+    /** guidance on the references where it differs from the prompt's (default: `guidance`) */
+    referenceGuidance: z.number().min(0).max(50).optional(),
     seed: z.number().int().min(0).default(0),
   })
   .strict();
@@ -68,6 +70,7 @@ export async function evaluateCurvePoint(
     count: number;
     steps: number;
     guidance?: number;
+    referenceGuidance?: number;
     seed?: number;
   },
 ): Promise<TCurvePoint> {
@@ -78,7 +81,7 @@ export async function evaluateCurvePoint(
   const generated = await generateItems(model, items, {
     steps: o.steps,
     seed: o.seed,
-    guidance: { prompt: o.guidance, reference: o.guidance },
+    guidance: { prompt: o.guidance, reference: o.referenceGuidance ?? o.guidance },
     routing: withReferences ? {} : null,
     batch: MAX_BATCH,
     withReferences,

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
-import { decodeSafetensors } from '@musar/model';
+import { decodeSafetensors, getPreset, MusarModel, saveCheckpoint } from '@musar/model';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { runStage } from './loop';
 import { exportRun, loadModelDir } from './model-dir';
 import { stageConfig } from './stages';
@@ -101,6 +102,79 @@ describe('training loop', () => {
     expect(model.lora?.shared).toBe(true);
     model.dispose();
     expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 1);
+  });
+
+  it('a MUSAR stage starts from a single-branch adapter with its ranks, and resumes with them', async () => {
+    const baseDir = join(await tmp(), 'base');
+    await mkdir(baseDir);
+    const base = new MusarModel(getPreset('tiny', { promptLength: 24 }), {
+      seed: 3,
+      adaLNZero: false,
+    });
+    const ck = saveCheckpoint(base, { name: 'b', kind: 'base' });
+    await writeFile(join(baseDir, 'weights.safetensors'), ck.weights);
+    await writeFile(join(baseDir, 'config.json'), JSON.stringify(ck.config));
+    base.dispose();
+    // An identity-like adapter: single-branch, trained two steps so its B is not zero.
+    const idRun = await tmp();
+    const id = await runStage({
+      stage: stageConfig('single-ref', { batchSize: 1, steps: 2, learningRate: 1e-2 }),
+      runDir: idRun,
+      baseDir,
+    });
+    id.trainer.dispose();
+    id.model.dispose();
+    // The run's weights.safetensors holds its EMA adapter: that is what starts the MUSAR stage.
+    const identity = new Uint8Array(await readFile(join(idRun, 'weights.safetensors')));
+    const layer = 'blocks.0.attn.qkv';
+    const t = decodeSafetensors(identity).tensors;
+    const [A, B] = ['A', 'B'].map((x) => t.get(`${layer}.lora_shared.${x}`)!);
+    const sharedDelta = tf.matMul(tf.tensor(A!.data, A!.shape), tf.tensor(B!.data, B!.shape));
+
+    const lines: Record<string, unknown>[] = [];
+    const runDir = await tmp();
+    const stage = stageConfig('musar', {
+      batchSize: 1,
+      steps: 1,
+      loraRanks: { noiseRank: 16, noiseAlpha: 16 },
+    });
+    const m = await runStage({
+      stage,
+      runDir,
+      baseDir,
+      initAdapter: identity,
+      maxSeconds: 0,
+      log: (l) => lines.push(l),
+    });
+    const start = lines.find((l) => l.event === 'start')!;
+    expect(start.initAdapter).toMatchObject({ converted: true });
+    expect((start.initAdapter as { noiseEnergy: number }).noiseEnergy).toBeCloseTo(1, 4);
+    expect(m.model.lora!.shared).toBe(false);
+    expect(m.model.lora!.config).toEqual({
+      noiseRank: 16,
+      noiseAlpha: 16,
+      subjectRank: 16,
+      subjectAlpha: 16,
+    });
+    // Both branches start as the identity adapter: the noise one through a full-rank SVD.
+    const diff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!;
+    expect(diff(m.model.lora!.deltaWeight(layer, 'subject'), sharedDelta)).toBe(0);
+    expect(diff(m.model.lora!.deltaWeight(layer, 'noise'), sharedDelta)).toBeLessThan(1e-5);
+    expect(tf.max(tf.abs(sharedDelta)).dataSync()[0]).toBeGreaterThan(1e-6);
+    m.trainer.dispose();
+    m.model.dispose();
+    // Resuming needs neither the adapter nor the ranks: the run's adapter carries them, also to
+    // the data-parallel workers (which would refuse an adapter of other ranks).
+    const resumed = await runStage({
+      stage: stageConfig('musar', { batchSize: 2, steps: 2 }),
+      runDir,
+      baseDir,
+      parallel: { threads: 2, worker: { url: new URL('./train-worker.mjs', import.meta.url) } },
+    });
+    expect(resumed.model.lora!.config.noiseRank).toBe(16);
+    expect(resumed.state.step).toBe(2);
+    resumed.trainer.dispose();
+    resumed.model.dispose();
   });
 
   it('an adapter stage without a base folder fails with a clear message', async () => {

@@ -4,15 +4,17 @@ import { join } from 'node:path';
 import {
   currentBackend,
   getPreset,
+  initAdapter,
   loadAdapter,
   loadCheckpoint,
   MusarModel,
   saveCheckpoint,
   Trainer,
+  type TLoraConfig,
   type TMusarConfig,
 } from '@musar/model';
 import { batchOptions, nextBatch, toBatchArrays, type TTrainSample } from './data';
-import { attachVariant } from './variants';
+import { attachVariant, resolveLoraRanks } from './variants';
 import { BatchPrefetcher, type TWorkerSpec } from './prefetch';
 import { disposeBatch, toTensors } from './batch-tensors';
 import { DataParallelTrainer } from './parallel';
@@ -50,7 +52,10 @@ export type TRunOptions = {
   runDir: string;
   /** Base checkpoint folder (weights.safetensors + config.json) for adapter stages and 'base' fine-tunes. */
   baseDir?: string;
-  /** Continue this adapter (feedback retraining) instead of a fresh one. */
+  /**
+   * Start from this adapter instead of a fresh one (feedback retraining; a MUSAR stage from the
+   * identity adapter, converted from single- to dual-branch). Ignored when the run resumes.
+   */
   initAdapter?: Uint8Array;
   feedback?: TTrainSample[];
   /** Stop (after checkpointing) once this much wall-clock time has passed in this process. */
@@ -121,11 +126,16 @@ export async function runStage(
       );
     model = await readBase(o.baseDir);
   }
+  let initialised: ReturnType<typeof initAdapter> | undefined;
+  let loraRanks: TLoraConfig | undefined;
   if (stage.mode === 'adapter') {
-    attachVariant(model, stage.lora, stage.seed);
-    if (resuming)
-      loadAdapter(model, new Uint8Array(await readFile(join(runDir, 'weights.safetensors'))));
-    else if (o.initAdapter) loadAdapter(model, o.initAdapter);
+    const saved = resuming
+      ? new Uint8Array(await readFile(join(runDir, 'weights.safetensors')))
+      : undefined;
+    loraRanks = resolveLoraRanks(model, stage.lora, stage.loraRanks, saved ?? o.initAdapter);
+    attachVariant(model, stage.lora, stage.seed, loraRanks);
+    if (saved) loadAdapter(model, saved);
+    else if (o.initAdapter) initialised = initAdapter(model, o.initAdapter);
   }
   const trainerOptions = {
     mode: stage.mode,
@@ -154,6 +164,7 @@ export async function runStage(
     stage: stage.stage,
     step: state.step,
     backend: currentBackend()?.name,
+    ...(initialised ? { initAdapter: initialised } : {}),
   });
 
   const dp =
@@ -161,7 +172,8 @@ export async function runStage(
       ? await DataParallelTrainer.start({
           spec: o.parallel.worker,
           threads: o.parallel.threads,
-          stage,
+          // The workers attach the LoRA with the ranks resolved here.
+          stage: loraRanks ? { ...stage, loraRanks } : stage,
           model,
           trainer,
           trainerOptions,

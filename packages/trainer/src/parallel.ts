@@ -109,7 +109,7 @@ export function runTrainWorker(): void {
         await initBackend(m.backend);
         model = loadCheckpoint({ weights: m.weights, config: m.config as never });
         if (m.stage.mode === 'adapter') {
-          attachVariant(model, m.stage.lora, m.stage.seed);
+          attachVariant(model, m.stage.lora, m.stage.seed, m.stage.loraRanks);
           if (m.adapter) loadAdapter(model, m.adapter);
         }
         trainer = new Trainer(model, m.trainer);

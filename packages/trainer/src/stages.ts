@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ZTrainerOptions } from '@musar/model';
+import { ZLoraConfig, ZTrainerOptions } from '@musar/model';
 
 // ---------------------------------------------------------------------------------------------
 // Training stages as data. Every shipped model is one of these plus a seed and a step budget;
@@ -38,6 +38,8 @@ export const ZStageConfig = z
     subjectLossWeight: z.number().min(1).max(100).default(1),
     /** dual = noise branch on X + subject branch on conditions; single = one adapter on both. */
     lora: z.enum(['dual', 'single']).default('dual'),
+    /** LoRA ranks and alphas over the model config's defaults (noise 4, subject 16). */
+    loraRanks: ZLoraConfig.partial().strict().optional(),
     batchSize: z.number().int().min(1).max(1024).default(16),
     steps: z.number().int().min(1).default(2000),
     learningRate: z.number().positive().max(1).default(1e-3),

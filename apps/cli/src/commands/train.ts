@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { initBackend } from '@musar/model';
+import { GUIDANCE_MAX, GUIDANCE_MIN, initBackend } from '@musar/model';
 import {
   defaultTrainThreads,
   evaluateCurvePoint,
@@ -16,6 +16,7 @@ import {
 } from '@musar/trainer';
 import {
   intOption,
+  numberOption,
   requireOption,
   UsageError,
   type TCommand,
@@ -40,6 +41,9 @@ const OPTIONS = {
   'eval-count': { type: 'string' },
   'eval-steps': { type: 'string' },
   prefetch: { type: 'string' },
+  'init-adapter': { type: 'string' },
+  'eval-guidance': { type: 'string' },
+  'eval-reference-guidance': { type: 'string' },
 } as const;
 
 const num = (v: TValues, name: string): number | undefined => {
@@ -52,10 +56,16 @@ const num = (v: TValues, name: string): number | undefined => {
 };
 
 /** The learning-curve evaluation of a stage: its fixed suite, a few items, few sampling steps. */
-function curveEvaluator(stage: TStageName, count: number, steps: number) {
+function curveEvaluator(
+  stage: TStageName,
+  count: number,
+  steps: number,
+  guidance: number,
+  referenceGuidance: number | undefined,
+) {
   const suite = stage === 'base' ? 'base' : stage === 'single-ref' ? 'single' : 'two-subject';
   return async (model: Parameters<typeof evaluateCurvePoint>[0]) => {
-    const p = await evaluateCurvePoint(model, { suite, count, steps, guidance: 3 });
+    const p = await evaluateCurvePoint(model, { suite, count, steps, guidance, referenceGuidance });
     return Object.fromEntries(
       Object.entries(p).filter((e): e is [string, number] => typeof e[1] === 'number'),
     );
@@ -73,7 +83,7 @@ const fmt = (s: number) =>
 function stageCommand(stage: TStageName): TCommand {
   return {
     summary: `train the ${stage} ${stage === 'base' ? 'text-to-image model' : 'adapter'} (resumes --run)`,
-    usage: `musar train ${stage} --run DIR${stage === 'base' ? '' : ' --base models/base'} [--config stage.json] [--steps N] [--batch N] [--lr X] [--seed N] [--max-seconds S] [--threads N] [--prefetch N] [--state FILE] [--eval-count N] [--eval-steps N] [--backend wasm] [--log FILE] [--export models/NAME]`,
+    usage: `musar train ${stage} --run DIR${stage === 'base' ? '' : ' --base models/base'} [--config stage.json] [--steps N] [--batch N] [--lr X] [--seed N] [--max-seconds S] [--threads N] [--prefetch N] [--state FILE] [--init-adapter FILE] [--eval-count N] [--eval-steps N] [--eval-guidance P] [--eval-reference-guidance R] [--backend wasm] [--log FILE] [--export models/NAME]`,
     options: OPTIONS,
     async run(v, io) {
       const runDir = requireOption(v, 'run', this.usage);
@@ -100,6 +110,12 @@ function stageCommand(stage: TStageName): TCommand {
         throw new UsageError(
           `missing --base (the adapter trains on a frozen base)\nusage: ${this.usage}`,
         );
+      if (typeof v['init-adapter'] === 'string' && cfg.mode !== 'adapter')
+        throw new UsageError(`--init-adapter starts an adapter; the ${stage} stage trains a base`);
+      const initAdapter =
+        typeof v['init-adapter'] === 'string'
+          ? new Uint8Array(await readFile(v['init-adapter']))
+          : undefined;
       const backend = await initBackend(
         typeof v.backend === 'string' ? v.backend : process.env.MUSAR_BACKEND,
       );
@@ -141,6 +157,7 @@ function stageCommand(stage: TStageName): TCommand {
         stage: cfg,
         runDir,
         baseDir: base,
+        initAdapter,
         maxSeconds: num(v, 'max-seconds'),
         signal: ac.signal,
         log,
@@ -163,6 +180,10 @@ function stageCommand(stage: TStageName): TCommand {
           stage,
           intOption(v, 'eval-count', 48),
           intOption(v, 'eval-steps', 20),
+          numberOption(v, 'eval-guidance', 3, GUIDANCE_MIN, GUIDANCE_MAX),
+          v['eval-reference-guidance'] === undefined
+            ? undefined
+            : numberOption(v, 'eval-reference-guidance', 0, GUIDANCE_MIN, GUIDANCE_MAX),
         ),
         onProgress: (p) =>
           bar.update(p.step, {

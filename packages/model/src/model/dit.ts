@@ -96,7 +96,10 @@ export class MusarModel {
     );
   }
 
-  /** Adds a fresh dual-branch LoRA (B = 0, so outputs are unchanged) to every transformer linear. */
+  /**
+   * Adds a fresh dual-branch LoRA (B = 0, so outputs are unchanged) to every transformer linear,
+   * with the ranks of `options.config` (an adapter's own) or else the model config's defaults.
+   */
   attachLora(seed = 0, options: TLoraOptions = {}): DualBranchLora {
     this.lora?.dispose();
     const specs = loraLayers(this.params).map(({ layer, branches }) => ({
@@ -105,7 +108,7 @@ export class MusarModel {
       outDim: layer.w.shape[1],
       branches,
     }));
-    this.lora = new DualBranchLora(this.cfg.lora, specs, seed, options);
+    this.lora = new DualBranchLora(options.config ?? this.cfg.lora, specs, seed, options);
     return this.lora;
   }
 
