@@ -5,8 +5,9 @@ import { aggregate, evaluateSuite } from './evaluate';
 import { loadModelDir } from './model-dir';
 import { stepOf } from './state-file';
 
-// What training/ commits: at most two active runs, one bounded file each, and the frozen base the
-// adapters train on — which must still draw the base task (a small seeded quality guard).
+// What training/ commits: at most two active runs, one bounded file each, the frozen base the
+// adapters train on — which must still draw the base task (a small seeded quality guard) — and the
+// frozen identity adapter the MUSAR stage starts from, which must still carry its subjects.
 const training = fileURLToPath(new URL('../../../training/', import.meta.url));
 const MAX_STATE_BYTES = 25 * 1024 * 1024;
 
@@ -40,6 +41,30 @@ describe('committed training state', () => {
       expect(m.namedBody).toBeGreaterThanOrEqual(0.85);
       expect(m.count).toBeGreaterThanOrEqual(0.95);
       expect(m.background).toBeGreaterThanOrEqual(0.95);
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it('the frozen identity adapter loads on the frozen base and transfers identity (8 seeded items)', async () => {
+    const { model, card } = await loadModelDir(`${training}identity`);
+    expect(card.kind).toBe('adapter');
+    expect(model.lora?.shared).toBe(true);
+    const guidance = card.sampling?.guidance;
+    expect(guidance).toEqual({ prompt: 1.5, reference: 5 });
+    try {
+      const { items } = await evaluateSuite(model, {
+        suite: 'single',
+        count: 8,
+        steps: 12,
+        seed: 3,
+        batch: 8,
+        guidance,
+      });
+      const m = aggregate(items.map((x) => x.score));
+      expect(m.n).toBe(8);
+      // 100 items, 20 steps: 0.856–0.873 (card); a prompt-only render reaches ≈ 0.47.
+      expect(m.fidelity).toBeGreaterThanOrEqual(0.8);
     } finally {
       model.dispose();
     }
