@@ -126,6 +126,7 @@ export async function handleEvaluate(deps: TFeedbackDeps, job: TFeedbackJob) {
           ...(fresh?.metrics ?? {}),
           evaluation: {
             ...result.byModel,
+            guidance: result.guidance,
             servingId: serving?.id ?? null,
             seconds: result.seconds,
             backend: result.backend,

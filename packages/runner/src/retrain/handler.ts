@@ -17,6 +17,7 @@ import { QUEUES } from '@musar/core/jobs/names';
 import { describeZodError, ZEvaluatePayload, ZRetrainPayload } from '@musar/core/jobs/payloads';
 import { servingVersion, VERSION_COLUMNS, versionColumns } from '@musar/core/models/serving';
 import { writeCheckpoint } from '@musar/core/models/checkpoint-io';
+import { versionSampling } from '../generation/model-source';
 import { runInThread } from './run-thread';
 import { byId, num, weightsOf, type TFeedbackDeps, type TFeedbackJob } from './versions';
 
@@ -150,6 +151,10 @@ async function retrain(
     .select(versionColumns(VERSION_COLUMNS))
     .from(modelVersions)
     .where(sql`${modelVersions.metrics}->'training'->>'jobId' = ${job.id}`);
+  // The candidate serves as its parent does: it inherits the parent card's sampling (its guidance
+  // scales were tuned for this model line; an invalid parent card fails here, not at serving).
+  const name = `${parent.name}+feedback-${new Date().toISOString().slice(0, 16)}`;
+  const sampling = versionSampling(parent);
   const candidate =
     existing ??
     (await db.transaction(async (tx) => {
@@ -157,10 +162,17 @@ async function retrain(
         .insert(modelVersions)
         .values({
           kind: 'adapter',
-          name: `${parent.name}+feedback-${new Date().toISOString().slice(0, 16)}`,
+          name,
           parentId: parent.id,
           state: 'candidate',
           config: parent.config,
+          modelCard: {
+            name,
+            kind: 'adapter',
+            stage: 'feedback',
+            parent: parent.name,
+            ...(sampling ? { sampling } : {}),
+          },
           metrics: { training: { status: 'running', step: 0, steps, ...base } },
         })
         .returning(versionColumns(VERSION_COLUMNS));

@@ -90,6 +90,8 @@ beforeAll(async () => {
       promotedAt: new Date(),
       config: model.cfg,
       checkpoint: adapter.weights,
+      // its own guidance: the candidate must inherit it and the gate must sample with it
+      modelCard: { ...adapter.card, sampling: { guidance: { prompt: 2, reference: 4 } } },
     })
     .returning();
   adapterId = a!.id;
@@ -196,6 +198,21 @@ describe('feedback loop', () => {
       serving: { n: 2 },
     });
     expect(gate.passed).toBe(true);
+    // The candidate serves as its parent does (the card's sampling) and both were scored so.
+    const [row] = await db
+      .select({ modelCard: modelVersions.modelCard, metrics: modelVersions.metrics })
+      .from(modelVersions)
+      .where(eq(modelVersions.id, candidate.id));
+    expect(row!.modelCard).toMatchObject({
+      kind: 'adapter',
+      stage: 'feedback',
+      parent: 'tiny-musar',
+      sampling: { guidance: { prompt: 2, reference: 4 } },
+    });
+    expect((row!.metrics as { evaluation: { guidance: unknown } }).evaluation.guidance).toEqual({
+      candidate: { prompt: 2, reference: 4 },
+      serving: { prompt: 2, reference: 4 },
+    });
     // lineage = the three trained outputs; the most recent approved one was held out
     const trained = await db.select().from(lineage).where(eq(lineage.modelVersionId, candidate.id));
     const held = (candidate.metrics!.training as { heldOutOutputIds: string[] }).heldOutOutputIds;

@@ -15,6 +15,7 @@ import {
   loadCheckpoint,
   subjectConditionText,
   type MusarModel,
+  type TGuidance,
 } from '@musar/model';
 import {
   aggregate,
@@ -109,6 +110,7 @@ async function heldOutScores(
   model: MusarModel,
   items: THeldOutItem[],
   steps: number,
+  guidance: TGuidance | undefined,
 ): Promise<TScore[]> {
   const S = model.cfg.imageSize;
   const scores: TScore[] = [];
@@ -130,7 +132,12 @@ async function heldOutScores(
       tokenize,
     );
     try {
-      const res = generate(model, inputs, { steps, seed: item.seed, routing: item.routing });
+      const res = generate(model, inputs, {
+        steps,
+        seed: item.seed,
+        routing: item.routing,
+        ...(guidance ? { guidance } : {}),
+      });
       const data = (await res.images.data()) as Float32Array;
       res.images.dispose();
       scores.push(
@@ -152,6 +159,8 @@ async function evaluate(task: TEvalTask): Promise<TEvalResult> {
   const byModel: TEvalResult['byModel'] = {};
   for (const w of task.models) {
     const model = load(w);
+    // Each model is scored as it serves: with its card's guidance (else each sampler's default).
+    const guidance = w.guidance ?? undefined;
     try {
       const sets: Record<string, TSetMetrics> = {};
       for (const k of task.suites) {
@@ -161,11 +170,14 @@ async function evaluate(task: TEvalTask): Promise<TEvalResult> {
           count: task.suiteCount,
           routing: {},
           steps: task.steps,
+          guidance,
         });
         sets[suite] = { n: metrics.n, fidelity: metrics.fidelity, leakage: metrics.leakage };
       }
       if (task.heldOut.length)
-        sets['recent-approved'] = summarise(await heldOutScores(model, task.heldOut, task.steps));
+        sets['recent-approved'] = summarise(
+          await heldOutScores(model, task.heldOut, task.steps, guidance),
+        );
       byModel[w.label] = sets;
     } finally {
       model.dispose();
@@ -173,6 +185,7 @@ async function evaluate(task: TEvalTask): Promise<TEvalResult> {
   }
   return {
     byModel,
+    guidance: Object.fromEntries(task.models.map((w) => [w.label, w.guidance ?? null])),
     seconds: (performance.now() - started) / 1000,
     backend: currentBackend()?.name ?? 'unknown',
   };

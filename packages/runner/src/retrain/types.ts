@@ -1,8 +1,15 @@
 // What the retrain/evaluate handlers send to their compute thread and get back (plain data).
+import type { TGuidance } from '@musar/model';
 import type { TTrainSample } from '@musar/trainer';
 import type { TRoutingOverrides } from '@musar/core/generation/routing-params';
 
-export type TWeights = { baseWeights: Uint8Array; baseConfig: unknown; adapter: Uint8Array | null };
+export type TWeights = {
+  baseWeights: Uint8Array;
+  baseConfig: unknown;
+  adapter: Uint8Array | null;
+  /** The version's own guidance scales (its model card's `sampling`): evaluation samples with them. */
+  guidance?: TGuidance | null;
+};
 
 export type TTrainTask = TWeights & {
   kind: 'train';
@@ -39,6 +46,8 @@ export type TTrainResult = {
 };
 export type TEvalResult = {
   byModel: Record<string, Record<string, TSetMetrics>>;
+  /** The guidance each model was sampled with (null: the samplers' defaults). */
+  guidance: Record<string, TGuidance | null>;
   seconds: number;
   backend: string;
 };

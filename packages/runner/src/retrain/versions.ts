@@ -5,6 +5,7 @@ import { modelVersions } from '@musar/db/schema';
 import { baseVersion } from '@musar/core/models/ancestry';
 import { readCheckpoint } from '@musar/core/models/checkpoint-io';
 import { VERSION_COLUMNS, versionColumns, type TModelVersionRow } from '@musar/core/models/serving';
+import { versionSampling } from '../generation/model-source';
 import type { TWeights } from './types';
 
 /** A version's row without its checkpoint (weightsOf reads that in pieces). */
@@ -35,7 +36,7 @@ export const byId = async (db: Db, id: string): Promise<TVersionRow | undefined>
       .where(eq(modelVersions.id, id))
   )[0];
 
-/** The base and adapter weights of a version (an adapter's parents lead to its base). */
+/** The base and adapter weights of a version (an adapter's parents lead to its base) and its guidance. */
 export async function weightsOf(db: Db, version: TVersionRow): Promise<TWeights> {
   const base = await baseVersion(db, version.id, ['id', 'config']);
   const baseWeights = base ? await readCheckpoint(db, base.id) : null;
@@ -44,5 +45,7 @@ export async function weightsOf(db: Db, version: TVersionRow): Promise<TWeights>
   const adapter = version.kind === 'adapter' ? await readCheckpoint(db, version.id) : null;
   if (version.kind === 'adapter' && !adapter)
     throw new Error(`adapter "${version.name}" has no stored checkpoint`);
-  return { baseWeights, baseConfig: base.config, adapter };
+  // The version's own card decides its guidance, as in generation (versionSampling).
+  const guidance = versionSampling(version)?.guidance ?? null;
+  return { baseWeights, baseConfig: base.config, adapter, guidance };
 }
