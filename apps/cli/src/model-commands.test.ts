@@ -386,4 +386,35 @@ describe('musar train', () => {
     ).toBe(2);
     expect(g.err.join('\n')).toMatch(/--eval-guidance must be a number in \[0, 50\]/);
   });
+
+  it('exports a card whose sampling is the guidance given for the curve (none when not given)', async () => {
+    const run = async (name: string, extra: string[]) => {
+      const out = join(dir, `export-${name}`);
+      const c = capture();
+      const args = [
+        'train',
+        'base',
+        '--run',
+        join(dir, `run-${name}`),
+        '--steps',
+        '1',
+        '--batch',
+        '1',
+      ];
+      expect(
+        await main([...args, '--threads', '1', '--prefetch', '0', '--export', out, ...extra], c.io),
+        c.err.join('\n'),
+      ).toBe(0);
+      return JSON.parse(await readFile(join(out, 'card.json'), 'utf8')) as { sampling?: unknown };
+    };
+    expect(
+      (await run('g', ['--eval-guidance', '2', '--eval-reference-guidance', '4'])).sampling,
+    ).toEqual({
+      guidance: { prompt: 2, reference: 4 },
+    });
+    expect((await run('p', ['--eval-guidance', '2'])).sampling).toEqual({
+      guidance: { prompt: 2, reference: 2 },
+    });
+    expect((await run('none', [])).sampling).toBeUndefined();
+  });
 });

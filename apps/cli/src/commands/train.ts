@@ -110,6 +110,16 @@ function stageCommand(stage: TStageName): TCommand {
         throw new UsageError(
           `missing --base (the adapter trains on a frozen base)\nusage: ${this.usage}`,
         );
+      // The curve's guidance; given as flags, it is also the exported model's card `sampling`.
+      const evalGuidance = {
+        prompt: numberOption(v, 'eval-guidance', 3, GUIDANCE_MIN, GUIDANCE_MAX),
+        reference:
+          v['eval-reference-guidance'] === undefined
+            ? undefined
+            : numberOption(v, 'eval-reference-guidance', 0, GUIDANCE_MIN, GUIDANCE_MAX),
+      };
+      const guidanceGiven =
+        v['eval-guidance'] !== undefined || v['eval-reference-guidance'] !== undefined;
       if (typeof v['init-adapter'] === 'string' && cfg.mode !== 'adapter')
         throw new UsageError(`--init-adapter starts an adapter; the ${stage} stage trains a base`);
       const initAdapter =
@@ -180,10 +190,8 @@ function stageCommand(stage: TStageName): TCommand {
           stage,
           intOption(v, 'eval-count', 48),
           intOption(v, 'eval-steps', 20),
-          numberOption(v, 'eval-guidance', 3, GUIDANCE_MIN, GUIDANCE_MAX),
-          v['eval-reference-guidance'] === undefined
-            ? undefined
-            : numberOption(v, 'eval-reference-guidance', 0, GUIDANCE_MIN, GUIDANCE_MAX),
+          evalGuidance.prompt,
+          evalGuidance.reference,
         ),
         onProgress: (p) =>
           bar.update(p.step, {
@@ -212,6 +220,16 @@ function stageCommand(stage: TStageName): TCommand {
           backend: backend.name,
           command: `musar train ${stage} ${process.argv.slice(4).join(' ')}`.trim(),
           metrics: { finalLoss: res.state.losses.at(-1)?.loss ?? null },
+          ...(guidanceGiven
+            ? {
+                sampling: {
+                  guidance: {
+                    prompt: evalGuidance.prompt,
+                    reference: evalGuidance.reference ?? evalGuidance.prompt,
+                  },
+                },
+              }
+            : {}),
         });
         io.out(`exported to ${v.export}`);
       }
