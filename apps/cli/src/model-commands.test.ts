@@ -402,19 +402,29 @@ describe('musar train', () => {
         '1',
       ];
       expect(
-        await main([...args, '--threads', '1', '--prefetch', '0', '--export', out, ...extra], c.io),
+        await main([...args, '--threads', '1', '--export', out, ...extra], c.io),
         c.err.join('\n'),
       ).toBe(0);
       return JSON.parse(await readFile(join(out, 'card.json'), 'utf8')) as { sampling?: unknown };
     };
     expect(
-      (await run('g', ['--eval-guidance', '2', '--eval-reference-guidance', '4'])).sampling,
+      (
+        await run('g', [
+          '--prefetch',
+          '0',
+          '--eval-guidance',
+          '2',
+          '--eval-reference-guidance',
+          '4',
+        ])
+      ).sampling,
     ).toEqual({
       guidance: { prompt: 2, reference: 4 },
     });
-    expect((await run('p', ['--eval-guidance', '2'])).sampling).toEqual({
+    expect((await run('p', ['--prefetch', '0', '--eval-guidance', '2'])).sampling).toEqual({
       guidance: { prompt: 2, reference: 2 },
     });
-    expect((await run('none', [])).sampling).toBeUndefined();
+    // one compute thread with a batch-prefetch thread beside it (the worker entry must resolve)
+    expect((await run('none', ['--prefetch', '1'])).sampling).toBeUndefined();
   });
 });

@@ -63,6 +63,11 @@ export const trainWorkerSpec = (): TWorkerSpec => ({
   url: new URL('./train-worker.mjs', import.meta.url),
 });
 
+/** The batch-prefetch thread entry under tsx (one compute thread, batches built beside it). */
+export const batchWorkerSpec = (): TWorkerSpec => ({
+  url: new URL('./batch-worker.mjs', import.meta.url),
+});
+
 /** Compute threads for training by default: every core (MUSAR_TRAIN_THREADS overrides). */
 export function defaultTrainThreads(): number {
   const env = Number(process.env.MUSAR_TRAIN_THREADS);

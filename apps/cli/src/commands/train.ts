@@ -5,6 +5,7 @@ import { dirname, join, relative } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { GUIDANCE_MAX, GUIDANCE_MIN, initBackend } from '@musar/model';
 import {
+  batchWorkerSpec,
   defaultTrainThreads,
   evaluateCurvePoint,
   exportRun,
@@ -175,7 +176,7 @@ function stageCommand(stage: TStageName): TCommand {
           prefetchThreads > 0
             ? {
                 threads: prefetchThreads,
-                worker: { url: new URL('../../../trainer/src/batch-worker.mjs', import.meta.url) },
+                worker: batchWorkerSpec(),
               }
             : undefined,
         parallel:
