@@ -85,7 +85,7 @@ export function rectifiedFlowLoss(
       throw new Error(
         `lossWeights is [${w.shape.join(', ')}], want [${x0.shape.slice(0, 3).join(', ')}, 1]`,
       );
-    // Σ w·err² / (3·Σ w): the plain mean when every weight is equal.
-    return tf.div(tf.sum(tf.mul(sq, w)), tf.mul(tf.sum(w), 3)) as tf.Scalar;
+    // Σ w·err² / (3·Σ w): the plain mean when every weight is equal (0 when every weight is 0).
+    return tf.div(tf.sum(tf.mul(sq, w)), tf.maximum(tf.mul(tf.sum(w), 3), 1e-12)) as tf.Scalar;
   });
 }

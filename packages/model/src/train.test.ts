@@ -197,6 +197,10 @@ describe('loss weights', () => {
     expect(Math.abs(lossWith(only1) - plain)).toBeGreaterThan(1e-4);
   });
 
+  it('all-zero weights give a zero loss, not NaN (a shard with nothing to learn)', () => {
+    expect(lossWith(new Float32Array(2 * S * S))).toBe(0);
+  });
+
   it('rejects weights of the wrong shape', () => {
     expect(() =>
       rectifiedFlowLoss(

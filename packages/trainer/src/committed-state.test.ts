@@ -56,6 +56,7 @@ describe('committed training state', () => {
       const { items } = await evaluateSuite(model, {
         suite: 'single',
         count: 8,
+        routing: {},
         steps: 12,
         seed: 3,
         batch: 8,

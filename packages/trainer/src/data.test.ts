@@ -27,6 +27,38 @@ describe('training batches', () => {
     expect(() => stageConfig('single-ref', { subjectLossWeight: 0.5 })).toThrow();
   });
 
+  it('weigh a diptych by where its subjects are drawn, its background by diptychBackgroundWeight', () => {
+    const S = cfg.imageSize;
+    const d = sampleAt('diptych', 1, 3, { size: S, refSize: S });
+    // the routing regions are the halves; the drawn subjects lie inside their own half
+    let drawn = 0;
+    for (let p = 0; p < S * S; p++) {
+      expect(d.ownerMap[p]).toBe(p % S < S / 2 ? 0 : 1);
+      if (d.subjectMap![p]! >= 0) {
+        expect(d.subjectMap![p]).toBe(d.ownerMap[p]);
+        drawn++;
+      }
+    }
+    expect(drawn).toBeGreaterThan(20);
+    expect(drawn).toBeLessThan(S * S - 100);
+    const stage = stageConfig('musar', {
+      batchSize: 2,
+      subjectLossWeight: 4,
+      diptychBackgroundWeight: 0,
+    });
+    const w = toBatchArrays([d, d], cfg, batchOptions(stage)).lossWeights!;
+    for (let p = 0; p < S * S; p++) expect(w[p]).toBe(d.subjectMap![p]! >= 0 ? 4 : 0);
+    // a pair batch keeps background weight 1; diptych weighting alone still builds weights
+    const pair = sampleAt('pair', 1, 3, { size: S, refSize: S });
+    const wp = toBatchArrays([pair], cfg, batchOptions(stage)).lossWeights!;
+    for (let p = 0; p < S * S; p++) expect(wp[p]).toBe(pair.ownerMap[p]! >= 0 ? 4 : 1);
+    const only = stageConfig('musar', { batchSize: 1, diptychBackgroundWeight: 0.25 });
+    expect(toBatchArrays([pair], cfg, batchOptions(only)).lossWeights).toBeNull();
+    const wd = toBatchArrays([d], cfg, batchOptions(only)).lossWeights!;
+    expect(new Set(wd)).toEqual(new Set([1, 0.25]));
+    expect(() => stageConfig('musar', { diptychBackgroundWeight: 2 })).toThrow();
+  });
+
   it('are a pure function of (stage, step): the same step gives identical arrays', () => {
     const stage = stageConfig('musar', { batchSize: 3 });
     for (const step of [0, 1, 7]) {

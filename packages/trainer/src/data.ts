@@ -121,10 +121,16 @@ export type TBatchOptions = {
   regions: boolean;
   /** Loss weight of a subject's pixels relative to background pixels (1: no weighting). */
   subjectLossWeight?: number;
+  /** Loss weight of a diptych's background pixels (its split scenes and seam); default 1. */
+  diptychBackgroundWeight?: number;
 };
 
 export function batchOptions(stage: TStageConfig): TBatchOptions {
-  return { regions: stage.regions, subjectLossWeight: stage.subjectLossWeight };
+  return {
+    regions: stage.regions,
+    subjectLossWeight: stage.subjectLossWeight,
+    diptychBackgroundWeight: stage.diptychBackgroundWeight,
+  };
 }
 
 export type TLayoutSpec = {
@@ -159,7 +165,11 @@ export function toBatchArrays(
   const hasRegion = opts.regions && samples.some((s) => s.kind === 'diptych' || s.regionGrid);
   const regions = hasRegion ? new Int32Array(B * grid * grid).fill(-1) : null;
   const subjectWeight = opts.subjectLossWeight ?? 1;
-  const lossWeights = subjectWeight !== 1 ? new Float32Array(B * S * S) : null;
+  const diptychBackground = opts.diptychBackgroundWeight ?? 1;
+  const lossWeights =
+    subjectWeight !== 1 || (diptychBackground !== 1 && samples.some((s) => s.kind === 'diptych'))
+      ? new Float32Array(B * S * S)
+      : null;
   samples.forEach((s, b) => {
     if (s.target.width !== S || s.target.height !== S)
       throw new Error(
@@ -167,12 +177,13 @@ export function toBatchArrays(
       );
     modelPixels(s.target, S, images, b * px);
     if (lossWeights) {
-      if (s.ownerMap.length !== S * S)
-        throw new Error(
-          `sample ${s.index}: owner map has ${s.ownerMap.length} pixels, want ${S * S}`,
-        );
+      const map = s.subjectMap ?? s.ownerMap;
+      if (map.length !== S * S)
+        throw new Error(`sample ${s.index}: owner map has ${map.length} pixels, want ${S * S}`);
+      // A diptych's background (two half scenes, a seam) is the layout bias: weighed apart.
+      const background = s.kind === 'diptych' ? diptychBackground : 1;
       for (let p = 0; p < S * S; p++)
-        lossWeights[b * S * S + p] = s.ownerMap[p]! >= 0 ? subjectWeight : 1;
+        lossWeights[b * S * S + p] = map[p]! >= 0 ? subjectWeight : background;
     }
     if (regions) {
       const grid2 = grid * grid;

@@ -36,6 +36,11 @@ export const ZStageConfig = z
     regions: z.boolean().default(true),
     /** Loss weight of subject pixels relative to background pixels (1: the plain mean). */
     subjectLossWeight: z.number().min(1).max(100).default(1),
+    /**
+     * Loss weight of a diptych's background pixels (two half scenes and the seam between them:
+     * the diptych's layout bias); 0 learns only the subjects from diptychs. Default 1.
+     */
+    diptychBackgroundWeight: z.number().min(0).max(1).default(1),
     /** dual = noise branch on X + subject branch on conditions; single = one adapter on both. */
     lora: z.enum(['dual', 'single']).default('dual'),
     /** LoRA ranks and alphas over the model config's defaults (noise 4, subject 16). */

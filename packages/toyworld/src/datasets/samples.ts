@@ -25,6 +25,12 @@ export type TSample = {
   /** conditionText per subject ("a star toy") */
   conditions: string[];
   ownerMap: Int8Array;
+  /**
+   * Per target pixel, the subject drawn there or -1 (background), where it differs from
+   * `ownerMap`: a diptych's owner map gives each subject its whole half (its routing region),
+   * this one only the pixels the subject covers (the loss weights use it).
+   */
+  subjectMap?: Int8Array;
   scene?: TScene;
 };
 
@@ -101,10 +107,18 @@ export function diptychSample(rng: Rng, index: number, o: TSampleOptions): TSamp
   for (const s of [left, right])
     s.placements[0]!.view.scale = Math.min(0.85, s.placements[0]!.view.scale * 1.1);
   const target = createImage(o.size, o.size);
-  blit(target, renderScene(left, half, o.size).image, 0, 0);
-  blit(target, renderScene(right, o.size - half, o.size).image, half, 0);
+  const [l, r] = [renderScene(left, half, o.size), renderScene(right, o.size - half, o.size)];
+  blit(target, l.image, 0, 0);
+  blit(target, r.image, half, 0);
   const ownerMap = new Int8Array(o.size * o.size);
-  for (let i = 0; i < ownerMap.length; i++) ownerMap[i] = i % o.size < half ? 0 : 1;
+  const subjectMap = new Int8Array(o.size * o.size);
+  for (let i = 0; i < ownerMap.length; i++) {
+    const [x, y] = [i % o.size, Math.floor(i / o.size)];
+    ownerMap[i] = x < half ? 0 : 1;
+    const drawn =
+      x < half ? l.ownerMap[y * half + x]! : r.ownerMap[y * (o.size - half) + x - half]!;
+    subjectMap[i] = drawn >= 0 ? ownerMap[i]! : -1;
+  }
   const subjects = [left.placements[0]!.subject, right.placements[0]!.subject];
   const rel = relationBetween(
     { x: 0.25, y: 0.5, scale: 1, rotation: 0 },
@@ -122,6 +136,7 @@ export function diptychSample(rng: Rng, index: number, o: TSampleOptions): TSamp
     references: subjects.map((s) => renderReference(s, o.refSize, referenceView(rng))),
     conditions: subjects.map(conditionText),
     ownerMap,
+    subjectMap,
   };
 }
 
