@@ -8,7 +8,11 @@ const tsx = import.meta.resolve('tsx');
 const child = spawn(process.execPath, ['--import', tsx, main, ...process.argv.slice(2)], {
   stdio: 'inherit',
 });
+// A stop signal to this wrapper goes to the CLI (training checkpoints and stops cleanly on it).
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+for (const s of SIGNALS) process.on(s, () => child.kill(s));
 child.on('exit', (code, signal) => {
+  for (const s of SIGNALS) process.removeAllListeners(s);
   if (signal) process.kill(process.pid, signal);
   else process.exit(code ?? 1);
 });

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -143,5 +144,24 @@ describe('musar world', () => {
     });
     expect(stdout).toContain('world subject');
     expect(stdout).toContain('world score');
+  });
+
+  it('bin/musar.mjs passes SIGTERM on: a training run checkpoints and stops cleanly', async () => {
+    const bin = fileURLToPath(new URL('../../../bin/musar.mjs', import.meta.url));
+    const run = join(await mkdtemp(join(tmpdir(), 'musar-sig-')), 'run');
+    const args = ['train', 'base', '--run', run, '--steps', '100000', '--batch', '1'];
+    const child = spawn(process.execPath, [bin, ...args, '--threads', '1', '--prefetch', '0']);
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    // wait for the first checkpoint, then stop the wrapper (not the CLI process it started)
+    for (let i = 0; i < 600 && !existsSync(join(run, 'state.json')); i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(existsSync(join(run, 'state.json'))).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(out).toMatch(/base: step \d+\/100000, \d+ samples/);
+    const state = JSON.parse(await readFile(join(run, 'state.json'), 'utf8')) as { step: number };
+    expect(out).toContain(`step ${state.step}/100000`);
   });
 });
