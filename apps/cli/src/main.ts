@@ -58,5 +58,10 @@ export async function main(
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  main(process.argv.slice(2)).then((code) => (process.exitCode = code));
+  // A failed command exits at once: a worker thread it started (batch prefetch, training shards)
+  // must not keep a failed run's process alive. stderr is synchronous on files and pipes here.
+  main(process.argv.slice(2)).then((code) => {
+    if (code !== 0) process.exit(code);
+    process.exitCode = code;
+  });
 }
