@@ -1,4 +1,4 @@
-import { index, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgEnum, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { user } from './auth';
 import { subjects } from './subjects';
 import { bytea, createdAt, tstz } from './types';
@@ -23,6 +23,9 @@ export const consents = pgTable(
     evidenceFile: bytea('evidence_file'),
     evidenceFileName: text('evidence_file_name'),
     evidenceMimeType: text('evidence_mime_type'),
+    /** Size and sha256 (hex) of the evidence file, recorded at grant: they outlive its erasure. */
+    evidenceFileBytes: integer('evidence_file_bytes'),
+    evidenceFileSha256: text('evidence_file_sha256'),
     validFrom: tstz('valid_from').defaultNow().notNull(),
     expiresAt: tstz('expires_at'),
     revokedAt: tstz('revoked_at'),

@@ -73,7 +73,13 @@ describe('POST /api/consents/grant', () => {
       id: string;
       scope: string;
       status: string;
-      evidenceFile: { name: string; mimeType: string; bytes: number; sha256: string };
+      evidenceFile: {
+        name: string;
+        mimeType: string;
+        bytes: number;
+        sha256: string;
+        erased: boolean;
+      };
     };
     expect(consent).toMatchObject({ scope: 'train', status: 'active' });
     expect(consent.evidenceFile).toEqual({
@@ -81,6 +87,7 @@ describe('POST /api/consents/grant', () => {
       mimeType: 'application/pdf',
       bytes: file.length,
       sha256: sha256(file),
+      erased: false,
     });
     const [row] = await handle.db.select().from(consents).where(eq(consents.id, consent.id));
     expect(row!.evidenceFile!.length).toBe(file.length);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DbHandle } from '@musar/db';
@@ -173,6 +174,14 @@ describe('assertConsent', () => {
       name: 'form.pdf',
       mimeType: 'application/pdf',
       bytes: pdf.bytes.length,
+      sha256: createHash('sha256').update(pdf.bytes).digest('hex'),
+      erased: false,
+    });
+    // recorded at grant, in the row itself (erasure keeps them)
+    const [row] = await handle.db.select().from(consents).where(eq(consents.id, c.id));
+    expect(row).toMatchObject({
+      evidenceFileBytes: pdf.bytes.length,
+      evidenceFileSha256: c.evidenceFile!.sha256,
     });
   });
 });

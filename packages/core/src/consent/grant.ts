@@ -36,14 +36,18 @@ export function toConsent(row: ConsentRow, now = new Date()) {
     grantedBy: row.grantedBy,
     recordedBy: row.recordedBy,
     evidence: row.evidence,
-    evidenceFile: row.evidenceFile
-      ? {
-          name: row.evidenceFileName ?? 'evidence',
-          mimeType: row.evidenceMimeType ?? 'application/octet-stream',
-          bytes: row.evidenceFile.length,
-          sha256: sha256(row.evidenceFile),
-        }
-      : null,
+    // Size and hash as recorded at grant, so they stay after the file itself is erased.
+    evidenceFile:
+      row.evidenceFileSha256 !== null || row.evidenceFile !== null
+        ? {
+            name: row.evidenceFileName ?? 'evidence',
+            mimeType: row.evidenceMimeType ?? 'application/octet-stream',
+            bytes: row.evidenceFileBytes ?? row.evidenceFile?.length ?? 0,
+            sha256: row.evidenceFileSha256 ?? sha256(row.evidenceFile!),
+            /** The file was erased with its subject: its record stays, the bytes are gone. */
+            erased: row.evidenceFile === null,
+          }
+        : null,
     validFrom: row.validFrom.toISOString(),
     expiresAt: iso(row.expiresAt),
     revokedAt: iso(row.revokedAt),
@@ -146,6 +150,8 @@ export async function grantConsent(db: Db, actor: TActor, input: TGrantInput) {
             ? safeEvidenceName(input.evidenceFile.name, mimeType)
             : null,
         evidenceMimeType: mimeType,
+        evidenceFileBytes: input.evidenceFile?.bytes.length ?? null,
+        evidenceFileSha256: input.evidenceFile ? sha256(input.evidenceFile.bytes) : null,
         validFrom,
         expiresAt: input.expiresAt ?? null,
       })

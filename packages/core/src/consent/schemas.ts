@@ -52,8 +52,15 @@ export const ZConsent = z.object({
   grantedBy: z.string(),
   recordedBy: z.string().nullable(),
   evidence: z.string(),
+  /** The evidence file's record (size and hash from the grant); `erased`: the bytes are gone. */
   evidenceFile: z
-    .object({ name: z.string(), mimeType: z.string(), bytes: z.number(), sha256: z.string() })
+    .object({
+      name: z.string(),
+      mimeType: z.string(),
+      bytes: z.number(),
+      sha256: z.string(),
+      erased: z.boolean(),
+    })
     .nullable(),
   validFrom: ZIsoDate,
   expiresAt: ZIsoDate.nullable(),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { count, eq, sql } from 'drizzle-orm';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -194,6 +195,16 @@ describe('erasure', () => {
     const after = await getSubject(handle.db, a.id);
     expect(after).toMatchObject({ images: [], canGenerate: false, canTrain: false });
     expect(after.erasedAt).not.toBeNull();
+    // the evidence file's bytes are gone, its record (size and hash from the grant) stays
+    expect(after.consents.map((c) => c.evidenceFile).filter(Boolean)).toEqual([
+      {
+        name: 'id.png',
+        mimeType: 'image/png',
+        bytes: evidenceImage.length,
+        sha256: createHash('sha256').update(evidenceImage).digest('hex'),
+        erased: true,
+      },
+    ]);
     expect(after.lineage.modelVersions.map((m) => [m.id, m.state])).toEqual([[v, 'tainted']]);
     expect(after.lineage.outputs.every((o) => o.state === 'withdrawn' && !o.hasImage)).toBe(true);
     expect(

@@ -108,7 +108,14 @@ export function ConsentPanel({ subject, onChange }: { subject: Subject; onChange
                 <td className="px-3 py-1.5">{c.grantedBy}</td>
                 <td className="max-w-xs px-3 py-1.5">
                   <span className="line-clamp-2">{c.evidence}</span>
-                  {c.evidenceFile ? (
+                  {c.evidenceFile?.erased ? (
+                    <span
+                      className="block text-xs text-slate-500"
+                      title={`sha256 ${c.evidenceFile.sha256}`}
+                    >
+                      {c.evidenceFile.name} ({Math.ceil(c.evidenceFile.bytes / 1024)} KiB) — erased
+                    </span>
+                  ) : c.evidenceFile ? (
                     <button
                       type="button"
                       className="block text-xs text-indigo-700 hover:underline"
