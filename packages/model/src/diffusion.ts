@@ -18,6 +18,8 @@ export type TTrainBatch = TModelInputs & {
   regions?: Int32Array | number[][] | null;
   /** Optional [B][k] condition dropout: false hides subject i from sample b. */
   keepSubject?: boolean[][] | null;
+  /** X ↔ X limited to each region too (a diptych's halves denoised as separate images). */
+  isolateRegions?: boolean;
   /** Optional float32 [B, H, W, 1] per-pixel loss weights (e.g. subject pixels above background);
    * the loss is then the weighted mean. Null or absent: every pixel counts the same. */
   lossWeights?: tf.Tensor4D | null;
@@ -46,6 +48,7 @@ export function trainingPlan(
     region,
     keepSubject: batch.keepSubject ?? null,
     targetLength: tokensPerImage(model.cfg),
+    isolateRegions: (batch.isolateRegions ?? false) && region !== null,
   });
 }
 

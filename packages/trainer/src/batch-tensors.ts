@@ -14,6 +14,7 @@ export function toTensors(a: TBatchArrays, cfg: TMusarConfig): TTrainBatch {
     condText: k > 0 ? tf.tensor3d(a.condText, [a.batch, k, cfg.condTextLength], 'int32') : null,
     references: k > 0 ? tf.tensor5d(a.references, [a.batch, k, S, S, 3]) : null,
     regions: a.regions,
+    ...(a.isolateRegions ? { isolateRegions: true } : {}),
     lossWeights: a.lossWeights ? tf.tensor4d(a.lossWeights, [a.batch, S, S, 1]) : null,
   };
 }

@@ -59,6 +59,19 @@ describe('training batches', () => {
     expect(() => stageConfig('musar', { diptychBackgroundWeight: 2 })).toThrow();
   });
 
+  it('mark diptych batches for isolated halves only when the stage asks for it', () => {
+    const S = cfg.imageSize;
+    const d = sampleAt('diptych', 1, 3, { size: S, refSize: S });
+    const pair = sampleAt('pair', 1, 4, { size: S, refSize: S });
+    const on = batchOptions(stageConfig('musar', { diptychIsolation: true }));
+    const off = batchOptions(stageConfig('musar', {}));
+    expect(toBatchArrays([d, d], cfg, on).isolateRegions).toBe(true);
+    expect(toBatchArrays([d, d], cfg, off).isolateRegions).toBeUndefined();
+    expect(toBatchArrays([pair], cfg, on).isolateRegions).toBeUndefined();
+    const noRegions = batchOptions(stageConfig('naive-diptych', { diptychIsolation: true }));
+    expect(toBatchArrays([d], cfg, noRegions).isolateRegions).toBeUndefined();
+  });
+
   it('are a pure function of (stage, step): the same step gives identical arrays', () => {
     const stage = stageConfig('musar', { batchSize: 3 });
     for (const step of [0, 1, 7]) {

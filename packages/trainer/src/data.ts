@@ -113,6 +113,8 @@ export type TBatchArrays = {
   regions: Int32Array | null;
   /** [B, S, S] per-pixel loss weights, or null (every pixel weighs the same) */
   lossWeights: Float32Array | null;
+  /** A diptych batch whose halves are denoised as separate images (X ↔ X within a half). */
+  isolateRegions?: boolean;
 };
 
 /** How a stage turns samples into batch arrays (the one place these stage fields are read). */
@@ -123,6 +125,8 @@ export type TBatchOptions = {
   subjectLossWeight?: number;
   /** Loss weight of a diptych's background pixels (its split scenes and seam); default 1. */
   diptychBackgroundWeight?: number;
+  /** Diptych batches: X ↔ X attention only within each half (with regions). */
+  diptychIsolation?: boolean;
 };
 
 export function batchOptions(stage: TStageConfig): TBatchOptions {
@@ -130,6 +134,7 @@ export function batchOptions(stage: TStageConfig): TBatchOptions {
     regions: stage.regions,
     subjectLossWeight: stage.subjectLossWeight,
     diptychBackgroundWeight: stage.diptychBackgroundWeight,
+    diptychIsolation: stage.diptychIsolation,
   };
 }
 
@@ -193,5 +198,19 @@ export function toBatchArrays(
       else for (let t = 0; t < grid2; t++) regions[b * grid2 + t] = k === 1 ? 0 : -1;
     }
   });
-  return { batch: B, subjects: k, images, prompt, condText, references, regions, lossWeights };
+  const isolate =
+    (opts.diptychIsolation ?? false) &&
+    regions !== null &&
+    samples.every((s) => s.kind === 'diptych');
+  return {
+    batch: B,
+    subjects: k,
+    images,
+    prompt,
+    condText,
+    references,
+    regions,
+    lossWeights,
+    ...(isolate ? { isolateRegions: true } : {}),
+  };
 }

@@ -41,6 +41,11 @@ export const ZStageConfig = z
      * the diptych's layout bias); 0 learns only the subjects from diptychs. Default 1.
      */
     diptychBackgroundWeight: z.number().min(0).max(1).default(1),
+    /**
+     * Diptych batches: X ↔ X attention only within each half, so each half is denoised as its own
+     * image and the model never learns one canvas split in two (needs `regions`). Default off.
+     */
+    diptychIsolation: z.boolean().default(false),
     /** dual = noise branch on X + subject branch on conditions; single = one adapter on both. */
     lora: z.enum(['dual', 'single']).default('dual'),
     /** LoRA ranks and alphas over the model config's defaults (noise 4, subject 16). */

@@ -216,12 +216,14 @@ export function targetAttention(
   ctx: TBlockKeys | null,
   bias: tf.Tensor | null,
   readout?: TReadout,
+  selfBias: tf.Tensor | null = null,
 ): { rows: tf.Tensor2D; mass?: tf.Tensor3D } {
   const self = blockKeys(k, v, B, Nx, H);
-  if (!ctx) return { rows: attend(q, B, H, [self]).rows };
+  const flatSelf = selfBias ? tf.reshape(selfBias, [B * Nx, 1, Nx]) : null;
+  if (!ctx) return { rows: attend(q, B, H, [self], [flatSelf]).rows };
   const lc = ctx.len;
   const flat = (b: tf.Tensor | null) => (b ? tf.reshape(b, [B * Nx, 1, lc]) : null);
-  const a = attend(q, B, H, [ctx, self], [flat(bias), null]);
+  const a = attend(q, B, H, [ctx, self], [flat(bias), flatSelf]);
   if (!readout || readout.subjects === 0) return { rows: a.rows };
   let pc = a.probs[0]!; // [B·Nx, H, Lc]
   if (readout.bias !== bias) {
@@ -230,7 +232,8 @@ export function targetAttention(
     const per = (ks: TBlockKeys) => logitRows(qs, B, H, ks);
     const rb = flat(readout.bias);
     const lctx = rb ? tf.add(per(ctx), rb) : per(ctx);
-    pc = tf.split(tf.softmax(tf.concat([lctx, per(self)], 2)), [lc, Nx], 2)[0] as tf.Tensor3D;
+    const lself = flatSelf ? tf.add(per(self), flatSelf) : per(self);
+    pc = tf.split(tf.softmax(tf.concat([lctx, lself], 2)), [lc, Nx], 2)[0] as tf.Tensor3D;
   }
   const { promptLength: lp, subjects: ks, condLength: tc } = readout;
   const subj = tf.slice(pc, [0, 0, lp], [B * Nx, H, ks * tc]);

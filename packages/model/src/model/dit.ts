@@ -11,6 +11,7 @@ import {
   fullSequenceBias,
   isBlockStructured,
   targetContextBias,
+  targetSelfBias,
   type TRoutingPlan,
   type TTokenLayout,
 } from '../routing/plan';
@@ -66,6 +67,8 @@ export type TTargetOptions = {
   bias?: tf.Tensor | null;
   /** Layers whose X→Ci attention mass is read (dynamic routing), and the ungated bias to read with. */
   readout?: { layers: number[]; bias: tf.Tensor | null };
+  /** Bias over X columns for X queries (isolated regions while training on diptychs). */
+  selfBias?: tf.Tensor | null;
 };
 
 export type TTargetOutput = {
@@ -280,6 +283,7 @@ export class MusarModel {
         cache.layers[l]!,
         opts.bias ?? null,
         readout,
+        opts.selfBias ?? null,
       );
       if (a.mass) masses.push(a.mass);
       X = postAttention(bp, X, mod, a.rows, this.lora);
@@ -318,8 +322,11 @@ export class MusarModel {
     validateInputs(this.cfg, inputs, xt);
     if (!isBlockStructured(plan)) return this.forwardMasked(inputs, xt, t, plan).velocity;
     const cache = this.encodeContext(inputs);
-    return this.forwardTarget(xt, t, cache, { bias: targetContextBias(plan, this.layout()) })
-      .velocity;
+    const layout = this.layout();
+    return this.forwardTarget(xt, t, cache, {
+      bias: targetContextBias(plan, layout),
+      selfBias: targetSelfBias(plan, layout),
+    }).velocity;
   }
 
   /** Reference path: every stream's q/k/v joined into one sequence, one attention with the full mask. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { maxAbsDiff, microConfig as cfg, randomBatch, rowsOf } from '../../test/fixtures';
-import { staticRoutingPlan, targetContextBias } from '../routing/plan';
+import { staticRoutingPlan, targetContextBias, targetSelfBias } from '../routing/plan';
 import { MusarModel } from './dit';
 import { patchify, unpatchify } from './embed';
 
@@ -38,7 +38,10 @@ function run(
       return { v: r.velocity, P: r.hidden.prompt, C: r.hidden.conditions!, X: r.hidden.target };
     }
     const cache = model.encodeContext(batch, { hidden: true });
-    const r = model.forwardTarget(xt, t, cache, { bias: targetContextBias(plan, model.layout()) });
+    const r = model.forwardTarget(xt, t, cache, {
+      bias: targetContextBias(plan, model.layout()),
+      selfBias: targetSelfBias(plan, model.layout()),
+    });
     return { v: r.velocity, P: cache.hidden.prompt, C: cache.hidden.conditions!, X: r.hidden };
   });
 }
@@ -138,6 +141,60 @@ describe('joint attention with routing plans', () => {
       expect(inside).toBeGreaterThan(1e-3);
       one.dispose();
     });
+
+  for (const masked of [false, true])
+    it(`${masked ? 'masked' : 'blocks'} path: isolated regions (diptych training) keep each half to itself through every block`, () => {
+      const iso = staticRoutingPlan({
+        subjects: k,
+        batch: B,
+        region,
+        targetLength: Nx,
+        isolateRegions: true,
+      });
+      const base = run(model, batch, xt, t, iso, masked);
+      // both paths agree, and isolation changes the output
+      const other = run(model, batch, xt, t, iso, !masked);
+      expect(maxAbsDiff(base.v, other.v)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(base.X, run(model, batch, xt, t, plan, masked).X)).toBeGreaterThan(1e-3);
+      // subject 0 reaches only the left half, even over two blocks (no relay through X ↔ X)
+      const c = run(model, perturbations.subject0(), xt, t, iso, masked);
+      // the right half of the noisy image reaches only the right half
+      const right = tf.tidy(() => {
+        const mask = tf.tensor4d(
+          Array.from({ length: B * 16 * 16 * 3 }, (_, i) => (Math.floor(i / 3) % 16 >= 8 ? 1 : 0)),
+          [B, 16, 16, 3],
+        );
+        return tf.add(xt, tf.mul(mask, 0.5)) as tf.Tensor4D;
+      });
+      const x = run(model, batch, right, t, iso, masked);
+      let moved0 = 0;
+      let moved1 = 0;
+      for (let r = 0; r < B * Nx; r++) {
+        const dc = maxAbsDiff(
+          tf.tensor(rowsOf(c.X, r, r + 1)),
+          tf.tensor(rowsOf(base.X, r, r + 1)),
+        );
+        const dx = maxAbsDiff(
+          tf.tensor(rowsOf(x.X, r, r + 1)),
+          tf.tensor(rowsOf(base.X, r, r + 1)),
+        );
+        if (region[r] === 0) {
+          moved0 = Math.max(moved0, dc);
+          expect(dx).toBeLessThan(1e-6);
+        } else {
+          expect(dc).toBeLessThan(1e-6);
+          moved1 = Math.max(moved1, dx);
+        }
+      }
+      expect(moved0).toBeGreaterThan(1e-3);
+      expect(moved1).toBeGreaterThan(1e-3);
+    });
+
+  it('isolating regions needs a region map', () => {
+    expect(() => staticRoutingPlan({ subjects: k, batch: B, isolateRegions: true })).toThrow(
+      /needs a region map/,
+    );
+  });
 
   it('dropping a subject (keepSubject) cuts X off from it entirely', () => {
     const keep = staticRoutingPlan({

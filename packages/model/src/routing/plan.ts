@@ -20,6 +20,11 @@ export type TRoutingPlan = {
   region: Int32Array | null;
   /** [batch][k]: false drops subject i for that sample (condition dropout, unconditional CFG rows). */
   keepSubject: boolean[][] | null;
+  /**
+   * X ↔ X limited to the same region too (needs `region`): a diptych's halves are denoised as two
+   * separate images, so the model never sees one canvas split in two (training only).
+   */
+  isolateRegions?: boolean;
 };
 
 /** Sizes of the token groups of one sample. */
@@ -37,6 +42,7 @@ export function staticRoutingPlan(opts: {
   region?: Int32Array | null;
   keepSubject?: boolean[][] | null;
   targetLength?: number;
+  isolateRegions?: boolean;
 }): TRoutingPlan {
   const k = opts.subjects;
   const n = k + 2;
@@ -49,6 +55,7 @@ export function staticRoutingPlan(opts: {
     allow,
     region: opts.region ?? null,
     keepSubject: opts.keepSubject ?? null,
+    ...(opts.isolateRegions ? { isolateRegions: true } : {}),
   };
   validatePlan(plan, opts.targetLength);
   return plan;
@@ -70,6 +77,8 @@ export function validatePlan(plan: TRoutingPlan, targetLength?: number): void {
   const n = plan.subjects + 2;
   if (plan.allow.length !== n || plan.allow.some((r) => r.length !== n))
     throw new InvalidRoutingError(`group matrix must be ${n}×${n} for ${plan.subjects} subjects`);
+  if (plan.isolateRegions && !plan.region)
+    throw new InvalidRoutingError('isolating regions needs a region map');
   if (plan.region) {
     if (targetLength !== undefined && plan.region.length !== plan.batch * targetLength)
       throw new InvalidRoutingError(
@@ -147,6 +156,25 @@ export function targetContextBias(
   return tf.tensor4d(out, [plan.batch, 1, nx, lc]);
 }
 
+/** X → X allowed (0) or blocked, row t column u of sample b: [B·Nx·Nx], or null (no isolation). */
+function targetSelfMask(plan: TRoutingPlan, nx: number): Float32Array | null {
+  if (!plan.isolateRegions || !plan.region) return null;
+  const r = plan.region;
+  const out = new Float32Array(plan.batch * nx * nx);
+  for (let b = 0; b < plan.batch; b++)
+    for (let t = 0; t < nx; t++)
+      for (let u = 0; u < nx; u++)
+        out[(b * nx + t) * nx + u] = r[b * nx + t] === r[b * nx + u] ? 0 : BLOCKED;
+  return out;
+}
+
+/** Bias of X queries over X keys in the blocks path: [B, 1, Nx, Nx], or null when not isolated. */
+export function targetSelfBias(plan: TRoutingPlan, layout: TTokenLayout): tf.Tensor4D | null {
+  const nx = layout.targetLength;
+  const m = targetSelfMask(plan, nx);
+  return m ? tf.tensor4d(m, [plan.batch, 1, nx, nx]) : null;
+}
+
 /** The full [B, 1, T, T] bias over the whole sequence [P | C1 … Ck | X] (reference masked path). */
 export function fullSequenceBias(
   plan: TRoutingPlan,
@@ -159,6 +187,7 @@ export function fullSequenceBias(
   const starts = [0, ...Array.from({ length: k }, (_, i) => lp + i * tc), lp + k * tc];
   const lens = [lp, ...Array(k).fill(tc), nx] as number[];
   const sub = targetToSubjectBias(plan, nx, gate);
+  const self = targetSelfMask(plan, nx);
   const out = new Float32Array(plan.batch * T * T);
   for (let b = 0; b < plan.batch; b++)
     for (let q = 0; q < k + 2; q++)
@@ -167,6 +196,11 @@ export function fullSequenceBias(
           const o = (b * T + r) * T + starts[g]!;
           let v = plan.allow[q]![g] ? 0 : BLOCKED;
           if (q === k + 1 && g >= 1 && g <= k) v = sub[(b * nx + (r - starts[q]!)) * k + g - 1]!;
+          if (q === k + 1 && g === k + 1 && self) {
+            const row = (b * nx + (r - starts[q]!)) * nx;
+            out.set(self.subarray(row, row + nx), o);
+            continue;
+          }
           out.fill(v, o, o + lens[g]!);
         }
   return tf.tensor4d(out, [plan.batch, 1, T, T]);
