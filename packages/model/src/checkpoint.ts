@@ -1,6 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { z } from 'zod';
-import { parseConfig, ZMusarConfig, type TLoraConfig, type TMusarConfig } from './config';
+import {
+  parseConfig,
+  sameLoraConfig,
+  ZMusarConfig,
+  type TLoraConfig,
+  type TMusarConfig,
+} from './config';
 import { CheckpointError, parseOrThrow } from './errors';
 import { MusarModel } from './model/dit';
 import { ZRoutingParams } from './routing/params';
@@ -199,27 +205,29 @@ function checkConfig(
   return stored;
 }
 
-const sameLora = (a: TLoraConfig, b: TLoraConfig) =>
-  a.noiseRank === b.noiseRank &&
-  a.noiseAlpha === b.noiseAlpha &&
-  a.subjectRank === b.subjectRank &&
-  a.subjectAlpha === b.subjectAlpha;
-
 const loraText = (l: TLoraConfig) =>
   `noise ${l.noiseRank}/${l.noiseAlpha}, subject ${l.subjectRank}/${l.subjectAlpha}`;
 
-/** An adapter's kind and LoRA ranks, read from its header (validated against the model config). */
-export function adapterLora(
-  weights: Uint8Array,
-  modelCfg: TMusarConfig,
-): { shared: boolean; lora: TLoraConfig } {
+type TAdapterFile = { tensors: Map<string, TNamedArray>; shared: boolean; lora: TLoraConfig };
+
+/** Adapter bytes decoded once: tensors, kind (single or dual branch) and LoRA ranks, validated. */
+function readAdapter(weights: Uint8Array, modelCfg: TMusarConfig): TAdapterFile {
   const { tensors, metadata } = decodeSafetensors(weights);
   if (metadata.kind !== 'adapter')
     throw new CheckpointError(`expected an adapter checkpoint, got kind "${metadata.kind}"`);
   const stored = checkConfig(metadata, modelCfg, 'adapter', ['lora']);
   // A single-LoRA ablation adapter stores one `lora_shared` adapter per layer.
   const shared = [...tensors.keys()].some((n) => n.includes('.lora_shared.'));
-  return { shared, lora: stored.lora };
+  return { tensors, shared, lora: stored.lora };
+}
+
+/** An adapter's kind and LoRA ranks, read from its header (validated against the model config). */
+export function adapterLora(
+  weights: Uint8Array,
+  modelCfg: TMusarConfig,
+): { shared: boolean; lora: TLoraConfig } {
+  const { shared, lora } = readAdapter(weights, modelCfg);
+  return { shared, lora };
 }
 
 /** A new model from a base checkpoint (weights + config); validates config, names and shapes. */
@@ -255,9 +263,10 @@ export function initAdapter(
   model: MusarModel,
   weights: Uint8Array,
 ): { converted: boolean; noiseEnergy?: number } {
-  const { shared, lora: ranks } = adapterLora(weights, model.cfg);
+  const file = readAdapter(weights, model.cfg);
+  const { tensors, shared, lora: ranks } = file;
   if (!model.lora || model.lora.shared || !shared) {
-    loadAdapter(model, weights);
+    assignAdapter(model, file);
     return { converted: false };
   }
   const target = model.lora.config;
@@ -265,7 +274,6 @@ export function initAdapter(
     throw new CheckpointError(
       `a single-branch adapter of rank ${ranks.subjectRank}/${ranks.subjectAlpha} starts only a subject branch of the same rank (the LoRA has ${target.subjectRank}/${target.subjectAlpha})`,
     );
-  const { tensors } = decodeSafetensors(weights);
   const byLayer = new Map<string, { A: Float32Array; B: Float32Array }>();
   for (const name of model.lora.adapters.keys()) {
     const A = tensors.get(`${name}.lora_shared.A`);
@@ -287,13 +295,15 @@ export function initAdapter(
 
 /** Loads adapter bytes into the model (attaching a LoRA if needed); validates like loadCheckpoint. */
 export function loadAdapter(model: MusarModel, weights: Uint8Array): void {
-  const { shared, lora: ranks } = adapterLora(weights, model.cfg);
-  const { tensors } = decodeSafetensors(weights);
+  assignAdapter(model, readAdapter(weights, model.cfg));
+}
+
+function assignAdapter(model: MusarModel, { tensors, shared, lora: ranks }: TAdapterFile): void {
   if (model.lora && model.lora.shared !== shared)
     throw new CheckpointError(
       `adapter is ${shared ? 'single-branch' : 'dual-branch'} but the model has a ${model.lora.shared ? 'single' : 'dual'}-branch LoRA attached`,
     );
-  if (model.lora && !sameLora(model.lora.config, ranks))
+  if (model.lora && !sameLoraConfig(model.lora.config, ranks))
     throw new CheckpointError(
       `adapter has LoRA ranks (${loraText(ranks)}) but the attached LoRA has (${loraText(model.lora.config)})`,
     );

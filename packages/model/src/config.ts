@@ -17,6 +17,13 @@ export const ZLoraConfig = z.object({
 });
 export type TLoraConfig = z.infer<typeof ZLoraConfig>;
 
+/** Same ranks and alphas on both branches (an adapter fits a LoRA only then). */
+export const sameLoraConfig = (a: TLoraConfig, b: TLoraConfig): boolean =>
+  a.noiseRank === b.noiseRank &&
+  a.noiseAlpha === b.noiseAlpha &&
+  a.subjectRank === b.subjectRank &&
+  a.subjectAlpha === b.subjectAlpha;
+
 export const ZMusarConfig = z
   .object({
     /** Side of the square RGB images in pixels (targets and references alike). */

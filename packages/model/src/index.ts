@@ -8,6 +8,7 @@ export {
   conditionTokens,
   ZMusarConfig,
   ZLoraConfig,
+  sameLoraConfig,
 } from './config';
 export type { TMusarConfig, TLoraConfig, TPresetName } from './config';
 export * from './errors';

@@ -1,4 +1,4 @@
-import { adapterLora, type MusarModel, type TLoraConfig } from '@musar/model';
+import { adapterLora, sameLoraConfig, type MusarModel, type TLoraConfig } from '@musar/model';
 
 /**
  * Attaches the LoRA variant a stage trains: MUSAR's dual branch (noise branch on X, subject branch
@@ -13,13 +13,7 @@ export function attachVariant(
 ): void {
   const config = { ...model.cfg.lora, ...ranks };
   const l = model.lora;
-  const same =
-    l &&
-    l.shared === (variant === 'single') &&
-    (['noiseRank', 'noiseAlpha', 'subjectRank', 'subjectAlpha'] as const).every(
-      (k) => l.config[k] === config[k],
-    );
-  if (same) return;
+  if (l && l.shared === (variant === 'single') && sameLoraConfig(l.config, config)) return;
   model.attachLora(seed, { shared: variant === 'single', config });
 }
 
