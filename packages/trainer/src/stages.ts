@@ -46,6 +46,8 @@ export const ZStageConfig = z
      * image and the model never learns one canvas split in two (needs `regions`). Default off.
      */
     diptychIsolation: z.boolean().default(false),
+    /** Which half a diptych's first-named subject takes: always the left (fixed) or either (random). */
+    diptychSides: z.enum(['fixed', 'random']).default('fixed'),
     /** dual = noise branch on X + subject branch on conditions; single = one adapter on both. */
     lora: z.enum(['dual', 'single']).default('dual'),
     /** LoRA ranks and alphas over the model config's defaults (noise 4, subject 16). */

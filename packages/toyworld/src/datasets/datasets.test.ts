@@ -61,6 +61,30 @@ describe('datasets', () => {
     );
   });
 
+  it('diptychs with random sides: same picture, the first-named subject on either half', () => {
+    let swapped = 0;
+    for (let i = 0; i < 40; i++) {
+      const fixed = sampleAt('diptych', 4, i, O);
+      const s = sampleAt('diptych', 4, i, { ...O, diptychSides: 'random' });
+      expect(Array.from(s.target.data)).toEqual(Array.from(fixed.target.data));
+      const swap = s.ownerMap[0] === 1;
+      if (swap) swapped++;
+      const order = swap ? [1, 0] : [0, 1];
+      expect(s.subjects).toEqual(order.map((k) => fixed.subjects[k]));
+      expect(s.conditions).toEqual(order.map((k) => fixed.conditions[k]));
+      for (let p = 0; p < s.ownerMap.length; p++) {
+        expect(s.ownerMap[p]).toBe(swap ? 1 - fixed.ownerMap[p]! : fixed.ownerMap[p]);
+        const drawn = fixed.subjectMap![p]!;
+        expect(s.subjectMap![p]).toBe(drawn < 0 ? -1 : s.ownerMap[p]);
+      }
+      // the prompt names subject 0 first, and its relation word matches the side it is on
+      expect(s.prompt.startsWith(s.conditions[0]!)).toBe(true);
+      expect(s.prompt).not.toContain(swap ? 'left of' : 'right of');
+    }
+    expect(swapped).toBeGreaterThan(10);
+    expect(swapped).toBeLessThan(30);
+  });
+
   it('oracle scenes: 2–4 subjects with references and a per-subject owner map', () => {
     for (const s of streamDataset({ kind: 'oracle', seed: 8, count: 20, size: 64 })) {
       expect(s.subjects.length).toBeGreaterThanOrEqual(2);

@@ -34,7 +34,15 @@ export type TSample = {
   scene?: TScene;
 };
 
-export type TSampleOptions = { size: number; refSize: number };
+export type TSampleOptions = {
+  size: number;
+  refSize: number;
+  /**
+   * Which half a diptych's first-named subject takes: always the left one (`fixed`, the default)
+   * or either with equal odds (`random`), so the prompt's order does not teach a layout.
+   */
+  diptychSides?: 'fixed' | 'random';
+};
 
 const TRAIN_LAYOUT = { jitter: 0.04, scaleJitter: 0.12, maxRotation: 0.3, spacing: 1 };
 
@@ -119,10 +127,16 @@ export function diptychSample(rng: Rng, index: number, o: TSampleOptions): TSamp
       x < half ? l.ownerMap[y * half + x]! : r.ownerMap[y * (o.size - half) + x - half]!;
     subjectMap[i] = drawn >= 0 ? ownerMap[i]! : -1;
   }
-  const subjects = [left.placements[0]!.subject, right.placements[0]!.subject];
+  const swap = o.diptychSides === 'random' && rng.chance(0.5);
+  if (swap)
+    for (const map of [ownerMap, subjectMap])
+      for (let i = 0; i < map.length; i++) if (map[i]! >= 0) map[i] = 1 - map[i]!;
+  const halves = [left, right].map((s) => s.placements[0]!.subject);
+  const subjects = swap ? halves.reverse() : halves;
+  const [xa, xb] = swap ? [0.75, 0.25] : [0.25, 0.75];
   const rel = relationBetween(
-    { x: 0.25, y: 0.5, scale: 1, rotation: 0 },
-    { x: 0.75, y: 0.5, scale: 1, rotation: 0 },
+    { x: xa, y: 0.5, scale: 1, rotation: 0 },
+    { x: xb, y: 0.5, scale: 1, rotation: 0 },
     rng,
   );
   const bg =
