@@ -20,6 +20,8 @@ export type TTrainBatch = TModelInputs & {
   keepSubject?: boolean[][] | null;
   /** X ↔ X limited to each region too (a diptych's halves denoised as separate images). */
   isolateRegions?: boolean;
+  /** With `isolateRegions`: the regions isolate X ↔ X only; X → every Ci stays open. */
+  subjectsOpen?: boolean;
   /** Optional float32 [B, H, W, 1] per-pixel loss weights (e.g. subject pixels above background);
    * the loss is then the weighted mean. Null or absent: every pixel counts the same. */
   lossWeights?: tf.Tensor4D | null;
@@ -49,6 +51,8 @@ export function trainingPlan(
     keepSubject: batch.keepSubject ?? null,
     targetLength: tokensPerImage(model.cfg),
     isolateRegions: (batch.isolateRegions ?? false) && region !== null,
+    subjectsOpen:
+      (batch.subjectsOpen ?? false) && (batch.isolateRegions ?? false) && region !== null,
   });
 }
 

@@ -15,6 +15,7 @@ export function toTensors(a: TBatchArrays, cfg: TMusarConfig): TTrainBatch {
     references: k > 0 ? tf.tensor5d(a.references, [a.batch, k, S, S, 3]) : null,
     regions: a.regions,
     ...(a.isolateRegions ? { isolateRegions: true } : {}),
+    ...(a.subjectsOpen ? { subjectsOpen: true } : {}),
     lossWeights: a.lossWeights ? tf.tensor4d(a.lossWeights, [a.batch, S, S, 1]) : null,
   };
 }

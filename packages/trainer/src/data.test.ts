@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getPreset, staticRoutingPlan } from '@musar/model';
-import { sampleAt } from '@musar/toyworld';
+import { regionMapAtGrid, sampleAt } from '@musar/toyworld';
 import { batchOptions, nextBatch, toBatchArrays, type TTrainSample } from './data';
 import { stageConfig } from './stages';
 
@@ -70,6 +70,17 @@ describe('training batches', () => {
     expect(toBatchArrays([pair], cfg, on).isolateRegions).toBeUndefined();
     const noRegions = batchOptions(stageConfig('naive-diptych', { diptychIsolation: true }));
     expect(toBatchArrays([d], cfg, noRegions).isolateRegions).toBeUndefined();
+    // static routing without regions: the halves still isolate X ↔ X, X → Ci stays open
+    const open = batchOptions(stageConfig('musar', { regions: false, diptychIsolation: true }));
+    const a = toBatchArrays([d, d], cfg, open);
+    expect(a.isolateRegions).toBe(true);
+    expect(a.subjectsOpen).toBe(true);
+    const g = S / cfg.patchSize;
+    expect(Array.from(a.regions!.slice(0, g * g))).toEqual(
+      Array.from(regionMapAtGrid(d.ownerMap, S, S, g)),
+    );
+    expect(toBatchArrays([d, d], cfg, on).subjectsOpen).toBeUndefined();
+    expect(toBatchArrays([pair], cfg, open).regions).toBeNull();
   });
 
   it('are a pure function of (stage, step): the same step gives identical arrays', () => {

@@ -115,6 +115,8 @@ export type TBatchArrays = {
   lossWeights: Float32Array | null;
   /** A diptych batch whose halves are denoised as separate images (X ↔ X within a half). */
   isolateRegions?: boolean;
+  /** With `isolateRegions`: the halves isolate X ↔ X only, X → Ci stays open (stage without regions). */
+  subjectsOpen?: boolean;
 };
 
 /** How a stage turns samples into batch arrays (the one place these stage fields are read). */
@@ -125,7 +127,8 @@ export type TBatchOptions = {
   subjectLossWeight?: number;
   /** Loss weight of a diptych's background pixels (its split scenes and seam); default 1. */
   diptychBackgroundWeight?: number;
-  /** Diptych batches: X ↔ X attention only within each half (with regions). */
+  /** Diptych batches: X ↔ X attention only within each half; without `regions`, X → Ci stays
+   * open (each half picks its own reference). */
   diptychIsolation?: boolean;
 };
 
@@ -134,7 +137,8 @@ export function batchOptions(stage: TStageConfig): TBatchOptions {
     regions: stage.regions,
     subjectLossWeight: stage.subjectLossWeight,
     diptychBackgroundWeight: stage.diptychBackgroundWeight,
-    diptychIsolation: stage.diptychIsolation,
+    // full attention (the naive ablation) has no routing plan to isolate with
+    diptychIsolation: stage.diptychIsolation && stage.attention === 'static',
   };
 }
 
@@ -167,7 +171,10 @@ export function toBatchArrays(
     })),
     tokenize,
   );
-  const hasRegion = opts.regions && samples.some((s) => s.kind === 'diptych' || s.regionGrid);
+  // isolated diptych halves need the halves' map even when X → Ci is not limited to regions
+  const isolate = (opts.diptychIsolation ?? false) && samples.every((s) => s.kind === 'diptych');
+  const hasRegion =
+    isolate || (opts.regions && samples.some((s) => s.kind === 'diptych' || s.regionGrid));
   const regions = hasRegion ? new Int32Array(B * grid * grid).fill(-1) : null;
   const subjectWeight = opts.subjectLossWeight ?? 1;
   const diptychBackground = opts.diptychBackgroundWeight ?? 1;
@@ -198,10 +205,6 @@ export function toBatchArrays(
       else for (let t = 0; t < grid2; t++) regions[b * grid2 + t] = k === 1 ? 0 : -1;
     }
   });
-  const isolate =
-    (opts.diptychIsolation ?? false) &&
-    regions !== null &&
-    samples.every((s) => s.kind === 'diptych');
   return {
     batch: B,
     subjects: k,
@@ -212,5 +215,6 @@ export function toBatchArrays(
     regions,
     lossWeights,
     ...(isolate ? { isolateRegions: true } : {}),
+    ...(isolate && !opts.regions ? { subjectsOpen: true } : {}),
   };
 }

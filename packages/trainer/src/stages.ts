@@ -43,7 +43,8 @@ export const ZStageConfig = z
     diptychBackgroundWeight: z.number().min(0).max(1).default(1),
     /**
      * Diptych batches: X ↔ X attention only within each half, so each half is denoised as its own
-     * image and the model never learns one canvas split in two (needs `regions`). Default off.
+     * image and the model never learns one canvas split in two. With `regions` off, X → Ci stays
+     * open to both references (each half learns to pick its own). Static attention only. Default off.
      */
     diptychIsolation: z.boolean().default(false),
     /** Which half a diptych's first-named subject takes: always the left (fixed) or either (random). */

@@ -190,6 +190,48 @@ describe('joint attention with routing plans', () => {
       expect(moved1).toBeGreaterThan(1e-3);
     });
 
+  for (const masked of [false, true])
+    it(`${masked ? 'masked' : 'blocks'} path: isolated regions with open subjects — halves stay apart, every reference reaches both`, () => {
+      const open = staticRoutingPlan({
+        subjects: k,
+        batch: B,
+        region,
+        targetLength: Nx,
+        isolateRegions: true,
+        subjectsOpen: true,
+      });
+      const base = run(model, batch, xt, t, open, masked);
+      expect(maxAbsDiff(base.v, run(model, batch, xt, t, open, !masked).v)).toBeLessThan(1e-5);
+      const c = run(model, perturbations.subject0(), xt, t, open, masked);
+      const right = tf.tidy(() => {
+        const mask = tf.tensor4d(
+          Array.from({ length: B * 16 * 16 * 3 }, (_, i) => (Math.floor(i / 3) % 16 >= 8 ? 1 : 0)),
+          [B, 16, 16, 3],
+        );
+        return tf.add(xt, tf.mul(mask, 0.5)) as tf.Tensor4D;
+      });
+      const x = run(model, batch, right, t, open, masked);
+      const reached = [0, 0];
+      for (let r = 0; r < B * Nx; r++) {
+        const dc = maxAbsDiff(
+          tf.tensor(rowsOf(c.X, r, r + 1)),
+          tf.tensor(rowsOf(base.X, r, r + 1)),
+        );
+        const dx = maxAbsDiff(
+          tf.tensor(rowsOf(x.X, r, r + 1)),
+          tf.tensor(rowsOf(base.X, r, r + 1)),
+        );
+        reached[region[r] === 0 ? 0 : 1] = Math.max(reached[region[r] === 0 ? 0 : 1]!, dc);
+        if (region[r] === 0) expect(dx).toBeLessThan(1e-6);
+      }
+      // subject 0's reference reaches the right half too (X → C1 is open there)
+      expect(reached[0]).toBeGreaterThan(1e-3);
+      expect(reached[1]).toBeGreaterThan(1e-3);
+      expect(() =>
+        staticRoutingPlan({ subjects: k, batch: B, region, targetLength: Nx, subjectsOpen: true }),
+      ).toThrow(/only meaningful with isolated regions/);
+    });
+
   it('isolating regions needs a region map', () => {
     expect(() => staticRoutingPlan({ subjects: k, batch: B, isolateRegions: true })).toThrow(
       /needs a region map/,

@@ -25,6 +25,11 @@ export type TRoutingPlan = {
    * separate images, so the model never sees one canvas split in two (training only).
    */
   isolateRegions?: boolean;
+  /**
+   * With `isolateRegions`: the region map only isolates X ↔ X, and X → Ci stays open to every
+   * subject (each half of a diptych must pick its own reference; training only).
+   */
+  subjectsOpen?: boolean;
 };
 
 /** Sizes of the token groups of one sample. */
@@ -43,6 +48,7 @@ export function staticRoutingPlan(opts: {
   keepSubject?: boolean[][] | null;
   targetLength?: number;
   isolateRegions?: boolean;
+  subjectsOpen?: boolean;
 }): TRoutingPlan {
   const k = opts.subjects;
   const n = k + 2;
@@ -56,6 +62,7 @@ export function staticRoutingPlan(opts: {
     region: opts.region ?? null,
     keepSubject: opts.keepSubject ?? null,
     ...(opts.isolateRegions ? { isolateRegions: true } : {}),
+    ...(opts.subjectsOpen ? { subjectsOpen: true } : {}),
   };
   validatePlan(plan, opts.targetLength);
   return plan;
@@ -79,6 +86,8 @@ export function validatePlan(plan: TRoutingPlan, targetLength?: number): void {
     throw new InvalidRoutingError(`group matrix must be ${n}×${n} for ${plan.subjects} subjects`);
   if (plan.isolateRegions && !plan.region)
     throw new InvalidRoutingError('isolating regions needs a region map');
+  if (plan.subjectsOpen && !plan.isolateRegions)
+    throw new InvalidRoutingError('open subjects are only meaningful with isolated regions');
   if (plan.region) {
     if (targetLength !== undefined && plan.region.length !== plan.batch * targetLength)
       throw new InvalidRoutingError(
@@ -126,7 +135,7 @@ function targetToSubjectBias(
         const blocked =
           !plan.allow[x]![i + 1] ||
           (plan.keepSubject !== null && !plan.keepSubject[b]![i]) ||
-          (plan.region !== null && plan.region[b * nx + t] !== i);
+          (plan.region !== null && !plan.subjectsOpen && plan.region[b * nx + t] !== i);
         out[idx] = blocked ? BLOCKED : Math.max(BLOCKED, gate ? gate[idx]! : 0);
       }
   return out;
