@@ -218,10 +218,10 @@ describe('musar eval sampling options', () => {
     expect(ma.sampling).toEqual({
       steps: 3,
       method: 'heun',
-      guidance: { prompt: 1, reference: 1 },
+      guidance: { prompt: 1, reference: 5 },
       seed: 0,
-      // the shipped card has no `sampling`: the reference scale follows the prompt scale
-      source: { steps: 'flags', prompt: 'flags', reference: 'default' },
+      // the shipped card's `sampling` gives the reference scale the flags leave out
+      source: { steps: 'flags', prompt: 'flags', reference: 'card' },
     });
     const b = await run(join(dir, 'g5'), ['--guidance', '5', '--reference-guidance', '2']);
     expect(b.code).toBe(0);
@@ -309,7 +309,8 @@ describe("musar eval and generate with the model card's sampling defaults", () =
     const base = await modelCopy('base', 'base-with-sampling', {
       sampling: { guidance: { prompt: 7, reference: 7 } },
     });
-    const adapter = await modelCopy('musar', 'plain-adapter', { base });
+    // an adapter card without `sampling` of its own (undefined drops the shipped one)
+    const adapter = await modelCopy('musar', 'plain-adapter', { base, sampling: undefined });
     const r = await evaluate(adapter, join(dir, 'card-d'), ['--steps', '2']);
     expect(r.code).toBe(0);
     expect(await samplingIn(join(dir, 'card-d'))).toMatchObject({

@@ -31,18 +31,18 @@ for (const suite of ['two-subject', 'three-subject', 'four-subject']) {
   if (!rows.length) continue;
   console.log(`\n### ${suite} (${count} held-out items)\n`);
   console.log(
-    '| model | routing | fidelity | shape | body | accent | pattern | glyph | leakage ↓ | seam rate ↓ | count | relation | background |',
+    '| model | routing | fidelity | shape | body | accent | pattern | glyph | leakage ↓ | seam ↓ | seam rate ↓ | count | relation | background |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   const t = truth[suite];
   if (t)
     console.log(
-      `| ground-truth renders | – | ${f2(t.fidelity)} | ${f2(t.shape)} | ${f2(t.body)} | ${f2(t.accent)} | ${f2(t.pattern)} | ${f2(t.glyph)} | ${f2(t.leakage)} | ${f2(t.seamRate)} | ${f2(t.count)} | ${f2(t.relation)} | ${f2(t.background)} |`,
+      `| ground-truth renders | – | ${f2(t.fidelity)} | ${f2(t.shape)} | ${f2(t.body)} | ${f2(t.accent)} | ${f2(t.pattern)} | ${f2(t.glyph)} | ${f2(t.leakage)} | ${f2(t.seam)} | ${f2(t.seamRate)} | ${f2(t.count)} | ${f2(t.relation)} | ${f2(t.background)} |`,
     );
   for (const c of rows) {
     const m = c.metrics;
     console.log(
-      `| ${c.model} | ${c.routing} | ${f2(m.fidelity)} | ${f2(m.shape)} | ${f2(m.body)} | ${f2(m.accent)} | ${f2(m.pattern)} | ${f2(m.glyph)} | ${f2(m.leakage)} | ${f2(m.seamRate)} | ${f2(m.count)} | ${f2(m.relation)} | ${f2(m.background)} |`,
+      `| ${c.model} | ${c.routing} | ${f2(m.fidelity)} | ${f2(m.shape)} | ${f2(m.body)} | ${f2(m.accent)} | ${f2(m.pattern)} | ${f2(m.glyph)} | ${f2(m.leakage)} | ${f2(m.seam)} | ${f2(m.seamRate)} | ${f2(m.count)} | ${f2(m.relation)} | ${f2(m.background)} |`,
     );
   }
 }

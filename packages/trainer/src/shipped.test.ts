@@ -4,10 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { aggregate, evaluateSuite } from './evaluate';
 import { loadModelDir } from './model-dir';
 
-// Quality regression guard for the shipped models: the MUSAR adapter must beat its own base with
-// an untrained adapter (B = 0, so exactly the base) on 2-subject fidelity, scored by the toy-world
-// scorer on held-out subjects. Small and seeded, so it runs in CI in well under a minute.
+// Quality regression guard for the shipped models, on 8 seeded held-out two-subject items scored
+// by the toy-world scorer, each model sampled with its own card's guidance: the MUSAR adapter
+// keeps the quality it shipped with (floors a little under what it scores here, see
+// docs/results.md) and beats its own base with an untrained adapter (B = 0, exactly the base).
 const models = fileURLToPath(new URL('../../../models/', import.meta.url));
+
+/** models/musar scores 0.64 fidelity, 0.16 leakage on these 8 items (its base alone: 0.37). */
+const FLOOR = { fidelity: 0.55, leakage: 0.25 };
 
 describe('shipped MUSAR model', () => {
   it('is committed and loads', () => {
@@ -15,16 +19,17 @@ describe('shipped MUSAR model', () => {
     expect(existsSync(`${models}base/card.json`)).toBe(true);
   });
 
-  it('beats the untrained-adapter baseline on 2-subject fidelity', async () => {
+  it('holds its two-subject quality and beats the untrained-adapter baseline', async () => {
+    const { model: musar, card } = await loadModelDir(`${models}musar`);
     const opts = {
       suite: 'two-subject' as const,
       count: 8,
       routing: {},
-      steps: 12,
+      steps: 20,
       seed: 11,
       batch: 8,
+      guidance: card.sampling?.guidance,
     };
-    const { model: musar } = await loadModelDir(`${models}musar`);
     const trained = await evaluateSuite(musar, opts);
     musar.dispose();
     const { model: base } = await loadModelDir(`${models}base`);
@@ -34,6 +39,8 @@ describe('shipped MUSAR model', () => {
     const t = aggregate(trained.items.map((x) => x.score));
     const u = aggregate(untrained.items.map((x) => x.score));
     expect(t.n).toBe(8);
-    expect(t.fidelity).toBeGreaterThan(u.fidelity + 0.02);
+    expect(t.fidelity).toBeGreaterThan(FLOOR.fidelity);
+    expect(t.leakage).toBeLessThan(FLOOR.leakage);
+    expect(t.fidelity).toBeGreaterThan(u.fidelity + 0.15);
   });
 });
