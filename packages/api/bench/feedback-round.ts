@@ -3,11 +3,14 @@
 // a simulated reviewer approves the better half by the analytic scorer (fidelity high AND leakage
 // low) and confirms the model's routing map; the adapter is continued on those approved images
 // (region-masked, mixed with stage-2 pairs/diptychs — the `feedback` stage, as the retrain job
-// does) and both adapters are evaluated on the held-out two-subject suite.
+// does) and both adapters are evaluated on the held-out two-subject suite. Generation and
+// evaluation use the guidance of the card beside the adapter (models/musar/card.json), as the
+// platform does.
 //   npx tsx packages/api/bench/feedback-round.ts --base runs/gpu/base --adapter runs/gpu/musar/weights.safetensors
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import {
@@ -16,6 +19,7 @@ import {
   generate,
   initBackend,
   loadAdapter,
+  parseCardSampling,
   type MusarModel,
 } from '@musar/model';
 import {
@@ -42,6 +46,10 @@ const N = Number(a.items),
   STEPS = Number(a.steps),
   E = Number(a.eval),
   SAMPLING = Number(a.sampling);
+const cardPath = join(dirname(a.adapter!), 'card.json');
+const guidance = existsSync(cardPath)
+  ? parseCardSampling(JSON.parse(await readFile(cardPath, 'utf8')), cardPath)?.guidance
+  : undefined;
 
 async function load(): Promise<MusarModel> {
   const m = await readBase(a.base!);
@@ -68,7 +76,12 @@ async function feedbackPool(model: MusarModel) {
       ],
       tokenize,
     );
-    const res = generate(model, inputs, { steps: SAMPLING, seed: 100 + i, routing: {} });
+    const res = generate(model, inputs, {
+      steps: SAMPLING,
+      seed: 100 + i,
+      routing: {},
+      ...(guidance ? { guidance } : {}),
+    });
     const image = toRgb((await res.images.data()) as Float32Array, S);
     res.images.dispose();
     tf.dispose(Object.values(inputs));
@@ -98,7 +111,13 @@ async function main() {
   const approved = pool.filter((p) => p.fidelity >= fMed && p.leakage <= lMed && p.regionGrid);
   const tGen = performance.now();
   const evalBefore = (
-    await evaluateSuite(before, { suite: 'two-subject', count: E, routing: {}, steps: SAMPLING })
+    await evaluateSuite(before, {
+      suite: 'two-subject',
+      count: E,
+      routing: {},
+      steps: SAMPLING,
+      guidance,
+    })
   ).metrics;
   before.dispose();
   const dir = await mkdtemp(join(tmpdir(), 'musar-fb-'));
@@ -119,12 +138,18 @@ async function main() {
   });
   const tTrain = performance.now();
   const evalAfter = (
-    await evaluateSuite(after, { suite: 'two-subject', count: E, routing: {}, steps: SAMPLING })
+    await evaluateSuite(after, {
+      suite: 'two-subject',
+      count: E,
+      routing: {},
+      steps: SAMPLING,
+      guidance,
+    })
   ).metrics;
   await rm(dir, { recursive: true, force: true });
   const f = (v: number) => v.toFixed(3);
   console.log(
-    `backend ${currentBackend()?.name}; generated ${pool.length} feedback candidates, approved ${approved.length} (fidelity ≥ ${f(fMed)} and leakage ≤ ${f(lMed)}); ${STEPS} feedback steps × batch 8`,
+    `backend ${currentBackend()?.name}; guidance ${guidance ? `${guidance.prompt} / ${guidance.reference} (card)` : 'default'}; generated ${pool.length} feedback candidates, approved ${approved.length} (fidelity ≥ ${f(fMed)} and leakage ≤ ${f(lMed)}); ${STEPS} feedback steps × batch 8`,
   );
   console.log(
     `mean fidelity / leakage of the approved items: ${f(approved.reduce((s, p) => s + p.fidelity, 0) / approved.length)} / ${f(approved.reduce((s, p) => s + p.leakage, 0) / approved.length)}`,

@@ -83,6 +83,37 @@ describe('training batches', () => {
     expect(toBatchArrays([pair], cfg, open).regions).toBeNull();
   });
 
+  it('diptychRegions: false leaves diptych halves open while routing-map regions still hold (the feedback stage)', () => {
+    const S = cfg.imageSize;
+    const g = S / cfg.patchSize;
+    const d = sampleAt('diptych', 1, 3, { size: S, refSize: S });
+    const fb: TTrainSample = {
+      ...sampleAt('pair', 1, 4, { size: S, refSize: S }),
+      regionGrid: Int32Array.from({ length: g * g }, (_, i) => (i % 2 ? 0 : -1)),
+    };
+    const feedback = batchOptions(stageConfig('feedback', {}));
+    expect(feedback).toMatchObject({
+      regions: true,
+      diptychRegions: false,
+      diptychIsolation: true,
+    });
+    const a = toBatchArrays([d, d], cfg, feedback);
+    expect(a.isolateRegions).toBe(true);
+    expect(a.subjectsOpen).toBe(true);
+    expect(Array.from(toBatchArrays([fb], cfg, feedback).regions!)).toEqual(
+      Array.from(fb.regionGrid!),
+    );
+    // without isolation the halves carry no map at all: X → both references, X ↔ X whole
+    const plain = batchOptions(stageConfig('musar', { diptychRegions: false }));
+    expect(toBatchArrays([d, d], cfg, plain).regions).toBeNull();
+    // the default keeps the first recipe: halves limit X → Ci
+    const limited = toBatchArrays([d, d], cfg, batchOptions(stageConfig('musar', {})));
+    expect(Array.from(limited.regions!.slice(0, g * g))).toEqual(
+      Array.from(regionMapAtGrid(d.ownerMap, S, S, g)),
+    );
+    expect(limited.isolateRegions).toBeUndefined();
+  });
+
   it('are a pure function of (stage, step): the same step gives identical arrays', () => {
     const stage = stageConfig('musar', { batchSize: 3 });
     for (const step of [0, 1, 7]) {

@@ -123,6 +123,8 @@ export type TBatchArrays = {
 export type TBatchOptions = {
   /** Carry region maps (static routing limited to regions: diptych halves, repaints). */
   regions: boolean;
+  /** With `regions`: diptych halves limit X → Ci too (default true); false leaves them open. */
+  diptychRegions?: boolean;
   /** Loss weight of a subject's pixels relative to background pixels (1: no weighting). */
   subjectLossWeight?: number;
   /** Loss weight of a diptych's background pixels (its split scenes and seam); default 1. */
@@ -135,6 +137,7 @@ export type TBatchOptions = {
 export function batchOptions(stage: TStageConfig): TBatchOptions {
   return {
     regions: stage.regions,
+    diptychRegions: stage.diptychRegions,
     subjectLossWeight: stage.subjectLossWeight,
     diptychBackgroundWeight: stage.diptychBackgroundWeight,
     // full attention (the naive ablation) has no routing plan to isolate with
@@ -171,10 +174,14 @@ export function toBatchArrays(
     })),
     tokenize,
   );
-  // isolated diptych halves need the halves' map even when X → Ci is not limited to regions
-  const isolate = (opts.diptychIsolation ?? false) && samples.every((s) => s.kind === 'diptych');
-  const hasRegion =
-    isolate || (opts.regions && samples.some((s) => s.kind === 'diptych' || s.regionGrid));
+  // A batch holds one dataset kind. Diptych halves limit X → Ci with `regions` unless
+  // `diptychRegions` is off; isolated halves need the halves' map even when X → Ci stays open.
+  const diptychs = samples.every((s) => s.kind === 'diptych');
+  const limitDiptych = opts.regions && (opts.diptychRegions ?? true);
+  const isolate = (opts.diptychIsolation ?? false) && diptychs;
+  const hasRegion = diptychs
+    ? isolate || limitDiptych
+    : opts.regions && samples.some((s) => s.regionGrid);
   const regions = hasRegion ? new Int32Array(B * grid * grid).fill(-1) : null;
   const subjectWeight = opts.subjectLossWeight ?? 1;
   const diptychBackground = opts.diptychBackgroundWeight ?? 1;
@@ -215,6 +222,6 @@ export function toBatchArrays(
     regions,
     lossWeights,
     ...(isolate ? { isolateRegions: true } : {}),
-    ...(isolate && !opts.regions ? { subjectsOpen: true } : {}),
+    ...(isolate && !limitDiptych ? { subjectsOpen: true } : {}),
   };
 }

@@ -47,6 +47,12 @@ export const ZStageConfig = z
      * open to both references (each half learns to pick its own). Static attention only. Default off.
      */
     diptychIsolation: z.boolean().default(false),
+    /**
+     * With `regions`: limit a diptych half's X → Ci to its own subject (true, the first recipe) or
+     * leave both references open to both halves (false: each half learns to pick its own) while
+     * routing-map regions still hold for feedback samples. Without `regions` it has no effect.
+     */
+    diptychRegions: z.boolean().default(true),
     /** Which half a diptych's first-named subject takes: always the left (fixed) or either (random). */
     diptychSides: z.enum(['fixed', 'random']).default('fixed'),
     /** dual = noise branch on X + subject branch on conditions; single = one adapter on both. */
@@ -141,6 +147,9 @@ export const STAGE_DEFAULTS: Record<TStageName, TStageInput> = {
     mode: 'adapter',
     attention: 'static',
     regions: true,
+    // reviewers' routing maps limit X → Ci; diptychs as the MUSAR recipe (docs/learning-curves.md)
+    diptychRegions: false,
+    diptychIsolation: true,
     lora: 'dual',
     steps: 300,
     learningRate: 3e-4,
