@@ -142,6 +142,19 @@ describe('joint attention with routing plans', () => {
       one.dispose();
     });
 
+  /** The noisy image with its right half (the second diptych half) pushed by 0.5. */
+  const rightHalfPushed = () =>
+    tf.tidy(() => {
+      const mask = tf.tensor4d(
+        Array.from({ length: B * 16 * 16 * 3 }, (_, i) => (Math.floor(i / 3) % 16 >= 8 ? 1 : 0)),
+        [B, 16, 16, 3],
+      );
+      return tf.add(xt, tf.mul(mask, 0.5)) as tf.Tensor4D;
+    });
+  /** How far X token row r moved between two runs. */
+  const rowMoved = (a: tf.Tensor, b: tf.Tensor, r: number) =>
+    maxAbsDiff(tf.tensor(rowsOf(a, r, r + 1)), tf.tensor(rowsOf(b, r, r + 1)));
+
   for (const masked of [false, true])
     it(`${masked ? 'masked' : 'blocks'} path: isolated regions (diptych training) keep each half to itself through every block`, () => {
       const iso = staticRoutingPlan({
@@ -159,25 +172,13 @@ describe('joint attention with routing plans', () => {
       // subject 0 reaches only the left half, even over two blocks (no relay through X ↔ X)
       const c = run(model, perturbations.subject0(), xt, t, iso, masked);
       // the right half of the noisy image reaches only the right half
-      const right = tf.tidy(() => {
-        const mask = tf.tensor4d(
-          Array.from({ length: B * 16 * 16 * 3 }, (_, i) => (Math.floor(i / 3) % 16 >= 8 ? 1 : 0)),
-          [B, 16, 16, 3],
-        );
-        return tf.add(xt, tf.mul(mask, 0.5)) as tf.Tensor4D;
-      });
+      const right = rightHalfPushed();
       const x = run(model, batch, right, t, iso, masked);
       let moved0 = 0;
       let moved1 = 0;
       for (let r = 0; r < B * Nx; r++) {
-        const dc = maxAbsDiff(
-          tf.tensor(rowsOf(c.X, r, r + 1)),
-          tf.tensor(rowsOf(base.X, r, r + 1)),
-        );
-        const dx = maxAbsDiff(
-          tf.tensor(rowsOf(x.X, r, r + 1)),
-          tf.tensor(rowsOf(base.X, r, r + 1)),
-        );
+        const dc = rowMoved(c.X, base.X, r);
+        const dx = rowMoved(x.X, base.X, r);
         if (region[r] === 0) {
           moved0 = Math.max(moved0, dc);
           expect(dx).toBeLessThan(1e-6);
@@ -203,24 +204,12 @@ describe('joint attention with routing plans', () => {
       const base = run(model, batch, xt, t, open, masked);
       expect(maxAbsDiff(base.v, run(model, batch, xt, t, open, !masked).v)).toBeLessThan(1e-5);
       const c = run(model, perturbations.subject0(), xt, t, open, masked);
-      const right = tf.tidy(() => {
-        const mask = tf.tensor4d(
-          Array.from({ length: B * 16 * 16 * 3 }, (_, i) => (Math.floor(i / 3) % 16 >= 8 ? 1 : 0)),
-          [B, 16, 16, 3],
-        );
-        return tf.add(xt, tf.mul(mask, 0.5)) as tf.Tensor4D;
-      });
+      const right = rightHalfPushed();
       const x = run(model, batch, right, t, open, masked);
       const reached = [0, 0];
       for (let r = 0; r < B * Nx; r++) {
-        const dc = maxAbsDiff(
-          tf.tensor(rowsOf(c.X, r, r + 1)),
-          tf.tensor(rowsOf(base.X, r, r + 1)),
-        );
-        const dx = maxAbsDiff(
-          tf.tensor(rowsOf(x.X, r, r + 1)),
-          tf.tensor(rowsOf(base.X, r, r + 1)),
-        );
+        const dc = rowMoved(c.X, base.X, r);
+        const dx = rowMoved(x.X, base.X, r);
         reached[region[r] === 0 ? 0 : 1] = Math.max(reached[region[r] === 0 ? 0 : 1]!, dc);
         if (region[r] === 0) expect(dx).toBeLessThan(1e-6);
       }
