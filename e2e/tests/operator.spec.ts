@@ -30,6 +30,10 @@ test('operator: routing configs are validated and versioned; retrain without dat
   await expect(page.getByTestId('routing-configs')).toContainText('v2');
 
   await page.goto('/models');
+  // the shipped MUSAR adapter shows the quality its card records (docs/results.md)
+  await expect(
+    page.locator('[data-testid="model-row"][data-name="musar"]').getByTestId('held-out'),
+  ).toContainText(/held-out two-subject \(100 items\): fidelity 0\.\d\d · leakage 0\.\d\d/);
   await page.getByTestId('retrain').click();
   await expect(alert()).toContainText('No eligible data to retrain on');
 });

@@ -9,6 +9,8 @@ import { GateTable } from './gate-table';
 
 const TONES = { candidate: 'indigo', serving: 'emerald', retired: 'slate', tainted: 'rose', failed: 'amber' } as const;
 type TTraining = { status?: string; step?: number; steps?: number; loss?: number; error?: string; heldOutOutputIds?: string[] };
+/** A shipped model card's measured quality (docs/results.md): held-out two-subject suite. */
+type THeldOut = { fidelity: number; leakage: number; seam: number };
 
 export function ModelRegistry() {
   const trpc = useTRPC();
@@ -43,6 +45,7 @@ export function ModelRegistry() {
         {list.data?.map((m) => {
           const t = m.metrics?.training as TTraining | undefined;
           const gate = m.metrics?.gate as Parameters<typeof GateTable>[0]['gate'] | undefined;
+          const heldOut = m.metrics?.twoSubject as THeldOut | undefined;
           const parent = list.data.find((p) => p.id === m.parentId);
           const training = t?.status === 'running' || t?.status === 'queued';
           return (
@@ -67,7 +70,19 @@ export function ModelRegistry() {
                   `${m.trainingSteps ?? '—'} steps`
                 )}
               </td>
-              <td>{gate ? <GateTable gate={gate} /> : m.state === 'candidate' ? (training ? 'after training' : 'evaluating…') : '—'}</td>
+              <td>
+                {gate ? (
+                  <GateTable gate={gate} />
+                ) : m.state === 'candidate' ? (
+                  training ? 'after training' : 'evaluating…'
+                ) : heldOut ? (
+                  <span data-testid="held-out">
+                    held-out two-subject ({String(m.metrics?.n ?? '?')} items): fidelity {heldOut.fidelity.toFixed(2)} · leakage {heldOut.leakage.toFixed(2)} · seam {heldOut.seam.toFixed(2)}
+                  </span>
+                ) : (
+                  '—'
+                )}
+              </td>
               <td className="space-x-2 px-3 py-2 whitespace-nowrap">
                 {m.state === 'candidate' && gate?.passed ? (
                   <Button tone="primary" data-testid="promote" onClick={() => promote.mutate({ modelVersionId: m.id })}>Promote</Button>
