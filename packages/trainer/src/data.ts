@@ -67,7 +67,12 @@ export function nextBatch(
 ): TTrainSample[] {
   const kind = kindForStep(stage, step, feedback.length > 0);
   const B = stage.batchSize;
-  const o = { size: stage.size, refSize: stage.size, diptychSides: stage.diptychSides };
+  const o = {
+    size: stage.size,
+    refSize: stage.size,
+    diptychSides: stage.diptychSides,
+    smallPairs: stage.smallPairs,
+  };
   const range = Array.from(
     { length: Math.max(0, Math.min(B, slots.end) - slots.start) },
     (_, i) => slots.start + i,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { regionMapAtGrid } from '../regions';
-import { sampleAt } from './samples';
+import { sampleAt, type TSample } from './samples';
 import { streamDataset, streamMixture } from './stream';
 
 const O = { size: 32, refSize: 32 };
@@ -83,6 +83,26 @@ describe('datasets', () => {
     }
     expect(swapped).toBeGreaterThan(10);
     expect(swapped).toBeLessThan(30);
+  });
+
+  it("small pairs: one subject drawn at a multi-subject scene's size, off-centre", () => {
+    const area = (m: Int8Array) => m.filter((v) => v === 0).length;
+    const plain = Array.from({ length: 40 }, (_, i) => sampleAt('pair', 5, i, O));
+    const small = Array.from({ length: 40 }, (_, i) =>
+      sampleAt('pair', 5, i, { ...O, smallPairs: 1 }),
+    );
+    for (const s of small) {
+      expect(s.subjects).toHaveLength(1);
+      expect(s.references).toHaveLength(1);
+      expect(area(s.ownerMap)).toBeGreaterThan(10);
+    }
+    const mean = (xs: TSample[]) => xs.reduce((t, s) => t + area(s.ownerMap), 0) / xs.length;
+    // radius ≈ 0.34–0.38 of the half side instead of 0.45–0.7: under half the area
+    expect(mean(small)).toBeLessThan(0.5 * mean(plain));
+    // share 0 leaves the dataset as it was
+    expect(Array.from(sampleAt('pair', 5, 3, { ...O, smallPairs: 0 }).target.data)).toEqual(
+      Array.from(plain[3]!.target.data),
+    );
   });
 
   it('oracle scenes: 2–4 subjects with references and a per-subject owner map', () => {

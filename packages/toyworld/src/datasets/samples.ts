@@ -42,6 +42,11 @@ export type TSampleOptions = {
    * or either with equal odds (`random`), so the prompt's order does not teach a layout.
    */
   diptychSides?: 'fixed' | 'random';
+  /**
+   * Share of pair samples (0–1, default 0) whose subject is drawn at the size and on a slot of a
+   * two- or three-subject scene rather than as a single subject: still one subject per photo.
+   */
+  smallPairs?: number;
 };
 
 const TRAIN_LAYOUT = { jitter: 0.04, scaleJitter: 0.12, maxRotation: 0.3, spacing: 1 };
@@ -91,6 +96,8 @@ export function pairSample(
   subject = drawTrainingSubject(rng),
 ): TSample {
   const scene = sceneOf(rng, [subject]);
+  if (o.smallPairs && rng.chance(o.smallPairs))
+    scene.placements[0]!.view = rng.pick(layoutViews(rng, 2 + rng.int(2), TRAIN_LAYOUT).views);
   const { image, ownerMap } = renderScene(scene, o.size);
   const reference = renderReference(subject, o.refSize, referenceView(rng));
   return {
