@@ -152,7 +152,7 @@ describe('joint attention with routing plans', () => {
       return tf.add(xt, tf.mul(mask, 0.5)) as tf.Tensor4D;
     });
   /** How far X token row r moved between two runs. */
-  const rowMoved = (a: tf.Tensor, b: tf.Tensor, r: number) =>
+  const rowMoved = (a: tf.Tensor2D, b: tf.Tensor2D, r: number) =>
     maxAbsDiff(tf.tensor(rowsOf(a, r, r + 1)), tf.tensor(rowsOf(b, r, r + 1)));
 
   for (const masked of [false, true])
