@@ -75,13 +75,14 @@ test('a generation submitted from the dashboard shows progress and lands in the 
   // Progress while it runs: state running and some steps done, before it finishes.
   await expect(row).toHaveAttribute('data-state', 'running', { timeout: 60_000 });
   // honest progress, per sampling step: an image of 12 part-way through its 100 steps, the share
-  // of all 1,200 steps, and what a step runs (the conditional pass and the guidance pass)
+  // of all 1,200 steps, and what a step runs (the conditional pass and, as the shipped card sets
+  // different prompt and reference guidance, two guidance passes)
   await expect(row.getByTestId('progress-text')).toHaveText(
     /^image ([1-9]|1[0-2]) of 12 · step ([1-9]|[1-9]\d) of 100 · \d{1,2}%$/,
     { timeout: 60_000 },
   );
   await expect(row.getByTestId('progress-cost')).toHaveText(
-    'each step: 2 network passes (conditional + guidance)',
+    'each step: 3 network passes (conditional + 2 guidance)',
   );
   const bar = row.getByRole('progressbar');
   await expect(bar).toHaveAttribute('max', '1200');
