@@ -44,15 +44,15 @@ export function trainingPlan(
   const { batch: B, subjects: k } = validateInputs(model.cfg, batch, batch.images);
   if (mode === 'full') return fullAttentionPlan(k, B);
   const region = validateRegion(model.cfg, batch.regions, B, k);
+  const isolateRegions = (batch.isolateRegions ?? false) && region !== null;
   return staticRoutingPlan({
     subjects: k,
     batch: B,
     region,
     keepSubject: batch.keepSubject ?? null,
     targetLength: tokensPerImage(model.cfg),
-    isolateRegions: (batch.isolateRegions ?? false) && region !== null,
-    subjectsOpen:
-      (batch.subjectsOpen ?? false) && (batch.isolateRegions ?? false) && region !== null,
+    isolateRegions,
+    subjectsOpen: isolateRegions && (batch.subjectsOpen ?? false),
   });
 }
 
