@@ -188,6 +188,7 @@ export function ReviewWorkspace() {
         return setOverlay((o) => !o);
       case 'togglePaint':
         if (mode === 'paint') return setMode('normal');
+        if (!view) return fail({ message: 'The item is still loading' });
         if (!map) return fail({ message: 'This output has no routing map to paint' });
         setCells((c) => c ?? [...map.cells]);
         return setMode('paint');
@@ -257,7 +258,8 @@ export function ReviewWorkspace() {
       className="space-y-3"
       data-testid="review-workspace"
       data-mode={mode}
-      data-output-id={currentId ?? ''}
+      // the item on screen (its data loaded), not the one being fetched: keys act on this one
+      data-output-id={view?.outputId ?? ''}
     >
       {notice ? <Alert tone={notice.tone}>{notice.text}</Alert> : null}
       {lastDecision && undoLeft > 0 ? (
