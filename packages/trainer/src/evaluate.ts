@@ -1,5 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { buildInputs, generate, type MusarModel, type TRoutingParamsInput } from '@musar/model';
+import {
+  buildInputs,
+  DEFAULT_SAMPLING,
+  generate,
+  type MusarModel,
+  type TRoutingParamsInput,
+} from '@musar/model';
 import {
   renderReference,
   renderScene,
@@ -26,7 +32,9 @@ export type TEvalOptions = {
   count: number;
   /** Dynamic routing parameters, or null for generation without dynamic routing. */
   routing: TRoutingParamsInput | null;
+  /** Default: the sampler's (DEFAULT_SAMPLING), as generation has it. */
   steps?: number;
+  /** Default: the sampler's (the prompt scale on both terms), as generation has it. */
   guidance?: { prompt: number; reference: number };
   seed?: number;
   batch?: number;
@@ -141,9 +149,9 @@ export async function evaluateSuite(
 ): Promise<{ items: TEvalItem[]; metrics: TMetrics }> {
   const all = Array.from({ length: o.count }, (_, i) => suiteItem(o.suite, i));
   const generated = await generateItems(model, all, {
-    steps: o.steps ?? 20,
+    steps: o.steps ?? DEFAULT_SAMPLING.steps,
     seed: o.seed ?? 0,
-    guidance: o.guidance ?? { prompt: 3, reference: 1.5 },
+    guidance: o.guidance ?? { prompt: DEFAULT_SAMPLING.prompt, reference: DEFAULT_SAMPLING.prompt },
     routing: o.routing,
     batch: o.batch ?? 4,
     withReferences: suiteHasReferences(o.suite),
