@@ -72,6 +72,7 @@ export function nextBatch(
     refSize: stage.size,
     diptychSides: stage.diptychSides,
     smallPairs: stage.smallPairs,
+    diptychVertical: stage.diptychVertical,
   };
   const range = Array.from(
     { length: Math.max(0, Math.min(B, slots.end) - slots.start) },

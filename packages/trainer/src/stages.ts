@@ -55,6 +55,8 @@ export const ZStageConfig = z
     diptychRegions: z.boolean().default(true),
     /** Share of pair samples drawn at a multi-subject scene's size and slot (one subject still). */
     smallPairs: z.number().min(0).max(1).default(0),
+    /** Share of diptychs stacked top and bottom ("above"), the rest side by side ("left of"). */
+    diptychVertical: z.number().min(0).max(1).default(0),
     /** Which half a diptych's first-named subject takes: always the left (fixed) or either (random). */
     diptychSides: z.enum(['fixed', 'random']).default('fixed'),
     /** dual = noise branch on X + subject branch on conditions; single = one adapter on both. */

@@ -85,6 +85,42 @@ describe('datasets', () => {
     expect(swapped).toBeLessThan(30);
   });
 
+  it('vertical diptychs: halves one above the other, the prompt says so, the subjects are drawn there', () => {
+    let vertical = 0;
+    for (let i = 0; i < 40; i++) {
+      const s = sampleAt('diptych', 4, i, { ...O, diptychVertical: 0.5 });
+      const top = s.ownerMap[0] === 0 && s.ownerMap[31] === 0;
+      if (!top) {
+        // side by side, as without the option
+        expect(s.ownerMap[31]).toBe(1);
+        expect(s.prompt).not.toMatch(/above|below/);
+        continue;
+      }
+      vertical++;
+      for (let x = 0; x < 32; x++) {
+        expect(s.ownerMap[15 * 32 + x]).toBe(0);
+        expect(s.ownerMap[16 * 32 + x]).toBe(1);
+      }
+      expect(s.prompt.startsWith(`${s.conditions[0]} above ${s.conditions[1]}`)).toBe(true);
+      // each subject's pixels lie in its own half, and both are drawn
+      const rows = [0, 1].map((k) =>
+        Array.from(s.subjectMap!.entries())
+          .filter(([, v]) => v === k)
+          .map(([p]) => Math.floor(p / 32)),
+      );
+      expect(rows[0]!.length).toBeGreaterThan(10);
+      expect(rows[1]!.length).toBeGreaterThan(10);
+      expect(Math.max(...rows[0]!)).toBeLessThan(16);
+      expect(Math.min(...rows[1]!)).toBeGreaterThanOrEqual(16);
+    }
+    expect(vertical).toBeGreaterThan(10);
+    expect(vertical).toBeLessThan(30);
+    // share 0 leaves the dataset as it was
+    expect(Array.from(sampleAt('diptych', 4, 3, { ...O, diptychVertical: 0 }).target.data)).toEqual(
+      Array.from(sampleAt('diptych', 4, 3, O).target.data),
+    );
+  });
+
   it("small pairs: one subject drawn at a multi-subject scene's size, off-centre", () => {
     const area = (m: Int8Array) => m.filter((v) => v === 0).length;
     const plain = Array.from({ length: 40 }, (_, i) => sampleAt('pair', 5, i, O));

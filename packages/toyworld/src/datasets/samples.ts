@@ -47,6 +47,11 @@ export type TSampleOptions = {
    * two- or three-subject scene rather than as a single subject: still one subject per photo.
    */
   smallPairs?: number;
+  /**
+   * Share of diptychs (0–1, default 0) stacked top and bottom instead of side by side: the prompt
+   * then says "above" (or "below" with random sides), the other way two subjects are arranged.
+   */
+  diptychVertical?: number;
 };
 
 const TRAIN_LAYOUT = { jitter: 0.04, scaleJitter: 0.12, maxRotation: 0.3, spacing: 1 };
@@ -113,8 +118,13 @@ export function pairSample(
   };
 }
 
-/** Two single-subject pairs; target halves (W/2 × H each) side by side; the prompt names both. */
+/**
+ * Two single-subject pairs; target halves side by side (W/2 × H each) or, for a `diptychVertical`
+ * share, one above the other (W × H/2 each); the prompt names both and their arrangement.
+ */
 export function diptychSample(rng: Rng, index: number, o: TSampleOptions): TSample {
+  // drawn only when asked for, so a stage without vertical diptychs keeps its sample stream
+  const vertical = o.diptychVertical ? rng.chance(o.diptychVertical) : false;
   const half = Math.floor(o.size / 2);
   const left = sceneOf(rng, [drawTrainingSubject(rng)]);
   const right = sceneOf(rng, [drawTrainingSubject(rng)]);
@@ -122,16 +132,24 @@ export function diptychSample(rng: Rng, index: number, o: TSampleOptions): TSamp
   for (const s of [left, right])
     s.placements[0]!.view.scale = Math.min(0.85, s.placements[0]!.view.scale * 1.1);
   const target = createImage(o.size, o.size);
-  const [l, r] = [renderScene(left, half, o.size), renderScene(right, o.size - half, o.size)];
+  // half 0 (the first-named subject's unless swapped) is the left or top one
+  const [w0, h0, w1, h1] = vertical
+    ? [o.size, half, o.size, o.size - half]
+    : [half, o.size, o.size - half, o.size];
+  const [l, r] = [renderScene(left, w0, h0), renderScene(right, w1, h1)];
   blit(target, l.image, 0, 0);
-  blit(target, r.image, half, 0);
+  blit(target, r.image, vertical ? 0 : half, vertical ? half : 0);
   const ownerMap = new Int8Array(o.size * o.size);
   const subjectMap = new Int8Array(o.size * o.size);
   for (let i = 0; i < ownerMap.length; i++) {
     const [x, y] = [i % o.size, Math.floor(i / o.size)];
-    ownerMap[i] = x < half ? 0 : 1;
-    const drawn =
-      x < half ? l.ownerMap[y * half + x]! : r.ownerMap[y * (o.size - half) + x - half]!;
+    const second = vertical ? y >= half : x >= half;
+    ownerMap[i] = second ? 1 : 0;
+    const drawn = second
+      ? vertical
+        ? r.ownerMap[(y - half) * w1 + x]!
+        : r.ownerMap[y * w1 + x - half]!
+      : l.ownerMap[y * w0 + x]!;
     subjectMap[i] = drawn >= 0 ? ownerMap[i]! : -1;
   }
   const swap = o.diptychSides === 'random' && rng.chance(0.5);
@@ -140,10 +158,10 @@ export function diptychSample(rng: Rng, index: number, o: TSampleOptions): TSamp
       for (let i = 0; i < map.length; i++) if (map[i]! >= 0) map[i] = 1 - map[i]!;
   const halves = [left, right].map((s) => s.placements[0]!.subject);
   const subjects = swap ? halves.reverse() : halves;
-  const [xa, xb] = swap ? [0.75, 0.25] : [0.25, 0.75];
+  const [a, b] = swap ? [0.75, 0.25] : [0.25, 0.75];
   const rel = relationBetween(
-    { x: xa, y: 0.5, scale: 1, rotation: 0 },
-    { x: xb, y: 0.5, scale: 1, rotation: 0 },
+    { x: vertical ? 0.5 : a, y: vertical ? a : 0.5, scale: 1, rotation: 0 },
+    { x: vertical ? 0.5 : b, y: vertical ? b : 0.5, scale: 1, rotation: 0 },
     rng,
   );
   const bg =
