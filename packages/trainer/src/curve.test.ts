@@ -21,6 +21,22 @@ describe('curve scoring', () => {
         expect(p[k], k).toBeGreaterThanOrEqual(0.9);
   });
 
+  it('two-subject: per arrangement — blank "above" items pull only the "above" row down', () => {
+    const n = 16;
+    const images = Array.from({ length: n }, (_, i) => {
+      const it = suiteItem('two-subject', i);
+      return it.prompt.includes(' above ') ? createImage(32, 32) : renderScene(it.scene, 32).image;
+    });
+    const p = curvePointFromImages('two-subject', images, 0);
+    const rows = p.byArrangement!;
+    expect(rows['above']!.n).toBeGreaterThan(2);
+    expect(Object.values(rows).reduce((t, r) => t + r.n, 0)).toBe(n);
+    expect(rows['above']!.fidelity).toBeLessThan(0.3);
+    expect(rows['left of']!.fidelity).toBeGreaterThanOrEqual(0.95);
+    // the single-arrangement suites carry no breakdown
+    expect(curvePointFromImages('single', truth('single', 4), 0).byArrangement).toBeUndefined();
+  });
+
   it('single: a subject drawn with another pattern and glyph loses pattern and glyph, not shape', () => {
     const n = 16;
     const swapped = Array.from({ length: n }, (_, i) => {

@@ -1,5 +1,6 @@
 import type { MusarModel } from '@musar/model';
 import {
+  arrangementOf,
   scoreImage,
   suiteHasReferences,
   suiteItem,
@@ -38,6 +39,8 @@ export type TCurvePoint = {
   fidelity: number;
   /** badness: 0 = no subject wears another's colours or pattern */
   leakage: number;
+  /** two-subject: fidelity and leakage per arrangement the prompts ask for ("left of", "above", …) */
+  byArrangement?: Record<string, { n: number; fidelity: number; leakage: number }>;
   /** wall-clock of generation + scoring */
   seconds: number;
 };
@@ -99,12 +102,23 @@ export function curvePointFromImages(
   images: RgbImage[],
   seconds: number,
 ): TCurvePoint {
-  const m = summariseScores(
-    images.map((image, i) => {
-      const it = suiteItem(suite, i);
-      return scoreImage(image, it.subjects, it.prompt);
-    }),
-  );
+  const scores = images.map((image, i) => {
+    const it = suiteItem(suite, i);
+    return { prompt: it.prompt, score: scoreImage(image, it.subjects, it.prompt) };
+  });
+  const m = summariseScores(scores.map((x) => x.score));
+  const groups = new Map<string, typeof scores>();
+  for (const x of scores)
+    groups.set(arrangementOf(x.prompt), [...(groups.get(arrangementOf(x.prompt)) ?? []), x]);
+  const byArrangement =
+    groups.size > 1
+      ? Object.fromEntries(
+          [...groups.entries()].map(([key, g]) => {
+            const a = summariseScores(g.map((x) => x.score));
+            return [key, { n: a.n, fidelity: a.fidelity, leakage: a.leakage }];
+          }),
+        )
+      : undefined;
   return {
     suite,
     n: m.n,
@@ -118,6 +132,7 @@ export function curvePointFromImages(
     glyph: m.glyph,
     fidelity: m.fidelity,
     leakage: m.leakage,
+    ...(byArrangement ? { byArrangement } : {}),
     seconds,
   };
 }

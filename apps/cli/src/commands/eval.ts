@@ -49,6 +49,8 @@ export async function writeEvalResults(
     suite: scored.suite.name,
     metrics,
     ...(baseScore ? { baseScore } : {}),
+    // the same numbers per arrangement the prompts ask for ("left of", "above", …)
+    byArrangement: report.byArrangement,
   };
   await writeAtomic(join(outDir, 'metrics.json'), JSON.stringify(summary, null, 2) + '\n');
   return summary;

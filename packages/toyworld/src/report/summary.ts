@@ -1,4 +1,5 @@
 import type { TItemResult, TSuiteManifest } from '../io';
+import { arrangementOf } from '../scene';
 import { hasSeam, SEAM_THRESHOLD, summariseScores, type TScoreSummary } from '../scorer/aggregate';
 
 export const METRICS = ['fidelity', 'leakage', 'seam', 'count', 'relation', 'background'] as const;
@@ -15,11 +16,26 @@ export type TSummary = {
   seamRate: number;
   /** every suite number, computed as `musar eval`'s metrics.json computes it */
   metrics: TScoreSummary;
+  /**
+   * The same numbers per arrangement the prompt asks for (its first relation word: "left of",
+   * "above", …; "none" without one), so a model that masters one layout and not another shows it.
+   */
+  byArrangement: Record<string, TScoreSummary>;
 };
 
 export function summarise(suite: TSuiteManifest, items: TItemResult[]): TSummary {
   const scored = items.filter((i) => i.score);
   const metrics = summariseScores(scored.map((i) => i.score!));
+  const groups = new Map<string, TItemResult[]>();
+  for (const i of scored) {
+    const key = arrangementOf(i.prompt);
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  }
+  const byArrangement = Object.fromEntries(
+    [...groups.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, group]) => [key, summariseScores(group.map((i) => i.score!))]),
+  );
   const mean = Object.fromEntries(
     METRICS.map((m) => [m, scored.length ? metrics[m] : 0]),
   ) as TSummary['mean'];
@@ -33,7 +49,25 @@ export function summarise(suite: TSuiteManifest, items: TItemResult[]): TSummary
     leakageRate: metrics.leakageRate,
     seamRate: metrics.seamRate,
     metrics,
+    byArrangement,
   };
+}
+
+/** Per arrangement, where the prompts ask for more than one (a table row each). */
+function arrangements(summary: TSummary): string[] {
+  const entries = Object.entries(summary.byArrangement);
+  if (entries.length < 2) return [];
+  return [
+    '## By arrangement',
+    '',
+    '| arrangement | items | fidelity | shape | leakage | seam | count | relation |',
+    '|---|---|---|---|---|---|---|---|',
+    ...entries.map(
+      ([key, m]) =>
+        `| ${key} | ${m.n} | ${f(m.fidelity)} | ${f(m.shape)} | ${f(m.leakage)} | ${f(m.seam)} | ${f(m.count)} | ${f(m.relation)} |`,
+    ),
+    '',
+  ];
 }
 
 const f = (x: number) => x.toFixed(3);
@@ -88,6 +122,7 @@ export function toMarkdown(summary: TSummary, items: TItemResult[]): string {
     `| items with a seam (seam ≥ ${SEAM_THRESHOLD}) | ${(summary.seamRate * 100).toFixed(1)}% |`,
     '',
     ...baseScore(summary),
+    ...arrangements(summary),
     '| item | fidelity | leakage | seam | count | relation | background | why |',
     '|---|---|---|---|---|---|---|---|',
     ...items.map((i) =>

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TItemResult, TSuiteManifest } from '../io';
 import { summarise, toMarkdown } from '../report/summary';
-import { renderScene } from '../scene';
+import { arrangementOf, renderScene } from '../scene';
 import { suiteItem } from '../suites';
 import { hasSeam, SEAM_THRESHOLD, summariseScores } from './aggregate';
 import { colourDrift, degrade, splitBackground } from './planted';
@@ -45,6 +45,44 @@ describe('one aggregation for metrics.json and the report', () => {
     );
     expect(summary.metrics.namedBody).toBeNull(); // held-out suites never name colours
     expect(toMarkdown(summary, results)).not.toMatch(/Base score/);
+  });
+
+  it('by arrangement: a model that fails only "above" items shows it in that row alone', () => {
+    const two = Array.from({ length: 24 }, (_, i) => suiteItem('two-subject', i));
+    // ground truth everywhere, except "above" items, whose subjects are swapped top for bottom
+    const results: TItemResult[] = two.map((it) => {
+      const above = arrangementOf(it.prompt) === 'above';
+      const scene = above
+        ? {
+            ...it.scene,
+            placements: it.scene.placements.map((p, k, all) => ({
+              ...p,
+              view: all[1 - k]!.view,
+            })),
+          }
+        : it.scene;
+      const image = renderScene(scene, 32).image;
+      return {
+        id: it.id,
+        prompt: it.prompt,
+        status: 'scored',
+        score: scoreImage(image, it.subjects, it.prompt),
+      };
+    });
+    const suite = { name: 'two-subject', items: [] } as unknown as TSuiteManifest;
+    const summary = summarise(suite, results);
+    const rows = summary.byArrangement;
+    expect(Object.keys(rows).sort()).toEqual(
+      [...new Set(two.map((it) => arrangementOf(it.prompt)))].sort(),
+    );
+    expect(rows['above']!.n).toBeGreaterThan(3);
+    expect(Object.values(rows).reduce((t, m) => t + m.n, 0)).toBe(24);
+    expect(rows['above']!.relation).toBe(0);
+    expect(rows['left of']!.relation).toBe(1);
+    expect(summary.metrics.relation).toBeCloseTo(1 - rows['above']!.n / 24, 12);
+    expect(toMarkdown(summary, results)).toMatch(/## By arrangement[\s\S]*\| above \| \d+ \|/);
+    expect(arrangementOf('a star toy in the sky')).toBe('none');
+    expect(arrangementOf('a cross toy left of a heart toy above a star toy')).toBe('left of');
   });
 
   it('empty input: NaN means, zero rates, no named colours', () => {
