@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { getPreset, MusarModel } from '@musar/model';
 import { createImage, renderScene, suiteItem } from '@musar/toyworld';
-import { curvePointFromImages, evaluateCurvePoint, type TCurvePoint } from './curve';
+import { curveLogEntry, curvePointFromImages, evaluateCurvePoint, type TCurvePoint } from './curve';
 
 const SUITES = ['base', 'single', 'two-subject'] as const;
 const truth = (suite: TCurvePoint['suite'], n: number) =>
@@ -33,6 +33,12 @@ describe('curve scoring', () => {
     expect(Object.values(rows).reduce((t, r) => t + r.n, 0)).toBe(n);
     expect(rows['above']!.fidelity).toBeLessThan(0.3);
     expect(rows['left of']!.fidelity).toBeGreaterThanOrEqual(0.95);
+    // the training log keeps it as flat numbers
+    const entry = curveLogEntry(p);
+    expect(entry['fidelity.above']).toBe(rows['above']!.fidelity);
+    expect(entry['n.left of']).toBe(rows['left of']!.n);
+    expect(entry.fidelity).toBe(p.fidelity);
+    expect(Object.values(entry).every((v) => typeof v === 'number')).toBe(true);
     // the single-arrangement suites carry no breakdown
     expect(curvePointFromImages('single', truth('single', 4), 0).byArrangement).toBeUndefined();
   });

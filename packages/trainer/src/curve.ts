@@ -136,3 +136,17 @@ export function curvePointFromImages(
     seconds,
   };
 }
+
+/**
+ * A curve point as the training log and run state keep it: flat numbers, the per-arrangement
+ * breakdown as `fidelity.above`, `leakage.left of`, `n.above`, ….
+ */
+export function curveLogEntry(p: TCurvePoint): Record<string, number> {
+  const perArrangement = Object.entries(p.byArrangement ?? {}).flatMap(([key, m]) =>
+    Object.entries(m).map(([metric, value]) => [`${metric}.${key}`, value] as const),
+  );
+  return Object.fromEntries([
+    ...Object.entries(p).filter((e): e is [string, number] => typeof e[1] === 'number'),
+    ...perArrangement,
+  ]);
+}

@@ -7,6 +7,7 @@ import { GUIDANCE_MAX, GUIDANCE_MIN, initBackend } from '@musar/model';
 import {
   batchWorkerSpec,
   defaultTrainThreads,
+  curveLogEntry,
   evaluateCurvePoint,
   exportRun,
   runStage,
@@ -67,9 +68,7 @@ function curveEvaluator(
   const suite = stage === 'base' ? 'base' : stage === 'single-ref' ? 'single' : 'two-subject';
   return async (model: Parameters<typeof evaluateCurvePoint>[0]) => {
     const p = await evaluateCurvePoint(model, { suite, count, steps, guidance, referenceGuidance });
-    return Object.fromEntries(
-      Object.entries(p).filter((e): e is [string, number] => typeof e[1] === 'number'),
-    );
+    return curveLogEntry(p);
   };
 }
 
