@@ -154,6 +154,7 @@ export const STAGE_DEFAULTS: Record<TStageName, TStageInput> = {
     // reviewers' routing maps limit X → Ci; diptychs as the MUSAR recipe (docs/learning-curves.md)
     diptychRegions: false,
     diptychIsolation: true,
+    diptychVertical: 0.5,
     lora: 'dual',
     steps: 300,
     learningRate: 3e-4,
