@@ -46,13 +46,18 @@ function readPoints(source: string): TPoint[] {
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .filter((r) => r.event === undefined || r.event === 'eval');
   }
+  // plus the per-arrangement numbers of multi-subject curve points (`fidelity.above`, …)
+  const perArrangement = (r: Record<string, unknown>) =>
+    Object.keys(r).filter((k) => /^(fidelity|leakage)\./.test(k));
   return rows.flatMap((r) =>
-    METRICS.filter((m) => typeof r[m] === 'number').map((metric) => ({
-      run: name ?? (typeof r.run === 'string' ? r.run : run),
-      samples: Number(r.samples),
-      metric,
-      value: r[metric] as number,
-    })),
+    [...METRICS, ...perArrangement(r)]
+      .filter((m) => typeof r[m] === 'number')
+      .map((metric) => ({
+        run: name ?? (typeof r.run === 'string' ? r.run : run),
+        samples: Number(r.samples),
+        metric,
+        value: r[metric] as number,
+      })),
   );
 }
 
