@@ -10,8 +10,8 @@ import { loadModelDir } from './model-dir';
 // docs/results.md) and beats its own base with an untrained adapter (B = 0, exactly the base).
 const models = fileURLToPath(new URL('../../../models/', import.meta.url));
 
-/** models/musar scores 0.64 fidelity, 0.16 leakage on these 8 items (its base alone: 0.37). */
-const FLOOR = { fidelity: 0.55, leakage: 0.25 };
+/** models/musar scores 0.83 fidelity, 0.00 leakage on these 8 items (its base alone: 0.37). */
+const FLOOR = { fidelity: 0.72, leakage: 0.1 };
 
 describe('shipped MUSAR model', () => {
   it('is committed and loads', () => {
@@ -41,6 +41,6 @@ describe('shipped MUSAR model', () => {
     expect(t.n).toBe(8);
     expect(t.fidelity).toBeGreaterThan(FLOOR.fidelity);
     expect(t.leakage).toBeLessThan(FLOOR.leakage);
-    expect(t.fidelity).toBeGreaterThan(u.fidelity + 0.15);
+    expect(t.fidelity).toBeGreaterThan(u.fidelity + 0.3);
   });
 });
