@@ -117,3 +117,8 @@ export function parsePrompt(text: string): TParsedPrompt {
   }
   return out;
 }
+
+/** The arrangement a prompt asks for: its first relation ("left of", "above", …), or "none". */
+export function arrangementOf(prompt: string): TRelation | 'none' {
+  return parsePrompt(prompt).relations[0]?.rel ?? 'none';
+}

@@ -80,16 +80,6 @@ const LAYOUTS: Record<number, Slot[][]> = {
 };
 
 /** The relation that holds from a to b, read off the centres (what a prompt may truthfully say). */
-/** The first relation word of a prompt ("left of", "above", …), or "none". */
-export function arrangementOf(prompt: string): string {
-  let best: { at: number; word: string } | null = null;
-  for (const word of RELATIONS) {
-    const at = prompt.indexOf(` ${word} `);
-    if (at >= 0 && (!best || at < best.at)) best = { at, word };
-  }
-  return best?.word ?? 'none';
-}
-
 export function relationBetween(a: TView, b: TView, rng?: Rng): TRelation {
   const dx = b.x - a.x;
   const dy = b.y - a.y;

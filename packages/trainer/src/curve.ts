@@ -1,9 +1,9 @@
 import type { MusarModel } from '@musar/model';
 import {
-  arrangementOf,
   scoreImage,
   suiteHasReferences,
   suiteItem,
+  summariseByArrangement,
   summariseScores,
   type RgbImage,
 } from '@musar/toyworld';
@@ -107,16 +107,11 @@ export function curvePointFromImages(
     return { prompt: it.prompt, score: scoreImage(image, it.subjects, it.prompt) };
   });
   const m = summariseScores(scores.map((x) => x.score));
-  const groups = new Map<string, typeof scores>();
-  for (const x of scores)
-    groups.set(arrangementOf(x.prompt), [...(groups.get(arrangementOf(x.prompt)) ?? []), x]);
+  const groups = Object.entries(summariseByArrangement(scores));
   const byArrangement =
-    groups.size > 1
+    groups.length > 1
       ? Object.fromEntries(
-          [...groups.entries()].map(([key, g]) => {
-            const a = summariseScores(g.map((x) => x.score));
-            return [key, { n: a.n, fidelity: a.fidelity, leakage: a.leakage }];
-          }),
+          groups.map(([key, a]) => [key, { n: a.n, fidelity: a.fidelity, leakage: a.leakage }]),
         )
       : undefined;
   return {

@@ -132,24 +132,21 @@ export function diptychSample(rng: Rng, index: number, o: TSampleOptions): TSamp
   for (const s of [left, right])
     s.placements[0]!.view.scale = Math.min(0.85, s.placements[0]!.view.scale * 1.1);
   const target = createImage(o.size, o.size);
-  // half 0 (the first-named subject's unless swapped) is the left or top one
-  const [w0, h0, w1, h1] = vertical
-    ? [o.size, half, o.size, o.size - half]
-    : [half, o.size, o.size - half, o.size];
+  // half 0 (the first-named subject's unless swapped) is the left or top one; half 1 starts at
+  // (x1, y1) and is w1 × h1
+  const [w0, h0] = vertical ? [o.size, half] : [half, o.size];
+  const [x1, y1] = vertical ? [0, half] : [half, 0];
+  const [w1, h1] = [o.size - x1, o.size - y1];
   const [l, r] = [renderScene(left, w0, h0), renderScene(right, w1, h1)];
   blit(target, l.image, 0, 0);
-  blit(target, r.image, vertical ? 0 : half, vertical ? half : 0);
+  blit(target, r.image, x1, y1);
   const ownerMap = new Int8Array(o.size * o.size);
   const subjectMap = new Int8Array(o.size * o.size);
   for (let i = 0; i < ownerMap.length; i++) {
     const [x, y] = [i % o.size, Math.floor(i / o.size)];
-    const second = vertical ? y >= half : x >= half;
+    const second = x >= x1 && y >= y1;
     ownerMap[i] = second ? 1 : 0;
-    const drawn = second
-      ? vertical
-        ? r.ownerMap[(y - half) * w1 + x]!
-        : r.ownerMap[y * w1 + x - half]!
-      : l.ownerMap[y * w0 + x]!;
+    const drawn = second ? r.ownerMap[(y - y1) * w1 + x - x1]! : l.ownerMap[y * w0 + x]!;
     subjectMap[i] = drawn >= 0 ? ownerMap[i]! : -1;
   }
   const swap = o.diptychSides === 'random' && rng.chance(0.5);

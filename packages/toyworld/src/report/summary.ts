@@ -1,6 +1,11 @@
 import type { TItemResult, TSuiteManifest } from '../io';
-import { arrangementOf } from '../scene';
-import { hasSeam, SEAM_THRESHOLD, summariseScores, type TScoreSummary } from '../scorer/aggregate';
+import {
+  hasSeam,
+  SEAM_THRESHOLD,
+  summariseByArrangement,
+  summariseScores,
+  type TScoreSummary,
+} from '../scorer/aggregate';
 
 export const METRICS = ['fidelity', 'leakage', 'seam', 'count', 'relation', 'background'] as const;
 export type TSummary = {
@@ -26,15 +31,8 @@ export type TSummary = {
 export function summarise(suite: TSuiteManifest, items: TItemResult[]): TSummary {
   const scored = items.filter((i) => i.score);
   const metrics = summariseScores(scored.map((i) => i.score!));
-  const groups = new Map<string, TItemResult[]>();
-  for (const i of scored) {
-    const key = arrangementOf(i.prompt);
-    groups.set(key, [...(groups.get(key) ?? []), i]);
-  }
-  const byArrangement = Object.fromEntries(
-    [...groups.entries()]
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([key, group]) => [key, summariseScores(group.map((i) => i.score!))]),
+  const byArrangement = summariseByArrangement(
+    scored.map((i) => ({ prompt: i.prompt, score: i.score! })),
   );
   const mean = Object.fromEntries(
     METRICS.map((m) => [m, scored.length ? metrics[m] : 0]),

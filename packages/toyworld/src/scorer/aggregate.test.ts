@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { TItemResult, TSuiteManifest } from '../io';
 import { summarise, toMarkdown } from '../report/summary';
-import { arrangementOf, renderScene } from '../scene';
+import { arrangementOf } from '../prompt';
+import { renderScene } from '../scene';
 import { suiteItem } from '../suites';
 import { hasSeam, SEAM_THRESHOLD, summariseScores } from './aggregate';
 import { colourDrift, degrade, splitBackground } from './planted';

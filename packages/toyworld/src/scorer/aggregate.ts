@@ -1,5 +1,6 @@
 // One place that turns per-image scores into suite numbers, so `musar eval`'s metrics.json, the
 // scored report (report.md / report.json), training-time curves and the ablation table agree.
+import { arrangementOf } from '../prompt';
 import type { TScore } from './score';
 
 /**
@@ -68,4 +69,20 @@ export function summariseScores(scores: readonly TScore[]): TScoreSummary {
     relation: mean((s) => s.relation),
     background: mean((s) => s.background),
   };
+}
+
+/** The same suite numbers per arrangement the prompts ask for (`arrangementOf`), keys sorted. */
+export function summariseByArrangement(
+  items: readonly { prompt: string; score: TScore }[],
+): Record<string, TScoreSummary> {
+  const groups = new Map<string, TScore[]>();
+  for (const { prompt, score } of items) {
+    const key = arrangementOf(prompt);
+    groups.set(key, [...(groups.get(key) ?? []), score]);
+  }
+  return Object.fromEntries(
+    [...groups.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, scores]) => [key, summariseScores(scores)]),
+  );
 }
