@@ -6,6 +6,9 @@
 // does) and both adapters are evaluated on the held-out two-subject suite. Generation and
 // evaluation use the guidance of the card beside the adapter (models/musar/card.json), as the
 // platform does.
+// `--variants FILE` (JSON: [{ "name": …, "stage": { feedback-stage overrides } }, …]) trains each
+// variant from the same approved pool and scores it on the same held-out items, so rows compare
+// paired; without it the one variant is the `feedback` stage as the retrain job runs it.
 //   npx tsx packages/api/bench/feedback-round.ts --base runs/gpu/base --adapter runs/gpu/musar/weights.safetensors
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -30,7 +33,8 @@ import {
   toRgb,
   type TTrainSample,
 } from '@musar/trainer';
-import { sampleAt, scoreImage, tokenize } from '@musar/toyworld';
+import { ownerMapFromGrid, sampleAt, scoreImage, tokenize } from '@musar/toyworld';
+import { z } from 'zod';
 
 const { values: a } = parseArgs({
   options: {
@@ -40,6 +44,7 @@ const { values: a } = parseArgs({
     steps: { type: 'string', default: '100' },
     eval: { type: 'string', default: '32' },
     sampling: { type: 'string', default: '20' },
+    variants: { type: 'string' },
   },
 });
 const N = Number(a.items),
@@ -50,6 +55,15 @@ const cardPath = join(dirname(a.adapter!), 'card.json');
 const guidance = existsSync(cardPath)
   ? parseCardSampling(JSON.parse(await readFile(cardPath, 'utf8')), cardPath)?.guidance
   : undefined;
+
+const ZVariants = z
+  .array(
+    z.object({ name: z.string().min(1), stage: z.record(z.string(), z.unknown()).default({}) }),
+  )
+  .min(1);
+const variants = a.variants
+  ? ZVariants.parse(JSON.parse(await readFile(a.variants, 'utf8')))
+  : [{ name: 'after one feedback round', stage: {} }];
 
 async function load(): Promise<MusarModel> {
   const m = await readBase(a.base!);
@@ -86,12 +100,16 @@ async function feedbackPool(model: MusarModel) {
     res.images.dispose();
     tf.dispose(Object.values(inputs));
     const score = scoreImage(image, s.subjects, s.prompt);
+    // As the retrain job builds an approved output (core's feedbackSamples): the image, its
+    // routing map as the region grid and, expanded to pixels, as the owner map that weighs the
+    // loss — never the toy world's own maps of the scene the prompt describes.
+    const g = S / model.cfg.patchSize;
+    const regionGrid = res.routingMap ? Int32Array.from(res.routingMap.slice(0, g * g)) : undefined;
+    const { subjectMap: _drawn, ...spec } = s;
     out.push({
-      ...s,
+      ...spec,
       target: image,
-      regionGrid: res.routingMap
-        ? Int32Array.from(res.routingMap.slice(0, (S / model.cfg.patchSize) ** 2))
-        : undefined,
+      ...(regionGrid ? { regionGrid, ownerMap: ownerMapFromGrid(regionGrid, g, S) } : {}),
       fidelity: score.fidelity,
       leakage: score.leakage,
     });
@@ -120,33 +138,43 @@ async function main() {
     })
   ).metrics;
   before.dispose();
-  const dir = await mkdtemp(join(tmpdir(), 'musar-fb-'));
-  const tTrain0 = performance.now();
-  const { model: after } = await runStage({
-    stage: stageConfig('feedback', {
-      steps: STEPS,
-      batchSize: 8,
-      promptLength: (
-        JSON.parse(await readFile(join(a.base!, 'config.json'), 'utf8')) as { promptLength: number }
-      ).promptLength,
-      checkpointEvery: STEPS,
-    }),
-    runDir: join(dir, 'run'),
-    baseDir: a.base!,
-    initAdapter: new Uint8Array(await readFile(a.adapter!)),
-    feedback: approved,
-  });
-  const tTrain = performance.now();
-  const evalAfter = (
-    await evaluateSuite(after, {
-      suite: 'two-subject',
-      count: E,
-      routing: {},
-      steps: SAMPLING,
-      guidance,
-    })
-  ).metrics;
-  await rm(dir, { recursive: true, force: true });
+  const promptLength = (
+    JSON.parse(await readFile(join(a.base!, 'config.json'), 'utf8')) as { promptLength: number }
+  ).promptLength;
+  const rows: { name: string; m: typeof evalBefore; seconds: number }[] = [];
+  for (const v of variants) {
+    const dir = await mkdtemp(join(tmpdir(), 'musar-fb-'));
+    const tTrain0 = performance.now();
+    const { model: after } = await runStage({
+      stage: stageConfig('feedback', {
+        steps: STEPS,
+        batchSize: 8,
+        promptLength,
+        checkpointEvery: STEPS,
+        ...v.stage,
+      }),
+      runDir: join(dir, 'run'),
+      baseDir: a.base!,
+      initAdapter: new Uint8Array(await readFile(a.adapter!)),
+      feedback: approved,
+    });
+    const seconds = (performance.now() - tTrain0) / 1000;
+    const m = (
+      await evaluateSuite(after, {
+        suite: 'two-subject',
+        count: E,
+        routing: {},
+        steps: SAMPLING,
+        guidance,
+      })
+    ).metrics;
+    after.dispose();
+    await rm(dir, { recursive: true, force: true });
+    rows.push({ name: v.name, m, seconds });
+    console.log(
+      `variant "${v.name}" done: fidelity ${m.fidelity.toFixed(3)}, train ${seconds.toFixed(0)} s`,
+    );
+  }
   const f = (v: number) => v.toFixed(3);
   console.log(
     `backend ${currentBackend()?.name}; guidance ${guidance ? `${guidance.prompt} / ${guidance.reference} (card)` : 'default'}; generated ${pool.length} feedback candidates, approved ${approved.length} (fidelity ≥ ${f(fMed)} and leakage ≤ ${f(lMed)}); ${STEPS} feedback steps × batch 8`,
@@ -155,17 +183,17 @@ async function main() {
     `mean fidelity / leakage of the approved items: ${f(approved.reduce((s, p) => s + p.fidelity, 0) / approved.length)} / ${f(approved.reduce((s, p) => s + p.leakage, 0) / approved.length)}`,
   );
   console.log(
-    '| held-out two-subject suite (n = ' + E + ') | fidelity | leakage | count | seam rate |',
+    '| held-out two-subject suite (n = ' +
+      E +
+      ') | fidelity | leakage | count | seam rate | train s |',
   );
-  console.log('|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|');
+  for (const r of [{ name: 'adapter before', m: evalBefore, seconds: 0 }, ...rows])
+    console.log(
+      `| ${r.name} | ${f(r.m.fidelity)} | ${f(r.m.leakage)} | ${f(r.m.count)} | ${f(r.m.seamRate)} | ${r.seconds.toFixed(0)} |`,
+    );
   console.log(
-    `| adapter before | ${f(evalBefore.fidelity)} | ${f(evalBefore.leakage)} | ${f(evalBefore.count)} | ${f(evalBefore.seamRate)} |`,
-  );
-  console.log(
-    `| after one feedback round | ${f(evalAfter.fidelity)} | ${f(evalAfter.leakage)} | ${f(evalAfter.count)} | ${f(evalAfter.seamRate)} |`,
-  );
-  console.log(
-    `time: generate+score ${((tGen - t0) / 1000).toFixed(0)} s, train ${((tTrain - tTrain0) / 1000).toFixed(0)} s, total ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    `time: generate+score ${((tGen - t0) / 1000).toFixed(0)} s, total ${((performance.now() - t0) / 1000).toFixed(0)} s`,
   );
 }
 await main();

@@ -38,3 +38,17 @@ export function regionMapAtGrid(
   }
   return out;
 }
+
+/**
+ * The inverse of `regionMapAtGrid`: a g×g region map (row-major, -1 = background) expanded to a
+ * size×size pixel owner map, each pixel taking its nearest cell.
+ */
+export function ownerMapFromGrid(cells: ArrayLike<number>, g: number, size: number): Int8Array {
+  if (cells.length !== g * g)
+    throw new Error(`ownerMapFromGrid: ${cells.length} cells, expected ${g}x${g}`);
+  const out = new Int8Array(size * size);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++)
+      out[y * size + x] = cells[Math.floor((y * g) / size) * g + Math.floor((x * g) / size)]!;
+  return out;
+}

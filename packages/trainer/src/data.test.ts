@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { getPreset, staticRoutingPlan } from '@musar/model';
 import { regionMapAtGrid, sampleAt } from '@musar/toyworld';
-import { batchOptions, nextBatch, toBatchArrays, type TTrainSample } from './data';
-import { stageConfig } from './stages';
+import { readFileSync } from 'node:fs';
+import {
+  batchOptions,
+  dataMix,
+  kindForStep,
+  nextBatch,
+  toBatchArrays,
+  type TTrainSample,
+} from './data';
+import { MUSAR_RECIPE, stageConfig } from './stages';
 
 const cfg = getPreset('tiny', { promptLength: 24 });
 
@@ -213,6 +221,52 @@ describe('training batches', () => {
     // equal (or absent) weights: taken in turn, as before
     for (const p of share(samples.map((s) => ({ ...s, weight: 1 }))))
       expect(p).toBeCloseTo(1 / 3, 2);
+  });
+
+  it('feedbackViews lowers the feedback share so each sample is drawn about that often, never raises it', () => {
+    // the feedback stage as a round runs it: 60 steps × 8, 15 approved outputs, 3 views each
+    const round = stageConfig('feedback', { steps: 60, batchSize: 8 });
+    expect(round.feedbackViews).toBe(3);
+    const mix = Object.fromEntries(dataMix(round, 15));
+    expect(mix.feedback).toBeCloseTo((3 * 15) / (60 * 8), 9);
+    expect(mix.pair).toBeCloseTo(mix.diptych!, 9);
+    expect(mix.feedback! + mix.pair! + mix.diptych!).toBeCloseTo(1, 9);
+    // drawn that way: over a long run each of 400 samples is seen ~3 times
+    const long = stageConfig('feedback', { steps: 2000, batchSize: 8 });
+    let feedbackBatches = 0;
+    for (let step = 0; step < 2000; step++)
+      if (kindForStep(long, step, 400) === 'feedback') feedbackBatches++;
+    expect((feedbackBatches * 8) / 400).toBeGreaterThan(2.2);
+    expect((feedbackBatches * 8) / 400).toBeLessThan(3.8);
+    // many samples: capped at the data weight (1 of 2), not raised
+    expect(Object.fromEntries(dataMix(round, 10_000)).feedback).toBeCloseTo(0.5, 9);
+    // without feedbackViews, or without other data, the weights stand as given
+    const plain = stageConfig('feedback', { steps: 60, batchSize: 8, feedbackViews: undefined });
+    expect(Object.fromEntries(dataMix(plain, 15)).feedback).toBeCloseTo(0.5, 9);
+    const only = stageConfig('feedback', { steps: 60, batchSize: 8, data: { feedback: 1 } });
+    expect(dataMix(only, 15)).toEqual([['feedback', 1]]);
+    // no feedback samples: no feedback batches; no data at all: a clear error
+    expect(dataMix(round, 0).map(([k]) => k)).toEqual(['pair', 'diptych']);
+    expect(() => dataMix(only, 0)).toThrow(/no data to train on/);
+  });
+
+  it('the feedback stage and configs/train/musar.json train the one MUSAR recipe', () => {
+    const file = JSON.parse(
+      readFileSync(new URL('../../../configs/train/musar.json', import.meta.url), 'utf8'),
+    ) as Record<string, unknown>;
+    const musar = stageConfig('musar', file as never);
+    const feedback = stageConfig('feedback', {});
+    for (const [key, value] of Object.entries(MUSAR_RECIPE)) {
+      if (key === 'data') continue; // the feedback stage adds its own kind
+      expect([key, musar[key as keyof typeof musar]]).toEqual([key, value]);
+      if (key !== 'regions')
+        expect([key, feedback[key as keyof typeof feedback]]).toEqual([key, value]);
+    }
+    expect(musar.data).toEqual(MUSAR_RECIPE.data);
+    // the feedback stage keeps routing-map regions for its own samples, diptych halves open as
+    // the recipe's regions: false leaves them
+    expect(batchOptions(feedback)).toMatchObject({ regions: true, diptychRegions: false });
+    expect(batchOptions(musar)).toMatchObject({ regions: false });
   });
 
   it('rejects samples of the wrong size with a clear message', () => {

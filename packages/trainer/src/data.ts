@@ -31,23 +31,41 @@ export function hashUnit(...xs: number[]): number {
   return (h >>> 0) / 4294967296;
 }
 
-/** The dataset kind of batch `step`, drawn by weight. */
+/**
+ * The data mix of a run with `feedbackCount` feedback samples, as normalised weights: feedback
+ * only when there is some, its share lowered by `feedbackViews` so that each feedback sample is
+ * drawn about that many times over the run's steps.
+ */
+export function dataMix(
+  stage: TStageConfig,
+  feedbackCount: number,
+): [TDatasetKind | 'feedback', number][] {
+  const entries = Object.entries(stage.data).filter(
+    ([k, w]) => (w ?? 0) > 0 && (k !== 'feedback' || feedbackCount > 0),
+  ) as [TDatasetKind | 'feedback', number][];
+  if (entries.length === 0)
+    throw new Error(`stage ${stage.stage} has no data to train on (feedback: ${feedbackCount})`);
+  const rest = entries.reduce((s, [k, w]) => s + (k === 'feedback' ? 0 : w), 0);
+  const views = stage.feedbackViews;
+  const capped = entries.map(([k, w]): [TDatasetKind | 'feedback', number] => {
+    if (k !== 'feedback' || views === undefined || rest === 0) return [k, w];
+    const share = (views * feedbackCount) / (stage.steps * stage.batchSize);
+    return [k, share >= 1 ? w : Math.min(w, (share * rest) / (1 - share))];
+  });
+  const total = capped.reduce((s, [, w]) => s + w, 0);
+  return capped.map(([k, w]) => [k, w / total]);
+}
+
+/** The dataset kind of batch `step`, drawn by the data mix. */
 export function kindForStep(
   stage: TStageConfig,
   step: number,
-  feedbackAvailable: boolean,
+  feedbackCount: number,
 ): TDatasetKind | 'feedback' {
-  const entries = Object.entries(stage.data).filter(
-    ([k, w]) => (w ?? 0) > 0 && (k !== 'feedback' || feedbackAvailable),
-  ) as [TDatasetKind | 'feedback', number][];
-  if (entries.length === 0)
-    throw new Error(
-      `stage ${stage.stage} has no data to train on (feedback: ${feedbackAvailable})`,
-    );
-  const total = entries.reduce((s, [, w]) => s + w, 0);
-  let u = hashUnit(stage.seed, step, 17) * total;
-  for (const [kind, w] of entries) if ((u -= w) < 0) return kind;
-  return entries[entries.length - 1]![0];
+  const mix = dataMix(stage, feedbackCount);
+  let u = hashUnit(stage.seed, step, 17);
+  for (const [kind, w] of mix) if ((u -= w) < 0) return kind;
+  return mix[mix.length - 1]![0];
 }
 
 /**
@@ -65,7 +83,7 @@ export function nextBatch(
   /** Only slots [start, end) of the batch (one data-parallel shard); the whole batch by default. */
   slots: { start: number; end: number } = { start: 0, end: stage.batchSize },
 ): TTrainSample[] {
-  const kind = kindForStep(stage, step, feedback.length > 0);
+  const kind = kindForStep(stage, step, feedback.length);
   const B = stage.batchSize;
   const o = {
     size: stage.size,

@@ -57,6 +57,12 @@ export const ZStageConfig = z
     smallPairs: z.number().min(0).max(1).default(0),
     /** Share of diptychs stacked top and bottom ("above"), the rest side by side ("left of"). */
     diptychVertical: z.number().min(0).max(1).default(0),
+    /**
+     * Expected draws of each feedback sample over the run: the feedback share of batches is
+     * lowered so that a few approved outputs are not learnt by heart (never raised above its
+     * `data` weight). Unset: the `data` weights as given.
+     */
+    feedbackViews: z.number().positive().optional(),
     /** Which half a diptych's first-named subject takes: always the left (fixed) or either (random). */
     diptychSides: z.enum(['fixed', 'random']).default('fixed'),
     /** dual = noise branch on X + subject branch on conditions; single = one adapter on both. */
@@ -88,6 +94,25 @@ export const ZStageConfig = z
   .strict();
 export type TStageConfig = z.output<typeof ZStageConfig>;
 export type TStageInput = z.input<typeof ZStageConfig>;
+
+/**
+ * The MUSAR recipe (docs/learning-curves.md): what `configs/train/musar.json` trains the shipped
+ * adapter with (a test holds the two together) and what a feedback round continues it with, so a
+ * round does not pull the adapter toward another recipe. Single-subject data only: pairs and
+ * diptychs whose halves are denoised as their own images, stacked half the time, X open to both
+ * references; subject pixels weigh 4× the background; half the pairs at a scene's size and slot.
+ */
+export const MUSAR_RECIPE = {
+  data: { pair: 1, diptych: 1 },
+  mode: 'adapter',
+  attention: 'static',
+  regions: false,
+  diptychIsolation: true,
+  subjectLossWeight: 4,
+  smallPairs: 0.5,
+  diptychVertical: 0.5,
+  lora: 'dual',
+} as const satisfies Partial<TStageInput>;
 
 /** Defaults per stage; a config file and CLI flags override them. */
 export const STAGE_DEFAULTS: Record<TStageName, TStageInput> = {
@@ -147,15 +172,15 @@ export const STAGE_DEFAULTS: Record<TStageName, TStageInput> = {
   },
   feedback: {
     stage: 'feedback',
+    ...MUSAR_RECIPE,
+    // approved outputs next to the recipe's own data; each seen about 3 times in a round
+    // (docs/feedback-retraining.md: more overfits a few outputs and lowers held-out fidelity)
     data: { feedback: 1, pair: 0.5, diptych: 0.5 },
-    mode: 'adapter',
-    attention: 'static',
+    feedbackViews: 3,
+    // reviewers' routing maps limit X → Ci of the feedback samples; diptych halves stay open to
+    // both references as in the recipe
     regions: true,
-    // reviewers' routing maps limit X → Ci; diptychs as the MUSAR recipe (docs/learning-curves.md)
     diptychRegions: false,
-    diptychIsolation: true,
-    diptychVertical: 0.5,
-    lora: 'dual',
     steps: 300,
     learningRate: 3e-4,
   },

@@ -14,7 +14,7 @@ import {
   subjectImages,
   subjects,
 } from '@musar/db/schema';
-import { decodeRgbPng, type TSubjectSpec } from '@musar/toyworld';
+import { decodeRgbPng, ownerMapFromGrid, type TSubjectSpec } from '@musar/toyworld';
 import type { TTrainSample } from '@musar/trainer';
 // the tensor-free subpath (the web server bundles this file)
 import { subjectConditionText } from '@musar/model/inputs';
@@ -31,15 +31,6 @@ export type TFeedbackSample = TTrainSample & {
   strength: TSampleStrength | null;
   weight: number;
 };
-
-/** Expands a g×g map to an S×S pixel owner map (nearest cell). */
-function ownerMapOf(cells: Int32Array, g: number, size: number): Int8Array {
-  const out = new Int8Array(size * size);
-  for (let y = 0; y < size; y++)
-    for (let x = 0; x < size; x++)
-      out[y * size + x] = cells[Math.floor((y * g) / size) * g + Math.floor((x * g) / size)]!;
-  return out;
-}
 
 /** The region grid training uses: the latest live approving repaint, else the model's map; null
  * when neither is a readable square grid. */
@@ -181,7 +172,7 @@ export async function feedbackSamples(db: DbOrTx, outputIds: string[]): Promise<
       ),
       references,
       conditions: subs.map((s) => subjectConditionText(s.classWord)),
-      ownerMap: ownerMapOf(regionGrid, grid.rows, target.width),
+      ownerMap: ownerMapFromGrid(regionGrid, grid.rows, target.width),
       regionGrid,
       outputId: id,
       repainted: repaint != null,

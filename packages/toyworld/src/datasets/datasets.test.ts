@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { regionMapAtGrid } from '../regions';
+import { ownerMapFromGrid, regionMapAtGrid } from '../regions';
 import { sampleAt, type TSample } from './samples';
 import { streamDataset, streamMixture } from './stream';
 
@@ -173,5 +173,23 @@ describe('regionMapAtGrid', () => {
     expect(regionMapAtGrid(owner, H, W, 2, 0.05)[3]).toBe(2);
     expect(() => regionMapAtGrid(owner, H, W, 3)).toThrow(/divide/);
     expect(() => regionMapAtGrid(new Int8Array(3), H, W, 2)).toThrow(/entries/);
+  });
+});
+
+describe('ownerMapFromGrid', () => {
+  it('expands each cell to its block of pixels; regionMapAtGrid reads the grid back', () => {
+    const cells = [0, 1, -1, 2];
+    const owner = ownerMapFromGrid(cells, 2, 8);
+    expect(owner[0]).toBe(0); // top-left block
+    expect(owner[7]).toBe(1); // top-right
+    expect(owner[7 * 8]).toBe(-1); // bottom-left
+    expect(owner[8 * 8 - 1]).toBe(2); // bottom-right
+    expect(owner.filter((o) => o === 1).length).toBe(16);
+    expect(Array.from(regionMapAtGrid(owner, 8, 8, 2))).toEqual(cells);
+    // a grid that does not divide the image still covers every pixel (nearest cell)
+    expect(new Set(ownerMapFromGrid([0, 1, 2, 3, 4, 5, 6, 7, 8], 3, 8))).toEqual(
+      new Set([0, 1, 2, 3, 4, 5, 6, 7, 8]),
+    );
+    expect(() => ownerMapFromGrid([0, 1, 2], 2, 8)).toThrow(/expected 2x2/);
   });
 });
