@@ -117,6 +117,18 @@ async function feedbackPool(model: MusarModel) {
   return out;
 }
 
+/** The held-out two-subject score every row is measured by (the same items and seeds). */
+const heldOut = async (model: MusarModel) =>
+  (
+    await evaluateSuite(model, {
+      suite: 'two-subject',
+      count: E,
+      routing: {},
+      steps: SAMPLING,
+      guidance,
+    })
+  ).metrics;
+
 const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
 
 async function main() {
@@ -128,15 +140,7 @@ async function main() {
     lMed = median(pool.map((p) => p.leakage));
   const approved = pool.filter((p) => p.fidelity >= fMed && p.leakage <= lMed && p.regionGrid);
   const tGen = performance.now();
-  const evalBefore = (
-    await evaluateSuite(before, {
-      suite: 'two-subject',
-      count: E,
-      routing: {},
-      steps: SAMPLING,
-      guidance,
-    })
-  ).metrics;
+  const evalBefore = await heldOut(before);
   before.dispose();
   const promptLength = (
     JSON.parse(await readFile(join(a.base!, 'config.json'), 'utf8')) as { promptLength: number }
@@ -159,15 +163,7 @@ async function main() {
       feedback: approved,
     });
     const seconds = (performance.now() - tTrain0) / 1000;
-    const m = (
-      await evaluateSuite(after, {
-        suite: 'two-subject',
-        count: E,
-        routing: {},
-        steps: SAMPLING,
-        guidance,
-      })
-    ).metrics;
+    const m = await heldOut(after);
     after.dispose();
     await rm(dir, { recursive: true, force: true });
     rows.push({ name: v.name, m, seconds });
