@@ -74,6 +74,31 @@ describe('musar world', () => {
     ).toBe(0);
     const manifest = JSON.parse(await readFile(join(suite, 'suite.json'), 'utf8'));
     expect(manifest.items).toHaveLength(4);
+    // a validation split: the items after the test split's, not the test items again
+    const validation = join(dir, 'validation');
+    expect(
+      await main(
+        [
+          'world',
+          'suite',
+          '--name',
+          'three-subject',
+          '--out',
+          validation,
+          '--count',
+          '2',
+          '--first',
+          '100',
+        ],
+        c.io,
+      ),
+    ).toBe(0);
+    const vItems = JSON.parse(await readFile(join(validation, 'suite.json'), 'utf8')).items;
+    expect(vItems.map((i: { id: string }) => i.id)).toEqual([
+      'three-subject-100',
+      'three-subject-101',
+    ]);
+    expect(JSON.stringify(vItems[0].scene)).not.toBe(JSON.stringify(manifest.items[0].scene));
     // a scene spec renders too
     await writeFile(join(dir, 'scene.json'), JSON.stringify(manifest.items[0].scene));
     expect(

@@ -38,6 +38,8 @@ export type TSuiteManifest = z.infer<typeof ZSuiteManifest>;
 
 export type TWriteSuiteOptions = {
   count?: number;
+  /** Index of the first item (0: the test split; see `buildSuite`). */
+  first?: number;
   size?: number;
   refSize?: number;
   withTruth?: boolean;
@@ -51,7 +53,7 @@ export async function writeSuiteDir(
 ): Promise<TSuiteManifest> {
   const size = o.size ?? 32;
   const refSize = o.refSize ?? 32;
-  const items = buildSuite(name, o.count).map((item) => ({
+  const items = buildSuite(name, o.count, o.first).map((item) => ({
     ...item,
     references: suiteHasReferences(name)
       ? item.subjects.map((_, i) => `refs/${item.id}-${i}.png`)

@@ -68,6 +68,17 @@ describe('the single suite', () => {
     expect(new Set(items.map((i) => i.subjects[0]!.shape)).size).toBeGreaterThanOrEqual(6);
     expect(suiteItem('single', 7)).toEqual(suiteItem('single', 7));
   });
+
+  it('from `first` on: the same items by index, none of the test split', () => {
+    const test = buildSuite('two-subject', 100);
+    const validation = buildSuite('two-subject', 20, 100);
+    expect(validation[0]).toEqual(suiteItem('two-subject', 100));
+    expect(validation.map((i) => i.id)).toEqual(
+      Array.from({ length: 20 }, (_, i) => `two-subject-${100 + i}`),
+    );
+    const scenes = new Set(test.map((i) => JSON.stringify(i.scene)));
+    for (const it of validation) expect(scenes.has(JSON.stringify(it.scene)), it.id).toBe(false);
+  });
 });
 
 describe('suite folders of the new suites', () => {

@@ -127,6 +127,15 @@ export function suiteItem(name: TEvalSuiteName, index: number): TSuiteItem {
   };
 }
 
-export function buildSuite(name: TEvalSuiteName, count = DEFAULT_SUITE_ITEMS): TSuiteItem[] {
-  return Array.from({ length: count }, (_, i) => suiteItem(name, i));
+/**
+ * Items [first, first + count) of a suite. `first` 0 is the test split every reported number is
+ * measured on; later items (e.g. from 100) are a validation split of the same distribution, for
+ * choosing sampling settings without looking at the test items.
+ */
+export function buildSuite(
+  name: TEvalSuiteName,
+  count = DEFAULT_SUITE_ITEMS,
+  first = 0,
+): TSuiteItem[] {
+  return Array.from({ length: count }, (_, i) => suiteItem(name, first + i));
 }

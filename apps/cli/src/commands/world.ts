@@ -84,11 +84,12 @@ export const world: TCommandGroup = {
     suite: {
       summary:
         'write an evaluation suite (prompts, specs, references): base = the base task (prompt only), single = one held-out subject, two-/three-/four-subject = held-out multi-subject scenes',
-      usage: `musar world suite --name ${EVAL_SUITE_NAMES.join('|')} --out DIR [--count 100] [--size 32] [--with-truth]`,
+      usage: `musar world suite --name ${EVAL_SUITE_NAMES.join('|')} --out DIR [--count 100] [--first 0] [--size 32] [--with-truth] — items from --first (0: the test split every reported number uses; e.g. 100: a validation split for tuning)`,
       options: {
         name: { type: 'string' },
         out: { type: 'string' },
         count: { type: 'string' },
+        first: { type: 'string' },
         size: { type: 'string' },
         'with-truth': { type: 'boolean' },
       },
@@ -101,11 +102,12 @@ export const world: TCommandGroup = {
         const out = requireOption(v, 'out', this.usage);
         const m = await writeSuiteDir(out, name as TEvalSuiteName, {
           count: intOption(v, 'count', 100, 1),
+          first: intOption(v, 'first', 0, 0),
           size: intOption(v, 'size', 32, 8),
           withTruth: v['with-truth'] === true,
         });
         io.out(
-          `${out}: ${m.items.length} items of ${name} at ${m.size}x${m.size}${v['with-truth'] ? ' (with truth/)' : ''}`,
+          `${out}: ${m.items.length} items of ${name} (from ${m.items[0]!.id}) at ${m.size}x${m.size}${v['with-truth'] ? ' (with truth/)' : ''}`,
         );
       },
     },
