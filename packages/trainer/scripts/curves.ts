@@ -62,14 +62,29 @@ function readPoints(source: string): TPoint[] {
 }
 
 const { values, positionals } = parseArgs({
-  options: { out: { type: 'string' }, title: { type: 'string' }, metrics: { type: 'string' } },
+  options: {
+    out: { type: 'string' },
+    title: { type: 'string' },
+    metrics: { type: 'string' },
+    /** Only points from this many samples on, on a linear axis (to see a fork up close). */
+    from: { type: 'string' },
+  },
   allowPositionals: true,
 });
 if (!values.out || positionals.length === 0) {
-  console.error('usage: curves.ts --out FILE.png [--title T] SOURCE...');
+  console.error(
+    'usage: curves.ts --out FILE.png [--title T] [--metrics a,b] [--from SAMPLES] SOURCE...',
+  );
   process.exit(2);
 }
-const points = positionals.flatMap(readPoints);
+const from = values.from === undefined ? undefined : Number(values.from);
+if (from !== undefined && !(from >= 0)) {
+  console.error(`--from must be a number of samples (got ${values.from})`);
+  process.exit(2);
+}
+const points = positionals
+  .flatMap(readPoints)
+  .filter((p) => from === undefined || p.samples >= from);
 const wanted = values.metrics ? values.metrics.split(',') : METRICS;
 const metrics = wanted.filter((m) => points.some((p) => p.metric === m));
 const spec: TopLevelSpec = {
@@ -83,8 +98,18 @@ const spec: TopLevelSpec = {
     height: 170,
     mark: { type: 'line', point: true },
     encoding: {
-      x: { field: 'samples', type: 'quantitative', scale: { type: 'log' }, title: 'samples seen' },
-      y: { field: 'value', type: 'quantitative', scale: { domain: [0, 1] }, title: null },
+      x: {
+        field: 'samples',
+        type: 'quantitative',
+        scale: from === undefined ? { type: 'log' } : { zero: false },
+        title: 'samples seen',
+      },
+      y: {
+        field: 'value',
+        type: 'quantitative',
+        scale: from === undefined ? { domain: [0, 1] } : { zero: false },
+        title: null,
+      },
       color: {
         field: 'run',
         type: 'nominal',
