@@ -56,43 +56,14 @@ describe('musar world', () => {
     expect((await readPngFile(join(dir, 'x.png'))).width).toBe(64);
 
     const suite = join(dir, 'suite');
-    expect(
-      await main(
-        [
-          'world',
-          'suite',
-          '--name',
-          'three-subject',
-          '--out',
-          suite,
-          '--count',
-          '4',
-          '--with-truth',
-        ],
-        c.io,
-      ),
-    ).toBe(0);
+    const writeSuite = (out: string, ...more: string[]) =>
+      main(['world', 'suite', '--name', 'three-subject', '--out', out, ...more], c.io);
+    expect(await writeSuite(suite, '--count', '4', '--with-truth')).toBe(0);
     const manifest = JSON.parse(await readFile(join(suite, 'suite.json'), 'utf8'));
     expect(manifest.items).toHaveLength(4);
     // a validation split: the items after the test split's, not the test items again
     const validation = join(dir, 'validation');
-    expect(
-      await main(
-        [
-          'world',
-          'suite',
-          '--name',
-          'three-subject',
-          '--out',
-          validation,
-          '--count',
-          '2',
-          '--first',
-          '100',
-        ],
-        c.io,
-      ),
-    ).toBe(0);
+    expect(await writeSuite(validation, '--count', '2', '--first', '100')).toBe(0);
     const vItems = JSON.parse(await readFile(join(validation, 'suite.json'), 'utf8')).items;
     expect(vItems.map((i: { id: string }) => i.id)).toEqual([
       'three-subject-100',
