@@ -145,6 +145,7 @@ async function main() {
   const promptLength = (
     JSON.parse(await readFile(join(a.base!, 'config.json'), 'utf8')) as { promptLength: number }
   ).promptLength;
+  const adapter = new Uint8Array(await readFile(a.adapter!));
   const rows: { name: string; m: typeof evalBefore; seconds: number }[] = [];
   for (const v of variants) {
     const dir = await mkdtemp(join(tmpdir(), 'musar-fb-'));
@@ -159,7 +160,7 @@ async function main() {
       }),
       runDir: join(dir, 'run'),
       baseDir: a.base!,
-      initAdapter: new Uint8Array(await readFile(a.adapter!)),
+      initAdapter: adapter,
       feedback: approved,
     });
     const seconds = (performance.now() - tTrain0) / 1000;

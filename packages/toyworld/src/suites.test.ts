@@ -68,7 +68,9 @@ describe('the single suite', () => {
     expect(new Set(items.map((i) => i.subjects[0]!.shape)).size).toBeGreaterThanOrEqual(6);
     expect(suiteItem('single', 7)).toEqual(suiteItem('single', 7));
   });
+});
 
+describe('a validation split', () => {
   it('from `first` on: the same items by index, none of the test split', () => {
     const test = buildSuite('two-subject', 100);
     const validation = buildSuite('two-subject', 20, 100);
