@@ -100,6 +100,29 @@ describe('Trainer', () => {
     expect(
       () => new Trainer(model, { lrDecay: { fromStep: 0, steps: 0, minLearningRate: 0 } }),
     ).toThrow();
+    // a second phase anneals from where the first ended
+    const twice = new Trainer(model, {
+      learningRate: 1e-3,
+      lrDecay: [
+        { fromStep: 100, steps: 200, minLearningRate: 1e-4 },
+        { fromStep: 500, steps: 100, minLearningRate: 1e-5 },
+      ],
+    });
+    expect(twice.learningRateAt(200)).toBeCloseTo(5.5e-4, 12);
+    expect(twice.learningRateAt(400)).toBeCloseTo(1e-4, 12);
+    expect(twice.learningRateAt(500)).toBeCloseTo(1e-4, 12);
+    expect(twice.learningRateAt(550)).toBeCloseTo(5.5e-5, 12);
+    expect(twice.learningRateAt(600)).toBeCloseTo(1e-5, 12);
+    expect(twice.learningRateAt(9_000)).toBeCloseTo(1e-5, 12);
+    expect(
+      () =>
+        new Trainer(model, {
+          lrDecay: [
+            { fromStep: 100, steps: 200, minLearningRate: 1e-4 },
+            { fromStep: 250, steps: 100, minLearningRate: 1e-5 },
+          ],
+        }),
+    ).toThrow(/must not overlap/);
     model.dispose();
   });
 

@@ -13,22 +13,33 @@ import { deriveSeed, mulberry32 } from './random';
 // the schedule live with the caller (apps/worker, scripts).
 // ---------------------------------------------------------------------------------------------
 
+const ZDecayPhase = z
+  .object({
+    fromStep: z.number().int().min(0),
+    steps: z.number().int().min(1),
+    minLearningRate: z.number().min(0).max(1),
+  })
+  .strict();
+
 export const ZTrainerOptions = z.object({
   /** full: every base parameter (stage 1); adapter: dual-branch LoRA only, base frozen (stages 2–3). */
   mode: z.enum(['full', 'adapter']).default('full'),
   learningRate: z.number().positive().max(1).default(3e-4),
   /** Linear learning-rate warm-up over this many steps (0: none). */
   warmupSteps: z.number().int().min(0).default(0),
-  /** Cosine decay from `learningRate` at step `fromStep` to `minLearningRate` at `fromStep +
-   * steps`, then constant (none: the rate stays constant after the warm-up). */
+  /** Cosine decay from the rate at step `fromStep` to `minLearningRate` at `fromStep + steps`,
+   * then constant (none: the rate stays constant after the warm-up). A list is a schedule of
+   * such phases in step order, each decaying from where the previous one ended (an annealing
+   * phase appended to a run that already decayed once). */
   lrDecay: z
-    .object({
-      fromStep: z.number().int().min(0),
-      steps: z.number().int().min(1),
-      minLearningRate: z.number().min(0).max(1),
-    })
-    .strict()
-    .optional(),
+    .union([ZDecayPhase, z.array(ZDecayPhase).min(1)])
+    .optional()
+    .refine(
+      (d) =>
+        !Array.isArray(d) ||
+        d.every((p, i) => i === 0 || p.fromStep >= d[i - 1]!.fromStep + d[i - 1]!.steps),
+      { message: 'lrDecay phases must be in step order and must not overlap' },
+    ),
   /** Clip the global gradient norm to this value. */
   clipNorm: z.number().positive().default(1),
   /** EMA decay of the trained weights; 0 disables EMA. */
@@ -167,15 +178,18 @@ export class Trainer {
     return norm;
   }
 
-  /** The learning rate of step `step`: linear warm-up, then constant or a cosine decay. */
+  /** The learning rate of step `step`: linear warm-up, then constant or cosine decay phases. */
   learningRateAt(step: number): number {
     const { learningRate: lr, warmupSteps: w, lrDecay: d } = this.options;
     const warm = w > 0 ? Math.min(1, (step + 1) / w) : 1;
-    if (!d || step < d.fromStep) return lr * warm;
-    const t = Math.min(1, (step - d.fromStep) / d.steps);
-    return (
-      warm * (d.minLearningRate + (lr - d.minLearningRate) * 0.5 * (1 + Math.cos(Math.PI * t)))
-    );
+    let rate = lr;
+    for (const phase of d === undefined ? [] : Array.isArray(d) ? d : [d]) {
+      if (step < phase.fromStep) break;
+      const t = Math.min(1, (step - phase.fromStep) / phase.steps);
+      rate =
+        phase.minLearningRate + (rate - phase.minLearningRate) * 0.5 * (1 + Math.cos(Math.PI * t));
+    }
+    return warm * rate;
   }
 
   /** Number of trained scalars: the length of a flat gradient. */

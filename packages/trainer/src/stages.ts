@@ -75,7 +75,8 @@ export const ZStageConfig = z
     /** Linear learning-rate warm-up (steps). */
     warmupSteps: z.number().int().min(0).default(0),
     /** Cosine decay of the learning rate from step `fromStep` over `steps` steps to
-     * `minLearningRate` (then constant); none: constant after the warm-up. */
+     * `minLearningRate` (then constant), or a list of such phases; none: constant after the
+     * warm-up. */
     lrDecay: ZTrainerOptions.shape.lrDecay,
     /** Output head of a fresh base model: clean image (x0, faster to learn) or velocity (v). */
     prediction: z.enum(['v', 'x0']).default('x0'),
