@@ -114,6 +114,18 @@ describe('Trainer', () => {
     expect(twice.learningRateAt(550)).toBeCloseTo(5.5e-5, 12);
     expect(twice.learningRateAt(600)).toBeCloseTo(1e-5, 12);
     expect(twice.learningRateAt(9_000)).toBeCloseTo(1e-5, 12);
+    // a restart: the second cycle starts from its own rate
+    const cycle = new Trainer(model, {
+      learningRate: 1e-3,
+      lrDecay: [
+        { fromStep: 100, steps: 200, minLearningRate: 1e-4 },
+        { fromStep: 500, steps: 100, minLearningRate: 1e-5, fromLearningRate: 5e-4 },
+      ],
+    });
+    expect(cycle.learningRateAt(499)).toBeCloseTo(1e-4, 12);
+    expect(cycle.learningRateAt(500)).toBeCloseTo(5e-4, 12);
+    expect(cycle.learningRateAt(550)).toBeCloseTo(2.55e-4, 12);
+    expect(cycle.learningRateAt(700)).toBeCloseTo(1e-5, 12);
     expect(
       () =>
         new Trainer(model, {

@@ -18,6 +18,8 @@ const ZDecayPhase = z
     fromStep: z.number().int().min(0),
     steps: z.number().int().min(1),
     minLearningRate: z.number().min(0).max(1),
+    /** The rate the phase starts from (a restart); default: where the rate stood before it. */
+    fromLearningRate: z.number().positive().max(1).optional(),
   })
   .strict();
 
@@ -30,7 +32,8 @@ export const ZTrainerOptions = z.object({
   /** Cosine decay from the rate at step `fromStep` to `minLearningRate` at `fromStep + steps`,
    * then constant (none: the rate stays constant after the warm-up). A list is a schedule of
    * such phases in step order, each decaying from where the previous one ended (an annealing
-   * phase appended to a run that already decayed once). */
+   * phase appended to a run that already decayed once) or, given `fromLearningRate`, from that
+   * rate (a restart: a second cycle). */
   lrDecay: z
     .union([ZDecayPhase, z.array(ZDecayPhase).min(1)])
     .optional()
@@ -186,6 +189,7 @@ export class Trainer {
     for (const phase of d === undefined ? [] : Array.isArray(d) ? d : [d]) {
       if (step < phase.fromStep) break;
       const t = Math.min(1, (step - phase.fromStep) / phase.steps);
+      if (phase.fromLearningRate !== undefined) rate = phase.fromLearningRate;
       rate =
         phase.minLearningRate + (rate - phase.minLearningRate) * 0.5 * (1 + Math.cos(Math.PI * t));
     }
