@@ -51,6 +51,8 @@ export async function writeEvalResults(
     ...(baseScore ? { baseScore } : {}),
     // the same numbers per arrangement the prompts ask for ("left of", "above", …)
     byArrangement: report.byArrangement,
+    // per-subject numbers by the reference's shape (which silhouettes a model loses)
+    bySubjectShape: report.bySubjectShape,
   };
   await writeAtomic(join(outDir, 'metrics.json'), JSON.stringify(summary, null, 2) + '\n');
   return summary;

@@ -3,8 +3,10 @@ import {
   hasSeam,
   SEAM_THRESHOLD,
   summariseByArrangement,
+  summariseBySubjectShape,
   summariseScores,
   type TScoreSummary,
+  type TSubjectSummary,
 } from '../scorer/aggregate';
 
 export const METRICS = ['fidelity', 'leakage', 'seam', 'count', 'relation', 'background'] as const;
@@ -26,6 +28,8 @@ export type TSummary = {
    * "above", …; "none" without one), so a model that masters one layout and not another shows it.
    */
   byArrangement: Record<string, TScoreSummary>;
+  /** Per-subject numbers by the reference subject's shape (suites with references; else empty). */
+  bySubjectShape: Record<string, TSubjectSummary>;
 };
 
 export function summarise(suite: TSuiteManifest, items: TItemResult[]): TSummary {
@@ -33,6 +37,13 @@ export function summarise(suite: TSuiteManifest, items: TItemResult[]): TSummary
   const metrics = summariseScores(scored.map((i) => i.score!));
   const byArrangement = summariseByArrangement(
     scored.map((i) => ({ prompt: i.prompt, score: i.score! })),
+  );
+  const specs = new Map(suite.items.map((it) => [it.id, it.subjects]));
+  const bySubjectShape = summariseBySubjectShape(
+    scored.flatMap((i) => {
+      const subjects = specs.get(i.id);
+      return subjects ? [{ subjects, score: i.score! }] : [];
+    }),
   );
   const mean = Object.fromEntries(
     METRICS.map((m) => [m, scored.length ? metrics[m] : 0]),
@@ -48,6 +59,7 @@ export function summarise(suite: TSuiteManifest, items: TItemResult[]): TSummary
     seamRate: metrics.seamRate,
     metrics,
     byArrangement,
+    bySubjectShape,
   };
 }
 
@@ -63,6 +75,23 @@ function arrangements(summary: TSummary): string[] {
     ...entries.map(
       ([key, m]) =>
         `| ${key} | ${m.n} | ${f(m.fidelity)} | ${f(m.shape)} | ${f(m.leakage)} | ${f(m.seam)} | ${f(m.count)} | ${f(m.relation)} |`,
+    ),
+    '',
+  ];
+}
+
+/** Per reference shape, where a suite has more than one (which silhouettes are lost). */
+function subjectShapes(summary: TSummary): string[] {
+  const entries = Object.entries(summary.bySubjectShape);
+  if (entries.length < 2) return [];
+  return [
+    '## By subject shape',
+    '',
+    '| shape | subjects | found | fidelity | shape score | body | accent | pattern | glyph |',
+    '|---|---|---|---|---|---|---|---|---|',
+    ...entries.map(
+      ([key, m]) =>
+        `| ${key} | ${m.n} | ${f(m.found)} | ${f(m.fidelity)} | ${f(m.shape)} | ${f(m.body)} | ${f(m.accent)} | ${f(m.pattern)} | ${f(m.glyph)} |`,
     ),
     '',
   ];
@@ -121,6 +150,7 @@ export function toMarkdown(summary: TSummary, items: TItemResult[]): string {
     '',
     ...baseScore(summary),
     ...arrangements(summary),
+    ...subjectShapes(summary),
     '| item | fidelity | leakage | seam | count | relation | background | why |',
     '|---|---|---|---|---|---|---|---|',
     ...items.map((i) =>

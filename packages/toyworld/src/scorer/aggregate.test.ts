@@ -86,6 +86,45 @@ describe('one aggregation for metrics.json and the report', () => {
     expect(arrangementOf('a cross toy left of a heart toy above a star toy')).toBe('left of');
   });
 
+  it('by subject shape: stars drawn as hexagons lose shape in the star row alone', () => {
+    const two = Array.from({ length: 40 }, (_, i) => suiteItem('two-subject', i)).filter(
+      (it) => !it.subjects.some((s) => s.shape === 'hexagon'),
+    );
+    const results: TItemResult[] = two.map((it) => {
+      const scene = {
+        ...it.scene,
+        placements: it.scene.placements.map((p) =>
+          p.subject.shape === 'star'
+            ? { ...p, subject: { ...p.subject, shape: 'hexagon' as const } }
+            : p,
+        ),
+      };
+      const image = renderScene(scene, 32).image;
+      return {
+        id: it.id,
+        prompt: it.prompt,
+        status: 'scored',
+        score: scoreImage(image, it.subjects, it.prompt),
+      };
+    });
+    const suite = { name: 'two-subject', items: two } as unknown as TSuiteManifest;
+    const rows = summarise(suite, results).bySubjectShape;
+    const stars = two.flatMap((it) => it.subjects).filter((s) => s.shape === 'star').length;
+    expect(stars).toBeGreaterThan(2);
+    expect(rows['star']!.n).toBe(stars);
+    expect(Object.values(rows).reduce((t, m) => t + m.n, 0)).toBe(two.length * 2);
+    expect(rows['star']!.shape).toBeLessThan(0.3);
+    for (const [shape, m] of Object.entries(rows))
+      if (shape !== 'star') expect(m.shape, shape).toBeGreaterThan(0.9);
+    expect(rows['star']!.found).toBe(1); // found (the colours are right), the wrong silhouette
+    expect(toMarkdown(summarise(suite, results), results)).toMatch(
+      /## By subject shape[\s\S]*\| star \| \d+ \| 1\.000 \|/,
+    );
+    // a suite without the items' specs (e.g. a report of loose images): no rows
+    const bare = { name: 'two-subject', items: [] } as unknown as TSuiteManifest;
+    expect(summarise(bare, results).bySubjectShape).toEqual({});
+  });
+
   it('empty input: NaN means, zero rates, no named colours', () => {
     const m = summariseScores([]);
     expect(m.n).toBe(0);

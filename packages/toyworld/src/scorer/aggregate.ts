@@ -1,6 +1,7 @@
 // One place that turns per-image scores into suite numbers, so `musar eval`'s metrics.json, the
 // scored report (report.md / report.json), training-time curves and the ablation table agree.
 import { arrangementOf } from '../prompt';
+import type { TSubjectSpec } from '../subject';
 import type { TScore } from './score';
 
 /**
@@ -84,5 +85,57 @@ export function summariseByArrangement(
     [...groups.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([key, scores]) => [key, summariseScores(scores)]),
+  );
+}
+
+/** Per-subject numbers of one group of subjects (e.g. every star in a suite). */
+export type TSubjectSummary = {
+  /** subjects in the group */
+  n: number;
+  /** mean combined fidelity (a subject not found counts 0, as in `fidelity`) */
+  fidelity: number;
+  shape: number;
+  body: number;
+  accent: number;
+  pattern: number;
+  glyph: number;
+  /** share of the group's subjects found in their images */
+  found: number;
+};
+
+/**
+ * The per-subject numbers grouped by the shape of the reference subject (keys sorted): which
+ * silhouettes a model draws well and which it loses, e.g. thin star points at a scene's size.
+ * `subjects[i]` is the spec `score.perSubject[i]` was scored against.
+ */
+export function summariseBySubjectShape(
+  items: readonly { subjects: readonly Pick<TSubjectSpec, 'shape'>[]; score: TScore }[],
+): Record<string, TSubjectSummary> {
+  const groups = new Map<string, TScore['perSubject']>();
+  for (const { subjects, score } of items)
+    score.perSubject.forEach((p, i) => {
+      const key = subjects[i]?.shape;
+      if (key !== undefined) groups.set(key, [...(groups.get(key) ?? []), p]);
+    });
+  return Object.fromEntries(
+    [...groups.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, ps]) => {
+        const mean = (f: (p: TScore['perSubject'][number]) => number) =>
+          ps.reduce((a, p) => a + f(p), 0) / ps.length;
+        return [
+          key,
+          {
+            n: ps.length,
+            fidelity: mean((p) => p.combined),
+            shape: mean((p) => p.shape),
+            body: mean((p) => p.body),
+            accent: mean((p) => p.accent),
+            pattern: mean((p) => p.pattern),
+            glyph: mean((p) => p.glyph),
+            found: mean((p) => (p.found ? 1 : 0)),
+          },
+        ];
+      }),
   );
 }
