@@ -2,11 +2,19 @@ import { describe, expect, it } from 'vitest';
 import type { TItemResult, TSuiteManifest } from '../io';
 import { summarise, toMarkdown } from '../report/summary';
 import { arrangementOf } from '../prompt';
-import { renderScene } from '../scene';
+import { renderScene, type TScene } from '../scene';
 import { suiteItem } from '../suites';
 import { hasSeam, SEAM_THRESHOLD, summariseScores } from './aggregate';
 import { colourDrift, degrade, splitBackground } from './planted';
 import { scoreImage } from './score';
+
+/** A suite item's result when the image shows `scene` instead of the item's own scene. */
+const renderedAs = (it: ReturnType<typeof suiteItem>, scene: TScene): TItemResult => ({
+  id: it.id,
+  prompt: it.prompt,
+  status: 'scored',
+  score: scoreImage(renderScene(scene, 32).image, it.subjects, it.prompt),
+});
 
 describe('one aggregation for metrics.json and the report', () => {
   const items = Array.from({ length: 8 }, (_, i) => suiteItem('three-subject', 40 + i));
@@ -62,13 +70,7 @@ describe('one aggregation for metrics.json and the report', () => {
             })),
           }
         : it.scene;
-      const image = renderScene(scene, 32).image;
-      return {
-        id: it.id,
-        prompt: it.prompt,
-        status: 'scored',
-        score: scoreImage(image, it.subjects, it.prompt),
-      };
+      return renderedAs(it, scene);
     });
     const suite = { name: 'two-subject', items: [] } as unknown as TSuiteManifest;
     const summary = summarise(suite, results);
@@ -99,13 +101,7 @@ describe('one aggregation for metrics.json and the report', () => {
             : p,
         ),
       };
-      const image = renderScene(scene, 32).image;
-      return {
-        id: it.id,
-        prompt: it.prompt,
-        status: 'scored',
-        score: scoreImage(image, it.subjects, it.prompt),
-      };
+      return renderedAs(it, scene);
     });
     const suite = { name: 'two-subject', items: two } as unknown as TSuiteManifest;
     const rows = summarise(suite, results).bySubjectShape;

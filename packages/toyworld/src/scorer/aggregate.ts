@@ -15,16 +15,14 @@ export const hasSeam = (s: Pick<TScore, 'seam'>): boolean => s.seam >= SEAM_THRE
 /** An image "shows leakage" when any leakage is measured (more than 5% foreign pixels, or a clearly foreign pattern). */
 export const hasLeakage = (s: Pick<TScore, 'leakage'>): boolean => s.leakage > 0;
 
-export type TScoreSummary = {
+/** The parts of a subject's combined fidelity (`WEIGHTS`), as means. */
+type TSubjectParts = Record<'shape' | 'body' | 'accent' | 'pattern' | 'glyph', number>;
+
+export type TScoreSummary = TSubjectParts & {
   /** images scored */
   n: number;
   fidelity: number;
-  /** per-image means over subjects, then over images */
-  shape: number;
-  body: number;
-  accent: number;
-  pattern: number;
-  glyph: number;
+  /* shape … glyph: per-image means over subjects, then over images */
   /**
    * Body-colour score over the subjects whose body colour the prompt names ("a red star toy"),
    * pooled over all images; null when no prompt names one (the held-out suites never do).
@@ -89,16 +87,11 @@ export function summariseByArrangement(
 }
 
 /** Per-subject numbers of one group of subjects (e.g. every star in a suite). */
-export type TSubjectSummary = {
+export type TSubjectSummary = TSubjectParts & {
   /** subjects in the group */
   n: number;
   /** mean combined fidelity (a subject not found counts 0, as in `fidelity`) */
   fidelity: number;
-  shape: number;
-  body: number;
-  accent: number;
-  pattern: number;
-  glyph: number;
   /** share of the group's subjects found in their images */
   found: number;
 };
