@@ -63,39 +63,48 @@ export function summarise(suite: TSuiteManifest, items: TItemResult[]): TSummary
   };
 }
 
-/** Per arrangement, where the prompts ask for more than one (a table row each). */
-function arrangements(summary: TSummary): string[] {
-  const entries = Object.entries(summary.byArrangement);
+/**
+ * A "## title" table with a row per group (a key column, then `columns`), where there is more
+ * than one group: one group is the suite's own numbers again.
+ */
+function breakdown<T>(
+  title: string,
+  keyColumn: string,
+  groups: Record<string, T>,
+  columns: [header: string, cell: (m: T) => string][],
+): string[] {
+  const entries = Object.entries(groups);
   if (entries.length < 2) return [];
   return [
-    '## By arrangement',
+    `## ${title}`,
     '',
-    '| arrangement | items | fidelity | shape | leakage | seam | count | relation |',
-    '|---|---|---|---|---|---|---|---|',
-    ...entries.map(
-      ([key, m]) =>
-        `| ${key} | ${m.n} | ${f(m.fidelity)} | ${f(m.shape)} | ${f(m.leakage)} | ${f(m.seam)} | ${f(m.count)} | ${f(m.relation)} |`,
-    ),
+    `| ${[keyColumn, ...columns.map(([header]) => header)].join(' | ')} |`,
+    `|${'---|'.repeat(columns.length + 1)}`,
+    ...entries.map(([key, m]) => `| ${[key, ...columns.map(([, cell]) => cell(m))].join(' | ')} |`),
     '',
   ];
 }
 
-/** Per reference shape, where a suite has more than one (which silhouettes are lost). */
-function subjectShapes(summary: TSummary): string[] {
-  const entries = Object.entries(summary.bySubjectShape);
-  if (entries.length < 2) return [];
-  return [
-    '## By subject shape',
-    '',
-    '| shape | subjects | found | fidelity | shape score | body | accent | pattern | glyph |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...entries.map(
-      ([key, m]) =>
-        `| ${key} | ${m.n} | ${f(m.found)} | ${f(m.fidelity)} | ${f(m.shape)} | ${f(m.body)} | ${f(m.accent)} | ${f(m.pattern)} | ${f(m.glyph)} |`,
+/** Per arrangement, where the prompts ask for more than one. */
+const arrangements = (summary: TSummary) =>
+  breakdown('By arrangement', 'arrangement', summary.byArrangement, [
+    ['items', (m) => String(m.n)],
+    ...(['fidelity', 'shape', 'leakage', 'seam', 'count', 'relation'] as const).map(
+      (k): [string, (m: TScoreSummary) => string] => [k, (m) => f(m[k])],
     ),
-    '',
-  ];
-}
+  ]);
+
+/** Per reference shape, where a suite has more than one (which silhouettes are lost). */
+const subjectShapes = (summary: TSummary) =>
+  breakdown('By subject shape', 'shape', summary.bySubjectShape, [
+    ['subjects', (m) => String(m.n)],
+    ['found', (m) => f(m.found)],
+    ['fidelity', (m) => f(m.fidelity)],
+    ['shape score', (m) => f(m.shape)],
+    ...(['body', 'accent', 'pattern', 'glyph'] as const).map(
+      (k): [string, (m: TSubjectSummary) => string] => [k, (m) => f(m[k])],
+    ),
+  ]);
 
 const f = (x: number) => x.toFixed(3);
 
