@@ -54,5 +54,20 @@ describe('held-out guarantee', () => {
     // … and the sampler every training dataset uses never returns them
     const rng = makeRng(99);
     for (let i = 0; i < 5000; i++) expect(isHeldOutIdentity(drawTrainingSubject(rng))).toBe(false);
+    // also when shapes are weighted
+    for (let i = 0; i < 2000; i++)
+      expect(isHeldOutIdentity(drawTrainingSubject(rng, { star: 4, cross: 4 }))).toBe(false);
+    expect(() =>
+      drawTrainingSubject(rng, {
+        circle: 0,
+        square: 0,
+        triangle: 0,
+        diamond: 0,
+        hexagon: 0,
+        star: 0,
+        cross: 0,
+        heart: 0,
+      }),
+    ).toThrow(/positive weight/);
   });
 });

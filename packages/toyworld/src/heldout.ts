@@ -3,7 +3,14 @@
 // second rule matters because two seeds can produce the same identity.
 import { COLOR_NAMES } from './palette';
 import { hashInts } from './rng';
-import { generateSubject, GLYPHS, PATTERNS, SHAPES, type TSubjectSpec } from './subject';
+import {
+  generateSubject,
+  GLYPHS,
+  PATTERNS,
+  SHAPES,
+  type TShape,
+  type TSubjectSpec,
+} from './subject';
 import type { Rng } from './rng';
 
 export const TRAIN_SEEDS = { start: 0, end: 1_000_000_000 } as const;
@@ -42,11 +49,24 @@ export function assertEvalSubject(s: TSubjectSpec): TSubjectSpec {
   return s;
 }
 
-/** Draws a training subject: a seed in the training range whose identity is not held out. */
-export function drawTrainingSubject(rng: Rng): TSubjectSpec {
+/** Relative draw frequency per shape (unlisted shapes: 1). */
+export type TShapeWeights = Partial<Record<TShape, number>>;
+
+/**
+ * Draws a training subject: a seed in the training range whose identity is not held out. With
+ * `shapeWeights`, a subject of shape s is kept with probability w(s) / max w (others are drawn
+ * again), so shapes appear in proportion to their weights; without it the stream of draws is the
+ * unweighted one.
+ */
+export function drawTrainingSubject(rng: Rng, shapeWeights?: TShapeWeights): TSubjectSpec {
+  const weight = (s: TShape): number => shapeWeights?.[s] ?? 1;
+  const top = shapeWeights ? Math.max(...SHAPES.map(weight)) : 1;
+  if (!(top > 0)) throw new Error('shapeWeights: at least one shape needs a positive weight');
   for (;;) {
     const spec = generateSubject(TRAIN_SEEDS.start + rng.int(TRAIN_SEEDS.end - TRAIN_SEEDS.start));
-    if (!isHeldOutIdentity(spec)) return assertTrainingSubject(spec);
+    if (isHeldOutIdentity(spec)) continue;
+    if (shapeWeights && weight(spec.shape) < top && !rng.chance(weight(spec.shape) / top)) continue;
+    return assertTrainingSubject(spec);
   }
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getPreset, staticRoutingPlan } from '@musar/model';
-import { regionMapAtGrid, sampleAt } from '@musar/toyworld';
+import { regionMapAtGrid, sampleAt, SHAPES } from '@musar/toyworld';
 import { readFileSync } from 'node:fs';
 import {
   batchOptions,
@@ -133,6 +133,23 @@ describe('training batches', () => {
     const s0 = toBatchArrays(nextBatch(stage, 0), cfg, { regions: true });
     const s1 = toBatchArrays(nextBatch(stage, 2), cfg, { regions: true });
     expect(Buffer.from(s0.images.buffer).equals(Buffer.from(s1.images.buffer))).toBe(false);
+  });
+
+  it('shapeWeights reach the batches: a weight-0 shape never appears, all-zero weights are refused', () => {
+    const shapes = (stage: ReturnType<typeof stageConfig>) =>
+      [0, 1, 2, 3, 4, 5].flatMap((step) =>
+        nextBatch(stage, step).flatMap((s) => s.subjects.map((x) => x.shape)),
+      );
+    const plain = shapes(stageConfig('musar', { batchSize: 16 }));
+    const without = shapes(
+      stageConfig('musar', { batchSize: 16, shapeWeights: { circle: 0, square: 0, heart: 0 } }),
+    );
+    expect(plain.filter((x) => x === 'circle' || x === 'square').length).toBeGreaterThan(5);
+    expect(without.length).toBeGreaterThan(100);
+    expect(without.filter((x) => x === 'circle' || x === 'square' || x === 'heart')).toEqual([]);
+    const zeros = Object.fromEntries(SHAPES.map((s) => [s, 0]));
+    expect(() => stageConfig('musar', { shapeWeights: zeros })).toThrow(/positive weight/);
+    expect(() => stageConfig('musar', { shapeWeights: { blob: 2 } as never })).toThrow();
   });
 
   it('route diptych halves to their subjects and leave single pairs unrestricted', () => {

@@ -91,6 +91,7 @@ export function nextBatch(
     diptychSides: stage.diptychSides,
     smallPairs: stage.smallPairs,
     diptychVertical: stage.diptychVertical,
+    shapeWeights: stage.shapeWeights,
   };
   const range = Array.from(
     { length: Math.max(0, Math.min(B, slots.end) - slots.start) },

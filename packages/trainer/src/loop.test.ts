@@ -177,6 +177,24 @@ describe('training loop', () => {
     resumed.model.dispose();
   });
 
+  it('stops within a step when its signal is aborted by a timer, with no worker threads', async () => {
+    // a SIGTERM handler or a timer only runs if the loop gives the event loop a turn
+    const ac = new AbortController();
+    const t0 = Date.now();
+    setTimeout(() => ac.abort(), 300);
+    const res = await runStage({
+      stage: stageConfig('base', { batchSize: 1, steps: 100_000, checkpointEvery: 100_000 }),
+      runDir: await tmp(),
+      signal: ac.signal,
+      maxSeconds: 15,
+    });
+    res.trainer.dispose();
+    res.model.dispose();
+    expect(res.state.step).toBeGreaterThan(0);
+    expect(res.state.step).toBeLessThan(100_000);
+    expect((Date.now() - t0) / 1000).toBeLessThan(10);
+  });
+
   it('an adapter stage without a base folder fails with a clear message', async () => {
     await expect(
       runStage({ stage: stageConfig('musar', { batchSize: 1, steps: 1 }), runDir: await tmp() }),

@@ -249,6 +249,9 @@ export async function runStage(
       : null;
   try {
     while (state.step < stage.steps) {
+      // One turn of the event loop per step: on one thread with no workers every await below can
+      // settle as a microtask, and timers and signal handlers (SIGTERM's stop) would never run.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       if (o.signal?.aborted) break;
       if (o.maxSeconds !== undefined && (Date.now() - t0) / 1000 >= o.maxSeconds) break;
       let loss: number;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ZLoraConfig, ZTrainerOptions } from '@musar/model';
+import { SHAPES } from '@musar/toyworld';
 
 // ---------------------------------------------------------------------------------------------
 // Training stages as data. Every shipped model is one of these plus a seed and a step budget;
@@ -57,6 +58,16 @@ export const ZStageConfig = z
     smallPairs: z.number().min(0).max(1).default(0),
     /** Share of diptychs stacked top and bottom ("above"), the rest side by side ("left of"). */
     diptychVertical: z.number().min(0).max(1).default(0),
+    /**
+     * Relative draw frequency of training subjects by shape (unlisted shapes: 1), e.g. more of the
+     * thin silhouettes a 32 px image loses first. Unset: every shape equally often.
+     */
+    shapeWeights: z
+      .partialRecord(z.enum(SHAPES), z.number().min(0).max(100))
+      .refine((w) => SHAPES.some((s) => (w[s] ?? 1) > 0), {
+        message: 'at least one shape needs a positive weight',
+      })
+      .optional(),
     /**
      * Expected draws of each feedback sample over the run: the feedback share of batches is
      * lowered so that a few approved outputs are not learnt by heart (never raised above its

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ownerMapFromGrid, regionMapAtGrid } from '../regions';
+import type { TShapeWeights } from '../heldout';
 import { sampleAt, type TSample } from './samples';
 import { streamDataset, streamMixture } from './stream';
 
@@ -139,6 +140,32 @@ describe('datasets', () => {
     expect(Array.from(sampleAt('pair', 5, 3, { ...O, smallPairs: 0 }).target.data)).toEqual(
       Array.from(plain[3]!.target.data),
     );
+  });
+
+  it('shape weights: subjects of a weighted shape are drawn in proportion, weight 0 never', () => {
+    const shapes = (w?: TShapeWeights) =>
+      Array.from({ length: 600 }, (_, i) => sampleAt('pair', 6, i, { ...O, shapeWeights: w })).map(
+        (s) => s.subjects[0]!.shape,
+      );
+    const share = (xs: string[], shape: string) => xs.filter((x) => x === shape).length / xs.length;
+    const uniform = shapes();
+    const boosted = shapes({ star: 3, cross: 3, circle: 0 });
+    // uniform: 1/8 each; boosted: 3 / (6·1 + 2·3 − 1) = 3/11 each, circles never
+    expect(share(uniform, 'star')).toBeCloseTo(1 / 8, 1);
+    expect(share(boosted, 'star')).toBeGreaterThan(0.2);
+    expect(share(boosted, 'star')).toBeLessThan(0.36);
+    expect(share(boosted, 'cross')).toBeGreaterThan(0.2);
+    expect(share(boosted, 'circle')).toBe(0);
+    expect(share(uniform, 'circle')).toBeGreaterThan(0.05);
+    // diptych halves are weighted too
+    const halves = Array.from({ length: 200 }, (_, i) =>
+      sampleAt('diptych', 6, i, { ...O, shapeWeights: { circle: 0, square: 0 } }),
+    ).flatMap((s) => s.subjects.map((x) => x.shape));
+    expect(halves.filter((x) => x === 'circle' || x === 'square')).toHaveLength(0);
+    // equal weights draw nothing extra: the dataset stays as it was
+    expect(
+      Array.from(sampleAt('pair', 6, 3, { ...O, shapeWeights: { star: 1 } }).target.data),
+    ).toEqual(Array.from(sampleAt('pair', 6, 3, O).target.data));
   });
 
   it('oracle scenes: 2–4 subjects with references and a per-subject owner map', () => {

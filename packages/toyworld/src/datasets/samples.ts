@@ -1,6 +1,6 @@
 import { drawBackground } from '../background';
 import { blit, createImage, type RgbImage } from '../image';
-import { drawTrainingSubject } from '../heldout';
+import { drawTrainingSubject, type TShapeWeights } from '../heldout';
 import { BACKGROUND_PHRASES, buildPrompt } from '../prompt';
 import { renderReference, type TView } from '../render';
 import { makeRng, type Rng } from '../rng';
@@ -52,6 +52,8 @@ export type TSampleOptions = {
    * then says "above" (or "below" with random sides), the other way two subjects are arranged.
    */
   diptychVertical?: number;
+  /** Relative draw frequency of training subjects by shape (unlisted: 1); default uniform. */
+  shapeWeights?: TShapeWeights;
 };
 
 const TRAIN_LAYOUT = { jitter: 0.04, scaleJitter: 0.12, maxRotation: 0.3, spacing: 1 };
@@ -77,7 +79,7 @@ function sceneOf(rng: Rng, subjects: TSubjectSpec[], spacing = 1): TScene {
 
 export function baseSample(rng: Rng, index: number, o: TSampleOptions): TSample {
   const k = 1 + rng.int(3);
-  const subjects = Array.from({ length: k }, () => drawTrainingSubject(rng));
+  const subjects = Array.from({ length: k }, () => drawTrainingSubject(rng, o.shapeWeights));
   const scene = sceneOf(rng, subjects, rng.chance(0.3) ? 0.8 : 1);
   const { image, ownerMap } = renderScene(scene, o.size);
   const prompt = buildPrompt(scene, { colors: rng.chance(0.5) });
@@ -98,8 +100,9 @@ export function pairSample(
   rng: Rng,
   index: number,
   o: TSampleOptions,
-  subject = drawTrainingSubject(rng),
+  given?: TSubjectSpec,
 ): TSample {
+  const subject = given ?? drawTrainingSubject(rng, o.shapeWeights);
   const scene = sceneOf(rng, [subject]);
   if (o.smallPairs && rng.chance(o.smallPairs))
     scene.placements[0]!.view = rng.pick(layoutViews(rng, 2 + rng.int(2), TRAIN_LAYOUT).views);
@@ -126,8 +129,8 @@ export function diptychSample(rng: Rng, index: number, o: TSampleOptions): TSamp
   // drawn only when asked for, so a stage without vertical diptychs keeps its sample stream
   const vertical = o.diptychVertical ? rng.chance(o.diptychVertical) : false;
   const half = Math.floor(o.size / 2);
-  const left = sceneOf(rng, [drawTrainingSubject(rng)]);
-  const right = sceneOf(rng, [drawTrainingSubject(rng)]);
+  const left = sceneOf(rng, [drawTrainingSubject(rng, o.shapeWeights)]);
+  const right = sceneOf(rng, [drawTrainingSubject(rng, o.shapeWeights)]);
   if (rng.chance(0.5)) right.background = left.background;
   for (const s of [left, right])
     s.placements[0]!.view.scale = Math.min(0.85, s.placements[0]!.view.scale * 1.1);
@@ -179,7 +182,7 @@ export function diptychSample(rng: Rng, index: number, o: TSampleOptions): TSamp
 /** A rendered multi-subject scene of training subjects with their references (the oracle's data). */
 export function oracleSample(rng: Rng, index: number, o: TSampleOptions): TSample {
   const k = 2 + rng.int(3);
-  const subjects = Array.from({ length: k }, () => drawTrainingSubject(rng));
+  const subjects = Array.from({ length: k }, () => drawTrainingSubject(rng, o.shapeWeights));
   const scene = sceneOf(rng, subjects, rng.chance(0.3) ? 0.85 : 1);
   const { image, ownerMap } = renderScene(scene, o.size);
   return {
