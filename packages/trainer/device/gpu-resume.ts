@@ -1,12 +1,24 @@
-// Continues the committed base run on the GPU machine and returns its state (bundled by
-// ../shared/device/pack.sh; see training/README.md for the round trip).
-//   usage: remote.sh <seconds> [batch=64] [prefetchThreads=12]
-// Reads training/base.state.safetensors from the carried working tree, trains on webgpu for
-// <seconds> with batches built on the machine's cores, and writes the packed state back to $OUT
-// in parts of ≤ 15 MiB (the device returns files of ≤ 16 MiB): base.state.part0, part1, …
-// Join them on the CPU machine: cat $FILES/base.state.part* > training/base.state.safetensors
+// Continues a committed training run on the GPU machine and returns its state (bundled by
+// ../shared/device/pack.sh; training/README.md has the round trip).
+//   usage: remote.sh <seconds> [batch] [prefetchThreads=12]
+// GPU_TRAIN_STAGE picks the run: `base` (default; training/base.state.safetensors, the base recipe,
+// batch 64 unless given) or `musar` (training/musar.state.safetensors, configs/train/musar.json with
+// its batch unless given, on the frozen base in training/base from the identity adapter). It
+// trains on webgpu for <seconds> with batches built on the machine's cores, and writes the packed
+// state back to $OUT in parts of ≤ 15 MiB (the device returns files of ≤ 16 MiB):
+// <stage>.state.part0, part1, … Join them on the CPU machine:
+//   cat $FILES/<stage>.state.part* > training/<stage>.state.safetensors
+// GPU_TRAIN_BACKEND=wasm runs the same entry on a CPU machine (a smoke test).
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 import { initBackend } from '@musar/model';
 import { runBatchWorker } from '../src/prefetch';
@@ -15,7 +27,10 @@ import { stageConfig } from '../src/stages';
 
 const OUT = process.env.OUT ?? '/tmp/out';
 const BACKEND = process.env.GPU_TRAIN_BACKEND ?? 'webgpu'; // wasm: a smoke test on a CPU machine
-const STATE = process.env.STATE_FILE ?? 'training/base.state.safetensors';
+const STAGE = process.env.GPU_TRAIN_STAGE ?? 'base';
+if (STAGE !== 'base' && STAGE !== 'musar')
+  throw new Error(`GPU_TRAIN_STAGE must be base or musar, not ${STAGE}`);
+const STATE = process.env.STATE_FILE ?? `training/${STAGE}.state.safetensors`;
 const RUN = '/tmp/musar-gpu-run';
 const PACKED = `${RUN}.state.safetensors`;
 const log = (o: Record<string, unknown>) => {
@@ -30,8 +45,8 @@ function returnState(): void {
   const tmp = `${OUT}/.parts`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  execFileSync('split', ['-b', '15M', '-d', '-a', '1', PACKED, `${tmp}/base.state.part`]);
-  for (const f of readdirSync(OUT)) if (f.startsWith('base.state.part')) rmSync(`${OUT}/${f}`);
+  execFileSync('split', ['-b', '15M', '-d', '-a', '1', PACKED, `${tmp}/${STAGE}.state.part`]);
+  for (const f of readdirSync(OUT)) if (f.startsWith(`${STAGE}.state.part`)) rmSync(`${OUT}/${f}`);
   for (const f of readdirSync(tmp)) copyFileSync(`${tmp}/${f}`, `${OUT}/${f}`);
   rmSync(tmp, { recursive: true, force: true });
 }
@@ -39,21 +54,36 @@ function returnState(): void {
 async function main(): Promise<void> {
   mkdirSync(OUT, { recursive: true });
   const seconds = Number(process.argv[2] ?? 300);
-  const batchSize = Number(process.argv[3] ?? 64);
+  const batchArg = process.argv[3] ? Number(process.argv[3]) : undefined; // "" or none: the default
   const threads = Number(process.argv[4] ?? 12);
   if (!existsSync(STATE)) throw new Error(`no ${STATE} in the working tree`);
   copyFileSync(STATE, PACKED); // runStage adopts it (newer than the empty run folder)
   const info = await initBackend(BACKEND);
-  log({ event: 'backend', info, seconds, batchSize, threads });
+  const stage =
+    STAGE === 'base'
+      ? stageConfig('base', {
+          batchSize: batchArg ?? 64,
+          steps: 10_000_000,
+          checkpointEvery: 100,
+          evalEverySamples: 0,
+        })
+      : stageConfig('musar', {
+          ...(JSON.parse(readFileSync('configs/train/musar.json', 'utf8')) as object),
+          ...(batchArg === undefined ? {} : { batchSize: batchArg }),
+          checkpointEvery: 100,
+          evalEverySamples: 0,
+        });
+  log({ event: 'backend', info, stage: STAGE, seconds, batchSize: stage.batchSize, threads });
   const timer = setInterval(returnState, 60_000);
   try {
     const res = await runStage({
-      stage: stageConfig('base', {
-        batchSize,
-        steps: 10_000_000,
-        checkpointEvery: 100,
-        evalEverySamples: 0,
-      }),
+      stage,
+      ...(STAGE === 'musar'
+        ? {
+            baseDir: 'training/base',
+            initAdapter: new Uint8Array(readFileSync('training/identity/weights.safetensors')),
+          }
+        : {}),
       runDir: RUN,
       stateFile: PACKED,
       maxSeconds: seconds,
