@@ -52,6 +52,9 @@ export function assertEvalSubject(s: TSubjectSpec): TSubjectSpec {
 /** Relative draw frequency per shape (unlisted shapes: 1). */
 export type TShapeWeights = Partial<Record<TShape, number>>;
 
+/** Whether some shape has a positive weight (otherwise no subject could ever be drawn). */
+export const hasDrawableShape = (w: TShapeWeights): boolean => SHAPES.some((s) => (w[s] ?? 1) > 0);
+
 /**
  * Draws a training subject: a seed in the training range whose identity is not held out. With
  * `shapeWeights`, a subject of shape s is kept with probability w(s) / max w (others are drawn
@@ -60,8 +63,9 @@ export type TShapeWeights = Partial<Record<TShape, number>>;
  */
 export function drawTrainingSubject(rng: Rng, shapeWeights?: TShapeWeights): TSubjectSpec {
   const weight = (s: TShape): number => shapeWeights?.[s] ?? 1;
+  if (shapeWeights && !hasDrawableShape(shapeWeights))
+    throw new Error('shapeWeights: at least one shape needs a positive weight');
   const top = shapeWeights ? Math.max(...SHAPES.map(weight)) : 1;
-  if (!(top > 0)) throw new Error('shapeWeights: at least one shape needs a positive weight');
   for (;;) {
     const spec = generateSubject(TRAIN_SEEDS.start + rng.int(TRAIN_SEEDS.end - TRAIN_SEEDS.start));
     if (isHeldOutIdentity(spec)) continue;

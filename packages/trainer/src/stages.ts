@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ZLoraConfig, ZTrainerOptions } from '@musar/model';
-import { SHAPES } from '@musar/toyworld';
+import { hasDrawableShape, SHAPES } from '@musar/toyworld';
 
 // ---------------------------------------------------------------------------------------------
 // Training stages as data. Every shipped model is one of these plus a seed and a step budget;
@@ -64,7 +64,7 @@ export const ZStageConfig = z
      */
     shapeWeights: z
       .partialRecord(z.enum(SHAPES), z.number().min(0).max(100))
-      .refine((w) => SHAPES.some((s) => (w[s] ?? 1) > 0), {
+      .refine(hasDrawableShape, {
         message: 'at least one shape needs a positive weight',
       })
       .optional(),
